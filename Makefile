@@ -1,0 +1,41 @@
+# realtymedia: `make run` serves on http://127.0.0.1:8080, `make test` runs the test suite.
+# Each target sets up what it needs on a fresh machine first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast migrate lint clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies
+
+migrate: $(STAMP) ## apply pending database migrations
+	$(BIN)/realtymedia db upgrade
+
+run: $(STAMP) ## serve on http://$(HOST):$(PORT) (SQLite and local disk under ./var unless configured)
+	$(BIN)/realtymedia serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) ## run the whole test suite (PostgreSQL too when reachable; required when CI is set)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## run only the unit tests
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests
+
+clean: ## remove the virtual environment and local data
+	rm -rf $(VENV) var

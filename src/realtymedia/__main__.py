@@ -1,0 +1,3 @@
+from realtymedia.cli import main
+
+main()

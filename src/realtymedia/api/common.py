@@ -1,0 +1,51 @@
+"""Small pieces every HTTP front door uses."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from realtymedia.services.core import Core
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"cross-origin"),
+]
+
+
+def core_of(request: Request) -> Core:
+    core: Core = request.app.state.core
+    return core
+
+
+def base_url(request: Request) -> str:
+    """The public base URL: the configured one, or what the request was addressed to."""
+    configured = core_of(request).settings.public_base_url
+    if configured:
+        return configured.rstrip("/")
+    root = request.scope.get("root_path", "")
+    base = str(request.base_url).rstrip("/")
+    return base[: -len(root)] if root and base.endswith(root) else base
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (plain ASGI: no per-request task overhead)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,1 @@
+"""The rules of the domain. Imports no web framework, ORM or storage client."""

@@ -1,0 +1,119 @@
+"""IS24 real estate project attachments: kinds, the contract constraints per product, field rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from realtymedia.domain import codes
+from realtymedia.domain.errors import Violation
+
+
+class Product(StrEnum):
+    BASIC = "BASIC"
+    PROFESSIONAL = "PROFESSIONAL"
+
+
+class Kind(StrEnum):
+    PICTURE = "Picture"
+    PDF_DOCUMENT = "PDFDocument"
+    LINK = "Link"
+
+
+# The field that carries the subtype of each kind, and the subtypes it allows.
+SUBTYPE_FIELD = {Kind.PICTURE: "pictureType", Kind.PDF_DOCUMENT: "pdfDocumentType", Kind.LINK: "linkType"}
+SUBTYPES = {
+    Kind.PICTURE: ("COMPANY_LOGO", "PROJECT_LOGO", "IMAGE"),
+    Kind.PDF_DOCUMENT: ("BROCHURE",),
+    Kind.LINK: ("VIRTUAL_TOUR",),
+}
+# Content types a file of each kind may have.
+FILE_CONTENT_TYPES = {
+    Kind.PICTURE: ("image/jpeg", "image/gif", "image/png"),
+    Kind.PDF_DOCUMENT: ("application/pdf",),
+}
+TICKET_CONTENT_TYPES = ("image/jpeg", "image/gif", "image/png", "application/pdf")
+
+# At most one of each of these per project.
+SINGLE = {"COMPANY_LOGO", "PROJECT_LOGO", "BROCHURE", "VIRTUAL_TOUR"}
+# Only a PROFESSIONAL project may hold these.
+PROFESSIONAL_ONLY = {"COMPANY_LOGO", "PROJECT_LOGO", "BROCHURE"}
+
+ID_LENGTH = 36
+TITLE_MIN, TITLE_MAX = 3, 100
+# IS24's allowed set: 0-9, a-z, A-Z, \s, and üÜäÄöÖß,.-+()!&%"/€@:;
+_TITLE = re.compile(r'[0-9a-zA-Z\s üÜäÄöÖß,.\-+()!&%"/€@:;]*')
+
+
+def is_file(kind: Kind) -> bool:
+    return kind in FILE_CONTENT_TYPES
+
+
+def check_title(title: str | None) -> list[Violation]:
+    if title is None:
+        return []
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        return [Violation("title", title, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)]
+    if not _TITLE.fullmatch(title):
+        return [Violation("title", title, codes.INVALID_CHARACTERS)]
+    return []
+
+
+def check_url(url: str | None, virtual_tour_hosts: list[str]) -> list[Violation]:
+    if url is None or url == "":
+        return [Violation("url", None, codes.MANDATORY_FIELD_EMPTY)]
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return [Violation("url", url, codes.INVALID_URL)]
+    if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or any(c.isspace() for c in url):
+        return [Violation("url", url, codes.INVALID_URL)]
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in virtual_tour_hosts):
+        return [Violation("url", url, codes.INVALID_URL, "not a supported virtual tour service")]
+    return []
+
+
+def check_contract(product: Product, kind: Kind, subtype: str, existing_subtypes: list[str]) -> list[Violation]:
+    """The contract constraints: which subtypes a product may hold, and how many."""
+    field = SUBTYPE_FIELD[kind]
+    if subtype in PROFESSIONAL_ONLY and product is not Product.PROFESSIONAL:
+        return [Violation(field, subtype, codes.DENIED_FOR_PRODUCT)]
+    if subtype in SINGLE and subtype in existing_subtypes:
+        return [Violation(field, subtype, codes.NUMBER_OF_ITEMS_EXCEEDED)]
+    return []
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    """An assign or update request, as any front door parsed it."""
+
+    kind: Kind | None
+    id: str | None = None
+    subtype: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+def check_input(data: AttachmentInput, virtual_tour_hosts: list[str], *, needs_id: bool) -> list[Violation]:
+    """Field rules of an attachment, all of them at once, so that one answer names every problem."""
+    violations: list[Violation] = []
+    if data.kind is None:
+        return [Violation("type", None, codes.MANDATORY_FIELD_EMPTY)]
+    if needs_id or is_file(data.kind):
+        if data.id is None or data.id == "":
+            violations.append(Violation("id", None, codes.MANDATORY_FIELD_EMPTY))
+        elif len(data.id) != ID_LENGTH:
+            violations.append(Violation("id", data.id, codes.LENGTH_EXCEEDED_OR_TOO_SMALL))
+    field = SUBTYPE_FIELD[data.kind]
+    if data.subtype is None or data.subtype == "":
+        violations.append(Violation(field, None, codes.MANDATORY_FIELD_EMPTY))
+    elif data.subtype not in SUBTYPES[data.kind]:
+        violations.append(Violation(field, data.subtype, codes.INVALID_VALUE))
+    if data.kind is Kind.PICTURE and data.subtype == "IMAGE":
+        violations += check_title(data.title)
+    if data.kind is Kind.LINK:
+        violations += check_url(data.url, virtual_tour_hosts)
+    return violations

@@ -1,0 +1,118 @@
+"""Users, their passwords, OAuth 1.0a consumers and tokens, and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from realtymedia.domain import codes
+from realtymedia.domain.errors import Conflict, invalid
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import BearerToken, OAuthConsumer, OAuthToken, User
+from realtymedia.services.core import Core, now
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a failed login the same whether the user exists or not.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as every front door sees it."""
+
+    user_id: int
+    username: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(core: Core, username: str, password: str | None = None) -> dict[str, object]:
+    if not username or len(username) > 100 or any(c in username for c in "/\\?#") or username == "me":
+        raise invalid(
+            "username", username, codes.INVALID_VALUE, "username must be 1-100 characters, no / \\ ? #, not 'me'"
+        )
+    password = password or secrets.token_urlsafe(12)
+    consumer_key = f"{username}-{secrets.token_hex(6)}"
+    consumer_secret = secrets.token_urlsafe(24)
+    access_token = secrets.token_urlsafe(24)
+    access_secret = secrets.token_urlsafe(24)
+    bearer = "rm_" + secrets.token_urlsafe(32)
+    moment = now()
+    try:
+        with core.db.write() as session:
+            user = User(username=username, password_hash=_hasher.hash(password), created_at=moment)
+            session.add(user)
+            session.flush()
+            session.add(
+                OAuthConsumer(
+                    key=consumer_key,
+                    secret=consumer_secret,
+                    user_id=user.id,
+                    name=f"{username}'s consumer",
+                    created_at=moment,
+                )
+            )
+            session.flush()
+            session.add(
+                OAuthToken(
+                    token=access_token,
+                    secret=access_secret,
+                    kind="access",
+                    consumer_key=consumer_key,
+                    user_id=user.id,
+                    created_at=moment,
+                )
+            )
+            session.add(BearerToken(token_hash=hash_token(bearer), user_id=user.id, created_at=moment))
+            user_id = user.id
+    except IntegrityError:
+        raise Conflict(f"user {username} already exists", "user_exists") from None
+    return {
+        "id": user_id,
+        "username": username,
+        "password": password,
+        "oauth": {
+            "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret,
+            "access_token": access_token,
+            "access_token_secret": access_secret,
+        },
+        "bearer_token": bearer,
+    }
+
+
+def authenticate_password(core: Core, username: str, password: str) -> Principal | None:
+    with core.db.read() as session:
+        user = repo.user_by_name(session, username)
+        stored = user.password_hash if user else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return Principal(user.id, user.username) if user else None
+
+
+def authenticate_bearer(core: Core, token: str) -> Principal | None:
+    with core.db.read() as session:
+        user = repo.user_by_bearer_hash(session, hash_token(token))
+        return Principal(user.id, user.username) if user else None
+
+
+def issue_bearer_token(core: Core, user_id: int) -> str:
+    token = "rm_" + secrets.token_urlsafe(32)
+    with core.db.write() as session:
+        session.add(BearerToken(token_hash=hash_token(token), user_id=user_id, created_at=now()))
+    return token
+
+
+def principal(core: Core, user_id: int) -> Principal | None:
+    with core.db.read() as session:
+        user = repo.user_by_id(session, user_id)
+        return Principal(user.id, user.username) if user else None

@@ -1,0 +1,90 @@
+"""Realties of the Realty Image dialect: created by their owner, published as a whole."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import update
+
+from realtymedia.domain.errors import NotFound
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import Media, Realty
+from realtymedia.services.core import Core, now
+from realtymedia.services.tickets import REALTY
+
+
+def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
+    moment = now()
+    with core.db.write() as session:
+        realty = Realty(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            name=name[:200],
+            published=False,
+            created_at=moment,
+            updated_at=moment,
+            version=1,
+        )
+        session.add(realty)
+        session.flush()
+        return as_dict(realty, 0)
+
+
+def create_for(core: Core, owner: str, name: str = "") -> dict[str, object]:
+    with core.db.read() as session:
+        user = repo.user_by_name(session, owner)
+        if user is None:
+            raise NotFound("user", owner)
+    return create(core, user.id, name)
+
+
+def as_dict(realty: Realty, image_count: int) -> dict[str, object]:
+    return {
+        "id": realty.id,
+        "name": realty.name,
+        "published": realty.published,
+        "publishedAt": realty.published_at.isoformat() if realty.published_at else None,
+        "imageCount": image_count,
+        "createdAt": realty.created_at.isoformat(),
+        "updatedAt": realty.updated_at.isoformat(),
+    }
+
+
+def owned(session: object, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
+    """The realty, if it exists and is the user's (None: any user). Others' realties do not exist for them."""
+    realty = (
+        repo.lock_realty(session, realty_id)
+        if lock  # type: ignore[arg-type]
+        else session.get(Realty, realty_id)
+    )  # type: ignore[attr-defined]
+    if realty is None or (user_id is not None and realty.user_id != user_id):
+        raise NotFound("realty", realty_id)
+    return realty
+
+
+def get(core: Core, user_id: int, realty_id: str) -> dict[str, object]:
+    with core.db.read() as session:
+        realty = owned(session, realty_id, user_id)
+        return as_dict(realty, repo.count_media(session, REALTY, realty_id))
+
+
+def list_for(core: Core, user_id: int) -> list[dict[str, object]]:
+    with core.db.read() as session:
+        return [as_dict(r, repo.count_media(session, REALTY, r.id)) for r in repo.realties_of(session, user_id)]
+
+
+def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object]:
+    """Publish the realty and every image it holds now; published images can no longer be deleted."""
+    moment = now()
+    with core.db.write() as session:
+        realty = owned(session, realty_id, user_id, lock=True)
+        realty.published = True
+        realty.published_at = moment
+        realty.updated_at = moment
+        realty.version = (realty.version or 0) + 1
+        session.execute(
+            update(Media)
+            .where(Media.owner_kind == REALTY, Media.owner_id == realty_id)
+            .values(published=True, updated_at=moment)
+        )
+        return as_dict(realty, repo.count_media(session, REALTY, realty_id))

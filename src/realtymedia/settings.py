@@ -1,0 +1,87 @@
+"""One settings object for the whole service, read from ``REALTYMEDIA_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REALTYMEDIA_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # Empty means SQLite at {data_dir}/realtymedia.sqlite3.
+    database_url: str = ""
+    # Empty means: take scheme and host from each request.
+    public_base_url: str = ""
+
+    ticket_lifetime_seconds: int = 25 * 60
+    max_upload_bytes: int = 50 * MiB
+    # Objects of tickets that expired longer ago than this and were never used go at cleanup.
+    cleanup_grace_seconds: int = 60 * 60
+    max_image_pixels: int = 100_000_000
+
+    storage: Literal["local", "s3"] = "local"
+    # The local backend answers S3 browser POSTs itself; these are the keys its policies are signed with.
+    local_bucket: str = "realtymedia"
+    local_region: str = "eu-west-1"
+    local_access_key: str = "REALTYMEDIALOCAL"
+    # Empty means a secret generated once and kept in the data directory.
+    local_secret_key: str = ""
+
+    s3_endpoint_url: str = ""
+    s3_region: str = "eu-west-1"
+    s3_bucket: str = "realtymedia"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_session_token: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Public URL under which stored objects are readable; empty means the service serves them itself.
+    s3_public_url: str = ""
+
+    virtual_tour_hosts: list[str] = Field(
+        default_factory=lambda: ["virtualtours.immobilienscout24.de", "my.matterport.com", "kuula.co"]
+    )
+    oauth_timestamp_tolerance_seconds: int = 600
+    realty_image_base_path: str = "/realty-image/v2"
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        url = self.database_url or f"sqlite:///{self.resolved_data_dir / 'realtymedia.sqlite3'}"
+        # psycopg 3 is the PostgreSQL driver; accept the plain scheme users write.
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain) :]
+        return url
+
+    @cached_property
+    def resolved_local_secret_key(self) -> str:
+        if self.local_secret_key:
+            return self.local_secret_key
+        path = self.resolved_data_dir / "local-storage-secret"
+        if not path.exists():
+            # Several workers may start at once: the first link wins, the others read its secret.
+            tmp = path.with_name(f".secret-{os.getpid()}-{secrets.token_hex(4)}")
+            tmp.write_text(secrets.token_urlsafe(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return path.read_text().strip()

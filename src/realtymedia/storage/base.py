@@ -1,0 +1,53 @@
+"""The storage interface that the use cases see."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+
+class StorageError(Exception):
+    """The backend failed (not: an object is missing, which `head` answers with None)."""
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """An S3 browser-POST form: send every field, then the file as field `file`, to `url`."""
+
+    url: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+
+
+class Storage(Protocol):
+    name: str
+    bucket: str
+
+    def presign_post(
+        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+    ) -> UploadForm:
+        """A signed form that lets a client store one file of 1..max_size bytes at `key`."""
+        ...
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The object's bytes as a seekable binary file."""
+        ...
+
+    def copy(self, source: str, target: str) -> None:
+        """A server-side copy; no bytes pass through the service."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; removing one that is not there is not an error."""
+        ...
+
+    def file_url(self, key: str, base_url: str) -> str:
+        """Where clients read the stored object."""
+        ...

@@ -1,0 +1,296 @@
+"""HTTP side of the local backend: the S3-compatible browser POST, and reading stored files.
+
+The POST is parsed as a stream: form fields are checked against the signed policy when the
+file part begins, the file goes to disk in chunks under a temporary name, and only a complete,
+in-policy file is renamed to its key. Memory per upload stays at about one write buffer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from realtymedia.storage.base import Storage
+from realtymedia.storage.keys import is_safe_key
+from realtymedia.storage.local import LocalStorage
+from realtymedia.storage.post_policy import S3Error, SizeRange, check_form
+
+WRITE_BUFFER = 1024 * 1024
+MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS = 100
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location"}
+
+
+def s3_error_response(error: S3Error, resource: str = "") -> Response:
+    parts = [f"<Code>{escape(error.code)}</Code>", f"<Message>{escape(error.message)}</Message>"]
+    parts += [f"<{k}>{escape(v)}</{k}>" for k, v in error.extra.items()]
+    if resource:
+        parts.append(f"<Resource>{escape(resource)}</Resource>")
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts) + "</Error>"
+    return Response(body, status_code=error.status, media_type="application/xml", headers=CORS)
+
+
+class _Upload:
+    """State of one streaming multipart POST."""
+
+    def __init__(self, storage: LocalStorage, bucket: str, max_body: int) -> None:
+        self.storage = storage
+        self.bucket = bucket
+        self.max_body = max_body
+        self.fields: dict[str, str] = {}
+        self.events: list[tuple[str, Any]] = []
+        self._header_field = b""
+        self._header_value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._current: str | None = None  # "field:<name>", "file", or "skip"
+        self._value = bytearray()
+        self.file_seen = False
+        self.file_done = False
+        self.size_range = SizeRange()
+        self.size = 0
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.path: Any = None
+        self.handle: Any = None
+        self.buffer = bytearray()
+
+    # Parser callbacks: synchronous, so they only record; `feed` acts on the record.
+    def on_part_begin(self) -> None:
+        self._headers = {}
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field = self._header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = options.get(b"name", b"").decode("utf-8", "replace").lower()
+        if self.file_seen:
+            self._current = "skip"  # S3 ignores everything after the file
+        elif name == "file":
+            self.file_seen = True
+            self._current = "file"
+            self.events.append(("file_begin", None))
+        else:
+            self._current = f"field:{name}"
+            self._value = bytearray()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._current == "file":
+            self.events.append(("file_data", data[start:end]))
+        elif self._current and self._current.startswith("field:"):
+            self._value += data[start:end]
+            if len(self._value) > MAX_FIELD_BYTES:
+                raise S3Error(
+                    400,
+                    "MaxPostPreDataLengthExceeded",
+                    "Your POST request fields preceeding the upload file was too large.",
+                )
+
+    def on_part_end(self) -> None:
+        if self._current == "file":
+            self.events.append(("file_end", None))
+        elif self._current and self._current.startswith("field:"):
+            if len(self.fields) >= MAX_FIELDS:
+                raise S3Error(
+                    400,
+                    "MaxPostPreDataLengthExceeded",
+                    "Your POST request fields preceeding the upload file was too large.",
+                )
+            self.fields[self._current[6:]] = self._value.decode("utf-8", "replace")
+        self._current = None
+
+    async def handle_events(self) -> None:
+        events, self.events = self.events, []
+        for kind, data in events:
+            if kind == "file_begin":
+                self.size_range = check_form(self.fields, self.bucket, self.storage.secret_for)
+                key = self.fields.get("key", "")
+                if not is_safe_key(key):
+                    raise S3Error(
+                        400, "InvalidArgument", "Object key is not allowed by this service.", {"ArgumentName": "key"}
+                    )
+                self.path = self.storage.new_incoming()
+                self.handle = await anyio.to_thread.run_sync(open, self.path, "wb")
+            elif kind == "file_data":
+                self.size += len(data)
+                if self.size_range.maximum is not None and self.size > self.size_range.maximum:
+                    self.size_range.check(self.size)
+                self.md5.update(data)
+                self.buffer += data
+                if len(self.buffer) >= WRITE_BUFFER:
+                    await self._flush()
+            elif kind == "file_end":
+                await self._flush()
+                await anyio.to_thread.run_sync(_close_synced, self.handle)
+                self.handle = None
+                self.file_done = True
+
+    async def _flush(self) -> None:
+        if self.buffer:
+            chunk, self.buffer = bytes(self.buffer), bytearray()
+            await anyio.to_thread.run_sync(self.handle.write, chunk)
+
+    async def discard(self) -> None:
+        if self.handle is not None:
+            await anyio.to_thread.run_sync(self.handle.close)
+        if self.path is not None:
+            await anyio.to_thread.run_sync(_unlink_quietly, self.path)
+
+
+def _close_synced(handle: Any) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
+def _unlink_quietly(path: Any) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def make_router(storage: Storage, max_upload_bytes: int, content_type_of: Callable[[str], str | None]) -> APIRouter:
+    """Routes of the storage endpoint. `content_type_of(key)` tells whether a key is published media."""
+    router = APIRouter(include_in_schema=False)
+
+    if isinstance(storage, LocalStorage):
+        local = storage
+
+        @router.options("/storage/{bucket}")
+        async def preflight(bucket: str) -> Response:
+            return Response(
+                status_code=200,
+                headers={
+                    **CORS,
+                    "Access-Control-Allow-Methods": "POST",
+                    "Access-Control-Allow-Headers": "*",
+                },
+            )
+
+        @router.post("/storage/{bucket}")
+        async def post_object(bucket: str, request: Request) -> Response:
+            resource = f"/{bucket}"
+            if bucket != local.bucket:
+                return s3_error_response(
+                    S3Error(404, "NoSuchBucket", "The specified bucket does not exist.", {"BucketName": bucket}),
+                    resource,
+                )
+            content_type, options = parse_options_header(request.headers.get("content-type", ""))
+            boundary = options.get(b"boundary")
+            if content_type != b"multipart/form-data" or not boundary:
+                return s3_error_response(
+                    S3Error(
+                        412,
+                        "PreconditionFailed",
+                        "At least one of the pre-conditions you specified did not hold",
+                        {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"},
+                    ),
+                    resource,
+                )
+            # Refuse a body that cannot fit before reading it. 64 KiB covers the form fields.
+            max_body = max_upload_bytes + 64 * 1024
+            declared = request.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_body:
+                return s3_error_response(
+                    S3Error(
+                        400,
+                        "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed size",
+                        {"ProposedSize": declared, "MaxSizeAllowed": str(max_upload_bytes)},
+                    ),
+                    resource,
+                )
+            upload = _Upload(local, bucket, max_body)
+            parser = MultipartParser(
+                boundary,
+                {  # type: ignore[arg-type]
+                    "on_part_begin": upload.on_part_begin,
+                    "on_part_data": upload.on_part_data,
+                    "on_part_end": upload.on_part_end,
+                    "on_header_field": upload.on_header_field,
+                    "on_header_value": upload.on_header_value,
+                    "on_header_end": upload.on_header_end,
+                    "on_headers_finished": upload.on_headers_finished,
+                },
+            )
+            try:
+                received = 0
+                async for chunk in request.stream():
+                    received += len(chunk)
+                    if received > max_body:
+                        raise S3Error(
+                            400,
+                            "EntityTooLarge",
+                            "Your proposed upload exceeds the maximum allowed size",
+                            {"ProposedSize": str(received), "MaxSizeAllowed": str(max_upload_bytes)},
+                        )
+                    parser.write(chunk)
+                    await upload.handle_events()
+                    if upload.file_done:
+                        break  # fields after the file are ignored
+                parser.finalize()
+                await upload.handle_events()
+                if not upload.file_done:
+                    if not upload.file_seen:
+                        check_form(upload.fields, bucket, local.secret_for)
+                    raise S3Error(
+                        400,
+                        "InvalidArgument",
+                        "POST requires exactly one file upload per request.",
+                        {"ArgumentName": "file"},
+                    )
+                upload.size_range.check(upload.size)
+                key = upload.fields["key"]
+                await anyio.to_thread.run_sync(local.commit, upload.path, key)
+                upload.path = None
+            except S3Error as error:
+                await upload.discard()
+                return s3_error_response(error, resource)
+            except Exception:
+                await upload.discard()
+                raise
+            etag = f'"{upload.md5.hexdigest()}"'
+            location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{key}"
+            headers = {**CORS, "ETag": etag, "Location": location}
+            status = upload.fields.get("success_action_status", "204")
+            if status == "201":
+                body = (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
+                    f"<Location>{escape(location)}</Location><Bucket>{escape(bucket)}</Bucket>"
+                    f"<Key>{escape(key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>"
+                )
+                return Response(body, status_code=201, media_type="application/xml", headers=headers)
+            return Response(status_code=200 if status == "200" else 204, headers=headers)
+
+    @router.get("/files/{key:path}")
+    async def read_file(key: str) -> Response:
+        content_type = await anyio.to_thread.run_sync(content_type_of, key) if is_safe_key(key) else None
+        if content_type is None:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
+        if content_type == "application/pdf":
+            headers["Content-Disposition"] = "attachment"
+        if isinstance(storage, LocalStorage):
+            path = storage.path(key)
+            if not await anyio.to_thread.run_sync(path.exists):
+                return Response("Not Found", status_code=404, media_type="text/plain")
+            return FileResponse(path, media_type=content_type, headers=headers)
+        presigned = storage.presigned_get(key, content_type)  # type: ignore[attr-defined]
+        return RedirectResponse(presigned, status_code=302, headers={"Cache-Control": "private, max-age=60"})
+
+    return router

@@ -1,0 +1,114 @@
+"""Files on local disk. The service answers the upload forms itself (see storage.endpoint)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import boto3
+from botocore.config import Config
+
+from realtymedia.settings import Settings
+from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
+from realtymedia.storage.keys import is_safe_key
+
+
+class LocalStorage:
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self.bucket = settings.local_bucket
+        self.region = settings.local_region
+        self.access_key = settings.local_access_key
+        self.secret_key = settings.resolved_local_secret_key
+        self.root = settings.resolved_data_dir / "objects" / self.bucket
+        self.incoming = settings.resolved_data_dir / "objects" / ".incoming"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        # Tickets are signed by botocore exactly as for S3; only the URL is ours.
+        self._signer = boto3.session.Session().client(
+            "s3",
+            region_name=self.region,
+            endpoint_url="http://127.0.0.1",
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+
+    # -- the interface ----------------------------------------------------------------------
+
+    def presign_post(
+        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+    ) -> UploadForm:
+        post = presign(self._signer, self.bucket, key, content_type, max_size, expires_in, extra)
+        return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=post["fields"])
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            return ObjectInfo(size=self.path(key).stat().st_size)
+        except FileNotFoundError:
+            return None
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            with self.path(key).open("rb") as f:
+                yield f
+        except FileNotFoundError:
+            raise StorageError(f"no object {key}") from None
+
+    def copy(self, source: str, target: str) -> None:
+        source_path, target_path = self.path(source), self.path(target)
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.incoming / f"{uuid.uuid4()}.copy"
+        try:
+            # A hard link is a copy on this disk at no cost: objects are never changed in place.
+            os.link(source_path, tmp)
+        except OSError:
+            shutil.copyfile(source_path, tmp)
+        os.replace(tmp, target_path)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            pass
+
+    def file_url(self, key: str, base_url: str) -> str:
+        return f"{base_url}/files/{key}"
+
+    # -- for the POST endpoint --------------------------------------------------------------
+
+    def path(self, key: str) -> Path:
+        if not is_safe_key(key):
+            raise StorageError(f"unsafe key {key!r}")
+        return self.root / key
+
+    def secret_for(self, access_key: str) -> str | None:
+        return self.secret_key if access_key == self.access_key else None
+
+    def new_incoming(self) -> Path:
+        return self.incoming / f"{uuid.uuid4()}.part"
+
+    def commit(self, incoming: Path, key: str) -> None:
+        """Make a fully written file visible under its key, atomically."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(incoming, target)
+
+
+def presign(
+    client: object, bucket: str, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
+) -> dict[str, object]:
+    fields = {"Content-Type": content_type, **extra}
+    # Fields are not conditions by themselves: each must be listed, or S3 would let a client change it.
+    conditions: list[object] = [{name: value} for name, value in fields.items()]
+    conditions.append(["content-length-range", 1, max_size])
+    return client.generate_presigned_post(  # type: ignore[attr-defined, no-any-return]
+        Bucket=bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+    )

@@ -1,0 +1,91 @@
+"""AWS S3, MinIO or Ceph, through boto3. botocore's errors become the interface's own."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from realtymedia.settings import Settings
+from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
+from realtymedia.storage.local import presign
+
+
+class S3Storage:
+    name = "s3"
+
+    def __init__(self, settings: Settings) -> None:
+        self.bucket = settings.s3_bucket
+        self.public_url = settings.s3_public_url.rstrip("/")
+        self.client = boto3.session.Session().client(
+            "s3",
+            region_name=settings.s3_region,
+            endpoint_url=settings.s3_endpoint_url or None,
+            aws_access_key_id=settings.s3_access_key_id or None,
+            aws_secret_access_key=settings.s3_secret_access_key or None,
+            aws_session_token=settings.s3_session_token or None,
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": settings.s3_addressing_style},
+                retries={"max_attempts": 3, "mode": "standard"},
+                max_pool_connections=50,
+            ),
+        )
+
+    def presign_post(
+        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+    ) -> UploadForm:
+        post = presign(self.client, self.bucket, key, content_type, max_size, expires_in, extra)
+        return UploadForm(url=str(post["url"]), fields=dict(post["fields"]))  # type: ignore[call-overload]
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StorageError(str(error)) from error
+        except BotoCoreError as error:
+            raise StorageError(str(error)) from error
+        return ObjectInfo(size=int(response["ContentLength"]))
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        # Spooled: small files stay in memory, large ones go to a temporary file, never whole in memory.
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            try:
+                body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+                shutil.copyfileobj(body, spool, 1024 * 1024)
+            except (ClientError, BotoCoreError) as error:
+                raise StorageError(str(error)) from error
+            spool.seek(0)
+            yield spool  # type: ignore[misc]
+
+    def copy(self, source: str, target: str) -> None:
+        try:
+            self.client.copy_object(Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source})
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(str(error)) from error
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(str(error)) from error
+
+    def file_url(self, key: str, base_url: str) -> str:
+        if self.public_url:
+            return f"{self.public_url}/{key}"
+        return f"{base_url}/files/{key}"
+
+    def presigned_get(self, key: str, content_type: str, expires_in: int = 300) -> str:
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
+        if content_type == "application/pdf":
+            params["ResponseContentDisposition"] = "attachment"
+        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))

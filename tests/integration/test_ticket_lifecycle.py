@@ -1,0 +1,141 @@
+"""A ticket end to end over real HTTP, on every database and storage: issue, POST the form as a
+browser would, confirm the bytes, consume once, clean up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from realtymedia.domain.errors import Invalid, NotFound
+from realtymedia.persistence import repository as repo
+from realtymedia.services import accounts, projects, tickets
+from realtymedia.services.core import now
+from tests.support import Stack, image_bytes, pdf_bytes, pixel_bomb_png, post_form
+
+IS24_TYPES = ("image/jpeg", "image/gif", "image/png", "application/pdf")
+
+
+def new_project(stack: Stack) -> tuple[int, int]:
+    user = accounts.create_user(stack.core, f"u{uuid.uuid4().hex[:10]}", "pw")
+    project = projects.create(stack.core, str(user["username"]), "PROFESSIONAL", "P")
+    return int(user["id"]), int(project["id"])  # type: ignore[call-overload]
+
+
+def issue(stack: Stack, user_id: int, project_id: int, content_type: str) -> tickets.IssuedTicket:
+    return tickets.issue(
+        stack.core,
+        user_id=user_id,
+        owner_kind=tickets.PROJECT,
+        owner_id=str(project_id),
+        content_type=content_type,
+        allowed=IS24_TYPES,
+        base_url=stack.url,
+    )
+
+
+def usable(stack: Stack, issued: tickets.IssuedTicket, user_id: int, project_id: int) -> object:
+    with stack.core.db.read() as session:
+        return tickets.find_usable(
+            stack.core,
+            repo.ticket(session, issued.id),
+            user_id=user_id,
+            owner_kind=tickets.PROJECT,
+            owner_id=str(project_id),
+            resource="attachment",
+            ref=issued.id,
+        )
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        ("image/jpeg", image_bytes("JPEG")),
+        ("image/png", image_bytes("PNG")),
+        ("image/gif", image_bytes("GIF")),
+        ("application/pdf", pdf_bytes()),
+    ],
+)
+def test_upload_and_confirm(any_stack: Stack, content_type: str, content: bytes) -> None:
+    user_id, project_id = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, content_type)
+    assert issued.key.startswith(f"{project_id}/{issued.id}.")
+    response = post_form(issued.form.url, issued.form.fields, content, "upload", content_type)
+    assert response.status_code in (200, 201, 204), response.text
+    ticket = usable(any_stack, issued, user_id, project_id)
+    info = tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    assert info.content_type == content_type
+    assert info.size == len(content)
+    with any_stack.core.db.write() as session:
+        tickets.consume(session, issued.id, issued.id)
+    with any_stack.core.db.write() as session, pytest.raises(Invalid, match="already been used"):
+        tickets.consume(session, issued.id, issued.id)
+
+
+def test_not_uploaded_is_not_found(any_stack: Stack) -> None:
+    user_id, project_id = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, "image/jpeg")
+    ticket = usable(any_stack, issued, user_id, project_id)
+    with pytest.raises(NotFound, match=f"Resource \\[attachment\\] with id \\[{issued.id}\\] was not found."):
+        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+
+
+def test_other_users_ticket_is_not_found(any_stack: Stack) -> None:
+    user_id, project_id = new_project(any_stack)
+    other_id, _ = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, "image/jpeg")
+    with pytest.raises(NotFound):
+        usable(any_stack, issued, other_id, project_id)
+
+
+@pytest.mark.parametrize(
+    ("declared", "content", "found"),
+    [
+        ("image/jpeg", image_bytes("PNG"), "found image/png"),
+        ("image/jpeg", image_bytes("JPEG", (400, 300))[:-400], "truncated"),
+        ("image/png", pixel_bomb_png(), "30000x30000"),
+        ("application/pdf", pdf_bytes(encrypted=True), "encrypted"),
+        ("application/pdf", pdf_bytes(javascript=True), "JavaScript"),
+        ("image/png", b"<html><script>alert(1)</script></html>", "markup"),
+    ],
+)
+def test_refused_at_confirmation(any_stack: Stack, declared: str, content: bytes, found: str) -> None:
+    user_id, project_id = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, declared)
+    assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
+    ticket = usable(any_stack, issued, user_id, project_id)
+    with pytest.raises(Invalid) as refused:
+        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert f"declared {declared}" in message
+    assert found in message
+
+
+def test_disallowed_or_missing_content_type(any_stack: Stack) -> None:
+    user_id, project_id = new_project(any_stack)
+    with pytest.raises(Invalid) as missing:
+        issue(any_stack, user_id, project_id, "")
+    assert missing.value.violations[0].code == "MANDATORY_FIELD_EMPTY"
+    with pytest.raises(Invalid) as wrong:
+        issue(any_stack, user_id, project_id, "text/html")
+    assert wrong.value.violations[0].code == "INVALID_VALUE"
+
+
+def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
+    core = any_stack.core
+    user_id, project_id = new_project(any_stack)
+    stale = issue(any_stack, user_id, project_id, "image/jpeg")
+    fresh = issue(any_stack, user_id, project_id, "image/jpeg")
+    for issued in (stale, fresh):
+        assert post_form(issued.form.url, issued.form.fields, image_bytes()).status_code in (200, 201, 204)
+    with core.db.write() as session:
+        repo.ticket(session, stale.id).expires_at = now() - timedelta(  # type: ignore[union-attr]
+            seconds=core.settings.cleanup_grace_seconds + 60
+        )
+    tickets.cleanup(core)
+    assert core.storage.head(stale.key) is None
+    assert core.storage.head(fresh.key) is not None
+    with core.db.read() as session:
+        assert repo.ticket(session, stale.id) is None
+        assert repo.ticket(session, fresh.id) is not None
