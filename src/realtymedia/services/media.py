@@ -1,0 +1,80 @@
+"""Media of any owner (project attachments, realty images): the steps both dialects share.
+
+Rules of the order and of each owner's limits live in the domain; this module only keeps the
+stored rows and objects in step: rows change inside the caller's transaction (with the owner
+locked), objects are removed only after the transaction that dropped their rows committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from realtymedia.domain.media import MediaInfo
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import Media, Ticket
+from realtymedia.services import tickets
+from realtymedia.services.core import Core, now
+
+
+def append_file(
+    session: Session,
+    *,
+    owner_kind: str,
+    owner_id: str,
+    ticket: Ticket,
+    info: MediaInfo,
+    kind: str,
+    subtype: str | None = None,
+    title: str | None = None,
+    media_id: str | None = None,
+    position: int | None = None,
+) -> Media:
+    """Consume the ticket and add its confirmed file at the end of the owner's media.
+
+    Call with the owner locked, so that positions and limits hold under concurrency.
+    """
+    tickets.consume(session, ticket.id, media_id or ticket.id)
+    moment = now()
+    item = Media(
+        id=media_id or ticket.id,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        position=repo.next_position(session, owner_kind, owner_id) if position is None else position,
+        kind=kind,
+        subtype=subtype,
+        title=title,
+        key=ticket.key,
+        content_type=info.content_type,
+        size=info.size,
+        width=info.width,
+        height=info.height,
+        sha256=info.sha256,
+        published=False,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(item)
+    return item
+
+
+def remove(session: Session, item: Media) -> str | None:
+    """Drop the row and close the gap in the order; returns the key whose object must go after commit."""
+    key = item.key
+    owner_kind, owner_id = item.owner_kind, item.owner_id
+    session.delete(item)
+    session.flush()
+    repo.renumber(session, repo.media_of(session, owner_kind, owner_id))
+    return key
+
+
+def delete_objects(core: Core, keys: Iterable[str | None]) -> None:
+    """After the commit: the rows are gone, so the objects can go. A failure here leaks, never loses."""
+    for key in keys:
+        if key:
+            core.storage.delete(key)
+
+
+def file_url(core: Core, item: Media, base_url: str) -> str | None:
+    return core.storage.file_url(item.key, base_url) if item.key else None
