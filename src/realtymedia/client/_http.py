@@ -1,0 +1,123 @@
+"""What both clients share: retries, the direct POST to object storage, and facts about local files."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from defusedxml import ElementTree
+
+from realtymedia.client._errors import StorageError, TransportError
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes sent so far, total bytes) while a file goes to storage."""
+
+# Statuses after which the same request may succeed; only requests that are safe to repeat are retried.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_MAGIC = [
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+]
+
+
+def content_type_of(path: Path) -> str:
+    """What the file's first bytes say it is; its extension only when they say nothing we know."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    for magic, content_type in _MAGIC:
+        if head.startswith(magic):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def with_retries(send: Callable[[], httpx.Response], retries: int, backoff: float = 0.25) -> httpx.Response:
+    """Send, and send again after a transport error or a passing status, up to `retries` more times.
+
+    `send` builds the request anew each time (a fresh OAuth nonce), but must keep anything that
+    makes a repeat harmless (the Realty Image API's Request-ID).
+    """
+    attempt = 0
+    while True:
+        try:
+            response = send()
+        except httpx.TransportError as error:
+            if attempt >= retries:
+                raise TransportError(f"{type(error).__name__}: {error}") from error
+        else:
+            if response.status_code not in RETRY_STATUSES or attempt >= retries:
+                return response
+        time.sleep(backoff * 2**attempt)
+        attempt += 1
+
+
+class _Counting:
+    """A file that reports how much of it httpx has read into the request body."""
+
+    def __init__(self, handle: IO[bytes], total: int, progress: ProgressCallback | None) -> None:
+        self._handle = handle
+        self._total = total
+        self._progress = progress
+        self._sent = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self._sent += len(chunk)
+        if self._progress is not None:
+            self._progress(self._sent, self._total)
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if offset == 0 and whence == 0:
+            self._sent = 0
+        return self._handle.seek(offset, whence)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
+def post_to_storage(
+    http: httpx.Client,
+    url: str,
+    fields: Mapping[str, str],
+    path: Path,
+    content_type: str,
+    progress: ProgressCallback | None = None,
+    retries: int = 2,
+) -> None:
+    """The S3 browser POST: every field of the form, then the file last. Repeating it is harmless
+    (the same key is written again), so transport errors and passing statuses are retried."""
+    total = path.stat().st_size
+
+    def send() -> httpx.Response:
+        with path.open("rb") as handle:
+            files = {"file": (path.name, _Counting(handle, total, progress), content_type)}
+            return http.post(url, data=dict(fields), files=files)  # type: ignore[dict-item]
+
+    response = with_retries(send, retries)
+    if response.status_code >= 300:
+        code, message = "HTTP_" + str(response.status_code), response.text[:300]
+        try:
+            root = ElementTree.fromstring(response.content)
+            code = root.findtext("Code") or code
+            message = root.findtext("Message") or message
+        except ElementTree.ParseError:
+            pass
+        raise StorageError(response.status_code, code, message)

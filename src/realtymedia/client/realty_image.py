@@ -1,0 +1,247 @@
+"""Client of the Realty Image API 2.0 dialect (bearer token, JSON, a Request-ID on every change)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from realtymedia.client._errors import ErrorDetail, RealtyMediaError, UploadFailed, api_error
+from realtymedia.client._http import content_type_of, post_to_storage, with_retries
+from realtymedia.client._models import Realty, RealtyImage, UploadForm
+
+DEFAULT_PATH = "/realty-image/v2"
+
+
+@dataclass(frozen=True)
+class UploadEvent:
+    """Progress of one file of a bulk upload. ``stage`` is ``sending`` (``sent`` of ``total`` bytes
+    went to storage), ``saved`` (``image`` is the saved image) or ``failed`` (``error`` says why)."""
+
+    path: Path
+    stage: str
+    sent: int = 0
+    total: int = 0
+    image: RealtyImage | None = None
+    error: Exception | None = None
+
+
+Descriptions = Sequence[str | None] | Mapping[str, str] | Callable[[Path], str | None] | None
+
+
+class RealtyImageClient:
+    """``RealtyImageClient("https://media.example.com", token)``; use it as a context manager or ``close()`` it.
+
+    Every change carries its own Request-ID, which the service treats as an idempotency key: a
+    retried call (after a timeout, a reset connection, 429 or 502-504) is answered as the first was
+    and changes nothing twice. That is what makes the retries here safe.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        path: str = DEFAULT_PATH,
+        timeout: float = 60.0,
+        retries: int = 3,
+        parallel: int = 4,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/" + path.strip("/")
+        self.retries = retries
+        self.parallel = max(1, parallel)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+        # Storage gets no credentials of ours: the signed form is its own authorisation.
+        self._storage = httpx.Client(timeout=timeout, transport=transport)
+
+    def __enter__(self) -> RealtyImageClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+        self._storage.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _call(self, method: str, url: str, *, json: Any = None, params: Any = None, change: bool = True) -> Any:
+        headers = {"Request-ID": str(uuid.uuid4())} if change else {}
+        response = with_retries(
+            lambda: self._http.request(method, url, json=json, params=params, headers=headers), self.retries
+        )
+        if response.status_code >= 400:
+            raise _error(response)
+        if not response.content:
+            return {}
+        return response.json()
+
+    # -- realties -------------------------------------------------------------------------
+
+    def create_realty(self, name: str = "") -> Realty:
+        return Realty.from_json(self._call("POST", "/realty", json={"name": name} if name else {}))
+
+    def realties(self) -> list[Realty]:
+        return [Realty.from_json(item) for item in _list(self._call("GET", "/realty", change=False), "realties")]
+
+    def realty(self, realty_id: str) -> Realty:
+        return Realty.from_json(self._call("GET", f"/realty/{realty_id}", change=False))
+
+    def publish(self, realty_id: str) -> Realty | None:
+        """Publish the realty: its images can no longer be deleted."""
+        data = self._call("POST", f"/realty/{realty_id}/publish")
+        return Realty.from_json(data) if isinstance(data, dict) and "id" in data else None
+
+    # -- images ---------------------------------------------------------------------------
+
+    def images(self, realty_id: str) -> list[RealtyImage]:
+        data = self._call("GET", f"/realty/{realty_id}/images", change=False)
+        return [RealtyImage.from_json(item) for item in _list(data, "realtyImages")]
+
+    def upload_grant(self, content_type: str) -> UploadForm:
+        data = self._call("GET", "/uploadGrants", params={"type": content_type})
+        return UploadForm(url=data["url"], fields=dict(data["fields"]), method=data.get("method", "POST"))
+
+    def save(self, realty_id: str, uploaded: Sequence[tuple[str, str | None]]) -> list[RealtyImage]:
+        """Save uploaded files, ``(key, description)`` each, after the realty's images, in this order."""
+        body = {"uploadedImages": [_without_none({"key": key, "description": d}) for key, d in uploaded]}
+        data = self._call("POST", f"/realty/{realty_id}/images", json=body)
+        return [RealtyImage.from_json(item) for item in _list(data, "realtyImages")]
+
+    def put_images(self, realty_id: str, items: Sequence[tuple[str, str | None]]) -> list[RealtyImage]:
+        """The PUT itself: every image of the realty as ``(id, description)``, in the new order."""
+        body = {"realtyImages": [_without_none({"id": image_id, "description": d}) for image_id, d in items]}
+        self._call("PUT", f"/realty/{realty_id}/images", json=body)
+        return self.images(realty_id)
+
+    def reorder(self, realty_id: str, image_ids: Sequence[str]) -> list[RealtyImage]:
+        """Put the images in this order (every image of the realty, each once); descriptions stay."""
+        current = {image.id: image for image in self.images(realty_id)}
+        return self.put_images(realty_id, [(i, current[i].description if i in current else None) for i in image_ids])
+
+    def update(self, realty_id: str, descriptions: Mapping[str, str]) -> list[RealtyImage]:
+        """Change the descriptions of some images (``{image id: description}``); the order stays."""
+        current = self.images(realty_id)
+        return self.put_images(realty_id, [(i.id, descriptions.get(i.id, i.description)) for i in current])
+
+    def delete(self, realty_id: str, image_id: str) -> None:
+        """Delete an image; a published one is refused with ``Conflict``."""
+        self._call("DELETE", f"/realty/{realty_id}/images/{image_id}")
+
+    def copy(self, realty_id: str, source_realty_id: str) -> list[RealtyImage]:
+        """Copy every image of another realty of yours after this one's images."""
+        self._call("POST", f"/realty/{realty_id}/images/copy", json={"sourceRealtyId": source_realty_id})
+        return self.images(realty_id)
+
+    # -- bulk upload ----------------------------------------------------------------------
+
+    def upload_file(self, path: Path, on_bytes: Callable[[int, int], None] | None = None) -> str:
+        """Get a grant and post one file straight to storage; returns the key to save."""
+        content_type = content_type_of(path)
+        grant = self.upload_grant(content_type)
+        post_to_storage(self._storage, grant.url, grant.fields, path, content_type, on_bytes, self.retries)
+        return grant.key
+
+    def upload(
+        self,
+        realty_id: str,
+        paths: Iterable[str | Path],
+        descriptions: Descriptions = None,
+        *,
+        parallel: int | None = None,
+        progress: Callable[[UploadEvent], None] | None = None,
+    ) -> list[RealtyImage]:
+        """Upload many files and save them after the realty's images, in the given order.
+
+        Files go to storage in parallel (at most ``parallel`` at once); each is saved as soon as it
+        and every file before it are done, so an interrupted upload leaves a prefix of the files
+        saved, in order. A file that fails does not stop the others; if any failed, ``UploadFailed``
+        is raised at the end with the saved images and the reason of each failure.
+        """
+        files = [Path(p) for p in paths]
+        describe = _describer(files, descriptions)
+        notify = progress or (lambda event: None)
+        saved: list[RealtyImage] = []
+        failures: dict[Path, Exception] = {}
+
+        def store(path: Path) -> str:
+            return self.upload_file(path, lambda sent, total: notify(UploadEvent(path, "sending", sent, total)))
+
+        with ThreadPoolExecutor(max_workers=parallel or self.parallel, thread_name_prefix="realty-upload") as pool:
+            futures: list[Future[str]] = [pool.submit(store, path) for path in files]
+            try:
+                for path, future in zip(files, futures, strict=True):
+                    try:
+                        key = future.result()
+                        image = self.save(realty_id, [(key, describe(path))])[-1]
+                    except (RealtyMediaError, OSError) as error:
+                        failures[path] = error
+                        notify(UploadEvent(path, "failed", error=error))
+                        continue
+                    saved.append(image)
+                    size = path.stat().st_size
+                    notify(UploadEvent(path, "saved", size, size, image=image))
+            finally:
+                for future in futures:
+                    future.cancel()
+        if failures:
+            raise UploadFailed(saved, failures)
+        return saved
+
+
+def _describer(files: list[Path], descriptions: Descriptions) -> Callable[[Path], str | None]:
+    if descriptions is None:
+        return lambda path: None
+    if callable(descriptions):
+        return descriptions
+    if isinstance(descriptions, Mapping):
+        table = descriptions
+        return lambda path: table.get(str(path), table.get(path.name))
+    by_path = dict(zip(files, descriptions, strict=True))
+    return lambda path: by_path.get(path)
+
+
+def _without_none(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def _list(data: Any, name: str) -> list[Any]:
+    """The list a response carries, under its name or as the body itself."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if isinstance(data.get(name), list):
+            return list(data[name])
+        for value in data.values():
+            if isinstance(value, list):
+                return value
+    return []
+
+
+def _error(response: httpx.Response) -> Exception:
+    request_id = response.headers.get("Request-ID")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return api_error(response.status_code, f"HTTP_{response.status_code}", response.text[:300], (), request_id)
+    details = [
+        ErrorDetail(code=str(e.get("errorCode", "")), message=str(e.get("message", "")), target=e.get("target"))
+        for e in body.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    code = str(body.get("errorCode") or f"HTTP_{response.status_code}")
+    return api_error(response.status_code, code, str(body.get("message") or ""), details, request_id)
