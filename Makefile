@@ -28,11 +28,15 @@ migrate: $(STAMP) ## apply pending database migrations
 run: $(STAMP) ## serve on http://$(HOST):$(PORT) (SQLite and local disk under ./var unless configured)
 	$(BIN)/realtymedia serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## run the whole test suite (PostgreSQL too when reachable; required when CI is set)
+test: $(STAMP) chromium ## run the whole test suite (PostgreSQL too when reachable; required when CI is set)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## run only the unit tests
 	$(BIN)/python -m pytest tests/unit
+
+.PHONY: chromium
+chromium: ## install Debian's chromium for the browser test, when /usr/bin/chromium is missing
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests
