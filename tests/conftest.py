@@ -84,6 +84,12 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     yield from start_stack(request.param, request, tmp_path_factory)
 
 
+@pytest.fixture(scope="session", params=["sqlite-local", "postgresql-local"])
+def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The local storage backend, whose POST endpoint enforces the policy itself."""
+    yield from start_stack(request.param, request, tmp_path_factory)
+
+
 @pytest.fixture(scope="session", params=ALL_STACKS)
 def any_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from start_stack(request.param, request, tmp_path_factory)

@@ -1,0 +1,90 @@
+"""One contract, both backends: what the use cases may rely on from any Storage."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from realtymedia.domain.media import MediaInfo
+from realtymedia.persistence import repository as repo
+from realtymedia.services import accounts, media, projects, tickets
+from realtymedia.storage import StorageError
+from tests.support import Stack, image_bytes, pdf_bytes, post_form
+
+JPEG = image_bytes("JPEG")
+
+
+def stored(stack: Stack, content: bytes = JPEG, content_type: str = "image/jpeg") -> str:
+    key = f"contract/{uuid.uuid4()}.bin"
+    upload = stack.core.storage.presign_post(key, content_type, 10 * 1024 * 1024, 600, stack.url, {})
+    assert set(upload.fields) >= {"key", "policy", "x-amz-signature", "x-amz-credential", "x-amz-algorithm",
+                                  "x-amz-date", "Content-Type"}
+    response = post_form(upload.url, upload.fields, content, "f", content_type)
+    assert response.status_code in (200, 201, 204), response.text
+    return key
+
+
+def test_tickets_look_the_same_on_both_backends(any_stack: Stack) -> None:
+    upload = any_stack.core.storage.presign_post("a/b.jpg", "image/jpeg", 100, 600, any_stack.url, {"acl": "private"})
+    assert upload.fields["key"] == "a/b.jpg"
+    assert upload.fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert upload.fields["x-amz-credential"].endswith("/s3/aws4_request")
+    assert upload.fields["acl"] == "private"
+    assert upload.url.endswith("/" + any_stack.core.storage.bucket)
+
+
+def test_head_open_copy_delete(any_stack: Stack) -> None:
+    storage = any_stack.core.storage
+    key = stored(any_stack)
+    info = storage.head(key)
+    assert info is not None and info.size == len(JPEG)
+    with storage.open(key) as stream:
+        assert stream.read() == JPEG
+        stream.seek(0)
+        assert stream.read(3) == JPEG[:3]
+    copy = f"contract/{uuid.uuid4()}.bin"
+    storage.copy(key, copy)
+    storage.delete(key)
+    assert storage.head(key) is None
+    with storage.open(copy) as stream:
+        assert stream.read() == JPEG
+    storage.delete(copy)
+    storage.delete(copy)  # deleting what is gone is not an error
+    assert storage.head(copy) is None
+
+
+def test_missing_object(any_stack: Stack) -> None:
+    storage = any_stack.core.storage
+    assert storage.head("contract/never-there.bin") is None
+    with pytest.raises(StorageError), storage.open("contract/never-there.bin"):
+        pass
+
+
+@pytest.mark.parametrize(("content_type", "content"), [("image/png", image_bytes("PNG")),
+                                                        ("application/pdf", pdf_bytes())])
+def test_confirmed_files_are_served_safely(any_stack: Stack, content_type: str, content: bytes) -> None:
+    core = any_stack.core
+    user = accounts.create_user(core, f"s{uuid.uuid4().hex[:10]}", "pw")
+    project = projects.create(core, str(user["username"]), "BASIC", "P")
+    issued = tickets.issue(core, user_id=int(user["id"]), owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
+                           owner_id=str(project["id"]), content_type=content_type,
+                           allowed=(content_type,), base_url=any_stack.url)
+    assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
+    with core.db.read() as session:
+        ticket = repo.ticket(session, issued.id)
+    info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    with core.db.write() as session:
+        item = media.append_file(session, owner_kind=tickets.PROJECT, owner_id=str(project["id"]),
+                                 ticket=ticket, info=info, kind="Picture")  # type: ignore[arg-type]
+        url = media.file_url(core, item, any_stack.url)
+    assert url is not None
+    response = httpx.get(url, follow_redirects=True)
+    assert response.status_code == 200
+    assert response.content == content
+    assert response.headers["content-type"].startswith(content_type)
+    if any_stack.core.storage.name == "local":
+        assert response.headers["x-content-type-options"] == "nosniff"
+    if content_type == "application/pdf":
+        assert response.headers["content-disposition"].startswith("attachment")
