@@ -22,8 +22,9 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str, ok: bool = True) -> Any:
-    result = subprocess.run([sys.executable, "-m", "realtymedia", *args], env=env, cwd="/",
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "realtymedia", *args], env=env, cwd="/", capture_output=True, text=True, timeout=120
+    )
     if not ok:
         assert result.returncode != 0
         return json.loads(result.stderr)

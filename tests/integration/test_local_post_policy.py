@@ -15,8 +15,14 @@ from tests.support import Stack, image_bytes, post_form
 JPEG = image_bytes("JPEG")
 
 
-def form(stack: Stack, *, content_type: str = "image/jpeg", max_size: int = 1024 * 1024, expires_in: int = 600,
-         extra: dict[str, str] | None = None) -> tuple[str, dict[str, str], str]:
+def form(
+    stack: Stack,
+    *,
+    content_type: str = "image/jpeg",
+    max_size: int = 1024 * 1024,
+    expires_in: int = 600,
+    extra: dict[str, str] | None = None,
+) -> tuple[str, dict[str, str], str]:
     key = f"policy-test/{uuid.uuid4()}.jpg"
     upload = stack.core.storage.presign_post(key, content_type, max_size, expires_in, stack.url, extra or {})
     return upload.url, dict(upload.fields), key
@@ -70,30 +76,54 @@ def test_success_action_status_201_returns_post_response(local_stack: Stack) -> 
 
 def test_expired_policy(local_stack: Stack) -> None:
     url, fields, key = form(local_stack, expires_in=-5)
-    assert_refused(local_stack, post_form(url, fields, JPEG), key, 403, "AccessDenied",
-                   "Invalid according to Policy: Policy expired.")
+    assert_refused(
+        local_stack,
+        post_form(url, fields, JPEG),
+        key,
+        403,
+        "AccessDenied",
+        "Invalid according to Policy: Policy expired.",
+    )
 
 
 def test_wrong_content_type(local_stack: Stack) -> None:
     url, fields, key = form(local_stack)
     fields["Content-Type"] = "text/html"
-    assert_refused(local_stack, post_form(url, fields, JPEG), key, 403, "AccessDenied",
-                   'Invalid according to Policy: Policy Condition failed: ["eq", "$content-type", "image/jpeg"]')
+    assert_refused(
+        local_stack,
+        post_form(url, fields, JPEG),
+        key,
+        403,
+        "AccessDenied",
+        'Invalid according to Policy: Policy Condition failed: ["eq", "$content-type", "image/jpeg"]',
+    )
 
 
 def test_key_tampered(local_stack: Stack) -> None:
     url, fields, key = form(local_stack)
     fields["key"] = "policy-test/someone-else.jpg"
-    assert_refused(local_stack, post_form(url, fields, JPEG), "policy-test/someone-else.jpg", 403, "AccessDenied",
-                   "Policy Condition failed")
+    assert_refused(
+        local_stack,
+        post_form(url, fields, JPEG),
+        "policy-test/someone-else.jpg",
+        403,
+        "AccessDenied",
+        "Policy Condition failed",
+    )
     assert local_stack.core.storage.head(key) is None
 
 
 def test_extra_field(local_stack: Stack) -> None:
     url, fields, key = form(local_stack)
     fields["x-amz-meta-owner"] = "mallory"
-    assert_refused(local_stack, post_form(url, fields, JPEG), key, 403, "AccessDenied",
-                   "Invalid according to Policy: Extra input fields: x-amz-meta-owner")
+    assert_refused(
+        local_stack,
+        post_form(url, fields, JPEG),
+        key,
+        403,
+        "AccessDenied",
+        "Invalid according to Policy: Extra input fields: x-amz-meta-owner",
+    )
 
 
 def test_x_ignore_fields_need_no_condition(local_stack: Stack) -> None:
@@ -115,7 +145,9 @@ def test_policy_tampered(local_stack: Stack) -> None:
 
     url, fields, key = form(local_stack)
     policy = json.loads(base64.b64decode(fields["policy"]))
-    policy["conditions"] = [c for c in policy["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
+    policy["conditions"] = [
+        c for c in policy["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")
+    ]
     fields["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
     assert_refused(local_stack, post_form(url, fields, JPEG), key, 403, "SignatureDoesNotMatch")
 
@@ -158,10 +190,15 @@ def test_no_file(local_stack: Stack) -> None:
 def test_fields_after_the_file_are_ignored(local_stack: Stack) -> None:
     url, fields, key = form(local_stack)
     boundary = "xyzBOUNDARY"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
-             for n, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
-                 f"Content-Type: image/jpeg\r\n\r\n".encode() + JPEG + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode() for n, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + JPEG
+        + b"\r\n"
+    )
     parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="unsigned-after"\r\n\r\nvalue\r\n'.encode())
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     response = httpx.post(url, content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
@@ -184,8 +221,10 @@ def test_declared_oversize_body_refused_before_reading(local_stack: Stack) -> No
     too_big = local_stack.settings.max_upload_bytes + 10 * 1024 * 1024
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         # Declare a body larger than any ticket allows, send none of it: the answer must come anyway.
-        sock.sendall(f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                     f"Content-Type: multipart/form-data; boundary=abc\r\nContent-Length: {too_big}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: multipart/form-data; boundary=abc\r\nContent-Length: {too_big}\r\n\r\n".encode()
+        )
         answer = ""
         while "</Error>" not in answer and (chunk := sock.recv(65536)):
             answer += chunk.decode()
@@ -202,6 +241,10 @@ def test_unconfirmed_upload_is_not_served(local_stack: Stack) -> None:
 
 
 def test_path_traversal_in_files_route(local_stack: Stack) -> None:
-    for path in ("/files/../realtymedia.sqlite3", "/files/%2e%2e/realtymedia.sqlite3", "/files/..%2frealtymedia.sqlite3"):
+    for path in (
+        "/files/../realtymedia.sqlite3",
+        "/files/%2e%2e/realtymedia.sqlite3",
+        "/files/..%2frealtymedia.sqlite3",
+    ):
         response = httpx.get(f"{local_stack.url}{path}")
         assert response.status_code == 404, path

@@ -19,8 +19,15 @@ JPEG = image_bytes("JPEG")
 def stored(stack: Stack, content: bytes = JPEG, content_type: str = "image/jpeg") -> str:
     key = f"contract/{uuid.uuid4()}.bin"
     upload = stack.core.storage.presign_post(key, content_type, 10 * 1024 * 1024, 600, stack.url, {})
-    assert set(upload.fields) >= {"key", "policy", "x-amz-signature", "x-amz-credential", "x-amz-algorithm",
-                                  "x-amz-date", "Content-Type"}
+    assert set(upload.fields) >= {
+        "key",
+        "policy",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-algorithm",
+        "x-amz-date",
+        "Content-Type",
+    }
     response = post_form(upload.url, upload.fields, content, "f", content_type)
     assert response.status_code in (200, 201, 204), response.text
     return key
@@ -62,22 +69,30 @@ def test_missing_object(any_stack: Stack) -> None:
         pass
 
 
-@pytest.mark.parametrize(("content_type", "content"), [("image/png", image_bytes("PNG")),
-                                                        ("application/pdf", pdf_bytes())])
+@pytest.mark.parametrize(
+    ("content_type", "content"), [("image/png", image_bytes("PNG")), ("application/pdf", pdf_bytes())]
+)
 def test_confirmed_files_are_served_safely(any_stack: Stack, content_type: str, content: bytes) -> None:
     core = any_stack.core
     user = accounts.create_user(core, f"s{uuid.uuid4().hex[:10]}", "pw")
     project = projects.create(core, str(user["username"]), "BASIC", "P")
-    issued = tickets.issue(core, user_id=int(user["id"]), owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-                           owner_id=str(project["id"]), content_type=content_type,
-                           allowed=(content_type,), base_url=any_stack.url)
+    issued = tickets.issue(
+        core,
+        user_id=int(user["id"]),
+        owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
+        owner_id=str(project["id"]),
+        content_type=content_type,
+        allowed=(content_type,),
+        base_url=any_stack.url,
+    )
     assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
     with core.db.read() as session:
         ticket = repo.ticket(session, issued.id)
     info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
     with core.db.write() as session:
-        item = media.append_file(session, owner_kind=tickets.PROJECT, owner_id=str(project["id"]),
-                                 ticket=ticket, info=info, kind="Picture")  # type: ignore[arg-type]
+        item = media.append_file(
+            session, owner_kind=tickets.PROJECT, owner_id=str(project["id"]), ticket=ticket, info=info, kind="Picture"
+        )  # type: ignore[arg-type]
         url = media.file_url(core, item, any_stack.url)
     assert url is not None
     response = httpx.get(url, follow_redirects=True)

@@ -26,13 +26,19 @@ CONCURRENT = 4
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    database_url = (request.getfixturevalue("postgres_url") if request.param == "postgresql"
-                    else f"sqlite:///{tmp_path / 'realtymedia.sqlite3'}")
+    database_url = (
+        request.getfixturevalue("postgres_url")
+        if request.param == "postgresql"
+        else f"sqlite:///{tmp_path / 'realtymedia.sqlite3'}"
+    )
     port = free_port()
     env = {**os.environ, "REALTYMEDIA_DATA_DIR": str(tmp_path), "REALTYMEDIA_DATABASE_URL": database_url}
     process = subprocess.Popen(
         [sys.executable, "-m", "realtymedia", "serve", "--port", str(port), "--no-access-log"],
-        env=env, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        cwd="/",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -65,12 +71,19 @@ def test_fifty_mib_uploads_keep_memory_flat(server, tmp_path: Path) -> None:  # 
         f.truncate(50 * MiB)
 
     def upload() -> int:
-        issued = tickets.issue(core, user_id=int(user["id"]), owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-                               owner_id=str(project["id"]), content_type="application/pdf",
-                               allowed=("application/pdf",), base_url=url)
+        issued = tickets.issue(
+            core,
+            user_id=int(user["id"]),
+            owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
+            owner_id=str(project["id"]),
+            content_type="application/pdf",
+            allowed=("application/pdf",),
+            base_url=url,
+        )
         with big.open("rb") as f:
-            response = httpx.post(issued.form.url, data=issued.form.fields,
-                                  files={"file": ("big.pdf", f, "application/pdf")}, timeout=120)
+            response = httpx.post(
+                issued.form.url, data=issued.form.fields, files={"file": ("big.pdf", f, "application/pdf")}, timeout=120
+            )
         assert core.storage.head(issued.key) is not None
         return response.status_code
 

@@ -36,11 +36,18 @@ def test_local_secret_is_made_once(tmp_path: Path) -> None:
     assert len(first) >= 32
 
 
-@pytest.mark.parametrize(("content", "found"), [
-    (image_bytes("JPEG"), "image/jpeg"), (image_bytes("PNG"), "image/png"), (image_bytes("GIF"), "image/gif"),
-    (image_bytes("WEBP"), "image/webp"), (pdf_bytes(), "application/pdf"), (b"<svg/>", "markup (HTML/XML/SVG)"),
-    (b"", "an empty file"),
-])
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        (image_bytes("JPEG"), "image/jpeg"),
+        (image_bytes("PNG"), "image/png"),
+        (image_bytes("GIF"), "image/gif"),
+        (image_bytes("WEBP"), "image/webp"),
+        (pdf_bytes(), "application/pdf"),
+        (b"<svg/>", "markup (HTML/XML/SVG)"),
+        (b"", "an empty file"),
+    ],
+)
 def test_sniff(content: bytes, found: str) -> None:
     assert sniff(content[:64]) == found
 
