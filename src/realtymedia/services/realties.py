@@ -6,7 +6,8 @@ import uuid
 
 from sqlalchemy import update
 
-from realtymedia.domain.errors import NotFound
+from realtymedia.domain.errors import Invalid, NotFound
+from realtymedia.domain.realty_images import check_name
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Realty
 from realtymedia.services.core import Core, now
@@ -14,12 +15,15 @@ from realtymedia.services.tickets import REALTY
 
 
 def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
+    violations = check_name(name)
+    if violations:
+        raise Invalid(violations)
     moment = now()
     with core.db.write() as session:
         realty = Realty(
             id=str(uuid.uuid4()),
             user_id=user_id,
-            name=name[:200],
+            name=name,
             published=False,
             created_at=moment,
             updated_at=moment,

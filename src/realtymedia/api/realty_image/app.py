@@ -1,13 +1,364 @@
-"""The Realty Image API 2.0 dialect (mounted at the configured base path)."""
+"""The Realty Image API 2.0 dialect (mounted at the configured base path).
+
+A thin front door: parse, call services.realty_images / services.realties, render. Errors become
+the vendor's body in errors.py; Request-ID handling is in idempotency.py.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from realtymedia.api.common import base_url, core_of
+from realtymedia.api.realty_image import errors, idempotency, schemas
+from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
+from realtymedia.api.realty_image.errors import ApiError
+from realtymedia.services import accounts, realties, realty_images, web_sessions
+from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+
+bearer = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="opaque",
+    description="A bearer token of the account (`realtymedia users create` prints one). "
+    "The web page's session cookie `rm_session` (with header `X-CSRF-Token` on changes) is accepted too.",
+    auto_error=False,
+)
+
+
+def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    core = core_of(request)
+    if credentials is not None:
+        principal = accounts.authenticate_bearer(core, credentials.credentials)
+        if principal is None:
+            raise ApiError(401, "The bearer token is not valid.")
+        return principal
+    principal = web_sessions.authenticate(
+        core, request.method, request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
+    )
+    if principal is None:
+        raise ApiError(401, "Authentication required: send a bearer token.")
+    return principal
+
+
+def request_id(
+    value: Annotated[
+        UUID,
+        Header(
+            alias="Request-ID",
+            description="A unique id which identifies the HTTP request, created by the client. "
+            "Echoed in the response. Repeating a request with the same Request-ID within 24 hours "
+            "returns the first answer again (header `Idempotent-Replayed: true`) without doing it twice; "
+            "the same Request-ID with a different request is a 409.",
+            examples=["9031d1c5-7d40-41dd-b2b8-7919a2fc4fe9"],
+        ),
+    ],
+) -> str:
+    return str(value)
+
+
+def json_body(request: Request) -> None:
+    """A body must be JSON; anything else is a 415 (not a confusing validation error)."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise ApiError(415, f"Content type {media_type} is not supported: send application/json.")
+
+
+User = Annotated[Principal, Depends(caller)]
+RequestId = Annotated[str, Depends(request_id)]
+RealtyId = Annotated[
+    UUID, Path(alias="realtyId", description="Unique realty identifier in UUID format.", examples=[schemas.EXAMPLE_REALTY])
+]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": schemas.ErrorBody, "description": description}
+
+
+COMMON = {
+    400: _error("Bad parameters (`BAD_REQUEST_PARAMETERS`) or body (`BAD_REQUEST_BODY`); `errors` names each."),
+    401: _error("`UNAUTHORIZED`: no valid bearer token or web session."),
+    404: _error("`NOT_FOUND`: no such realty or image, or not the caller's."),
+    409: _error("`STATUS_CONFLICT`: the Request-ID was used for another request, or that request is in progress."),
+    500: _error("`TECHNICAL_ERROR`."),
+}
+WITH_BODY = {**COMMON, 415: _error("`UNSUPPORTED_MEDIA_TYPE`: the body is not application/json.")}
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=False)
+
+
+def _image(image: realty_images.RealtyImage) -> dict[str, Any]:
+    return _dump(
+        schemas.RealtyImage(
+            id=UUID(image.id),
+            url=image.url,
+            description=image.description,
+            order=image.order,
+            published=image.published,
+            contentType=image.content_type,  # type: ignore[arg-type]
+            width=image.width,
+            height=image.height,
+            size=image.size,
+            sha256=image.sha256,
+            createdAt=image.created_at,
+        )
+    )
+
+
+def _realty(realty: dict[str, Any]) -> dict[str, Any]:
+    return _dump(schemas.Realty.model_validate(realty))
+
+
+def _grant_fields(fields: dict[str, str]) -> dict[str, str]:
+    """botocore's field names in the vendor's capitalisation (S3 reads them case-insensitively)."""
+    names = {
+        "policy": "Policy",
+        "x-amz-algorithm": "X-Amz-Algorithm",
+        "x-amz-credential": "X-Amz-Credential",
+        "x-amz-date": "X-Amz-Date",
+        "x-amz-signature": "X-Amz-Signature",
+        "x-amz-security-token": "X-Amz-Security-Token",
+        "content-type": "Content-Type",
+    }
+    return {names.get(name.lower(), name): value for name, value in fields.items()}
+
+
+def _once(
+    request: Request, user: Principal, rid: str, payload: Any, action: Callable[[], tuple[int, Any]]
+) -> JSONResponse:
+    print_ = idempotency.fingerprint(request.method, request.url.path, request.url.query, payload)
+    return idempotency.run(core_of(request), user.user_id, rid, print_, action)
+
+
+router = APIRouter()
+
+
+@router.get(
+    "/uploadGrants",
+    tags=["Realty Images"],
+    summary="Get short-lived grant for uploading realty image",
+    response_model=schemas.UploadGrant,
+    responses=COMMON,
+)
+def upload_grants(
+    request: Request,
+    user: User,
+    rid: RequestId,
+    type: Annotated[
+        Literal["image/jpeg", "image/png", "image/webp"],
+        Query(description="Content type of the image that is going to be uploaded.", examples=["image/png"]),
+    ],
+) -> JSONResponse:
+    """Uploading a realty image starts here: the answer is an S3 presigned POST (send every field,
+    then the file as field `file`, to `url`). Then save the image with POST /realty/{realtyId}/images."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        granted = realty_images.grant(core, user.user_id, type, base_url(request))
+        fields = {"key": granted.key, **_grant_fields(granted.form.fields)}
+        grant = schemas.UploadGrant(url=granted.form.url, method="POST", fields=fields)  # type: ignore[arg-type]
+        # No X-Amz-Security-Token unless the credentials have one: an empty field would break the policy.
+        return 200, grant.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    return _once(request, user, rid, None, action)
+
+
+@router.post(
+    "/realty/{realtyId}/images",
+    tags=["Realty Images"],
+    summary="Save realty images using uploaded files",
+    response_model=schemas.RealtyImages,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def save_images(
+    request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.SaveImagesRequest
+) -> JSONResponse:
+    """Each upload is checked (present, within size, and truly the declared image type), then all are
+    added after the realty's existing images in array order: all or none. A realty holds at most 200
+    images. An item whose key was not granted to the caller, expired, was not uploaded, is already
+    saved, or whose bytes are not the declared type is a 400 naming it (`uploadedImages[i].key`)."""
+    core = core_of(request)
+    uploads = [realty_images.Upload(item.key, item.description) for item in payload.uploadedImages]
+
+    def action() -> tuple[int, Any]:
+        saved = realty_images.save(core, user.user_id, str(realty_id), uploads, base_url(request))
+        return 200, {"realtyImages": [_image(image) for image in saved]}
+
+    return _once(request, user, rid, payload.model_dump(mode="json", exclude_unset=True), action)
+
+
+@router.get(
+    "/realty/{realtyId}/images",
+    tags=["Realty Images"],
+    summary="Fetch realty images",
+    response_model=schemas.RealtyImages,
+    responses={k: v for k, v in COMMON.items() if k != 409},
+)
+def fetch_images(request: Request, user: User, realty_id: RealtyId) -> dict[str, Any]:
+    """Metadata of the realty's images, in their order."""
+    found = realty_images.images(core_of(request), user.user_id, str(realty_id), base_url(request))
+    return {"realtyImages": [_image(image) for image in found]}
+
+
+@router.put(
+    "/realty/{realtyId}/images",
+    tags=["Realty Images"],
+    summary="Updates metadata for realty's images",
+    response_model=schemas.Empty,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def update_images(
+    request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.UpdateImagesRequest
+) -> JSONResponse:
+    """The array is the full list of the realty's images, each once; its order becomes the images' order.
+    A list that is not exactly the realty's images (missing, unknown or repeated ids) is a 400 and
+    changes nothing. A `description` that is absent is left as it is."""
+    core = core_of(request)
+    changes = [
+        realty_images.ImageChange(str(item.id), item.description, "description" in item.model_fields_set)
+        for item in payload.realtyImages
+    ]
+
+    def action() -> tuple[int, Any]:
+        realty_images.update(core, user.user_id, str(realty_id), changes)
+        return 200, {}
+
+    return _once(request, user, rid, payload.model_dump(mode="json", exclude_unset=True), action)
+
+
+@router.delete(
+    "/realty/{realtyId}/images/{realtyImageId}",
+    tags=["Realty Images"],
+    summary="Deletes a realty image",
+    response_model=schemas.Empty,
+    responses={**COMMON, 409: _error("`STATUS_CONFLICT`: the image has been published (or the Request-ID conflicts).")},
+)
+def delete_image(
+    request: Request,
+    user: User,
+    rid: RequestId,
+    realty_id: RealtyId,
+    image_id: Annotated[
+        UUID, Path(alias="realtyImageId", description="ID of the realty image.", examples=[schemas.EXAMPLE_IMAGE])
+    ],
+) -> JSONResponse:
+    """Deletes the image and its stored file. A published image cannot be deleted (409)."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        realty_images.delete(core, user.user_id, str(realty_id), str(image_id))
+        return 200, {}
+
+    return _once(request, user, rid, None, action)
+
+
+@router.post(
+    "/realty/{realtyId}/images/copy",
+    tags=["Copying Realty Images"],
+    summary="Copies realty images",
+    response_model=schemas.Empty,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def copy_images(
+    request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.CopyRequest
+) -> JSONResponse:
+    """Copies the source realty's images, metadata and order after this realty's images, as new
+    unpublished images with files of their own. Both realties must be the caller's; the 200 limit holds."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        realty_images.copy(core, user.user_id, str(realty_id), str(payload.sourceRealtyId))
+        return 200, {}
+
+    return _once(request, user, rid, payload.model_dump(mode="json"), action)
+
+
+@router.post(
+    "/realty",
+    tags=["Realties (our addition)"],
+    summary="Create a realty",
+    status_code=201,
+    response_model=schemas.Realty,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def create_realty(request: Request, user: User, rid: RequestId, payload: schemas.RealtyCreate) -> JSONResponse:
+    """Our addition: a new realty of the caller."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        return 201, _realty(realties.create(core, user.user_id, payload.name))
+
+    return _once(request, user, rid, payload.model_dump(mode="json"), action)
+
+
+@router.get(
+    "/realty",
+    tags=["Realties (our addition)"],
+    summary="List the caller's realties",
+    response_model=schemas.Realties,
+    responses={k: v for k, v in COMMON.items() if k not in (404, 409)},
+)
+def list_realties(request: Request, user: User) -> dict[str, Any]:
+    """Our addition: the caller's realties, oldest first."""
+    found = [_realty(r) for r in realties.list_for(core_of(request), user.user_id)]
+    return {"realties": found, "totalCount": len(found)}
+
+
+@router.get(
+    "/realty/{realtyId}",
+    tags=["Realties (our addition)"],
+    summary="Read a realty",
+    response_model=schemas.Realty,
+    responses={k: v for k, v in COMMON.items() if k != 409},
+)
+def get_realty(request: Request, user: User, realty_id: RealtyId) -> dict[str, Any]:
+    """Our addition."""
+    return _realty(realties.get(core_of(request), user.user_id, str(realty_id)))
+
+
+@router.post(
+    "/realty/{realtyId}/publish",
+    tags=["Realties (our addition)"],
+    summary="Publish a realty",
+    response_model=schemas.Realty,
+    responses=COMMON,
+)
+def publish_realty(request: Request, user: User, rid: RequestId, realty_id: RealtyId) -> JSONResponse:
+    """Our addition: marks the realty and every image it holds now as published; published images
+    cannot be deleted. Images saved later are unpublished until the next publish."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        return 200, _realty(realties.publish(core, user.user_id, str(realty_id)))
+
+    return _once(request, user, rid, None, action)
 
 
 def create_app(core: Core) -> FastAPI:
-    app = FastAPI(title="Realty Image API", version="2.0")
+    app = FastAPI(
+        title="Realty Image API",
+        version="2.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        contact={"name": "realtymedia"},
+    )
     app.state.core = core
+    app.include_router(router)
+    errors.install(app)
+    install_docs(app)
     return app

@@ -1,0 +1,210 @@
+"""The vendor's error body, made in this one place from domain errors, FastAPI's errors and crashes.
+
+    {"errorCode": "...", "message": "...", "errors": [{"target": "...", "errorCode": "...", "message": "..."}]}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from realtymedia.domain import codes
+from realtymedia.domain.errors import AccessDenied, Conflict, DomainError, Invalid, NotFound, Violation
+
+log = logging.getLogger(__name__)
+
+BAD_REQUEST_PARAMETERS = "BAD_REQUEST_PARAMETERS"
+BAD_REQUEST_BODY = "BAD_REQUEST_BODY"
+VALUE_REQUIRED = "VALUE_REQUIRED"
+INVALID_TYPE = "INVALID_TYPE"
+UNAUTHORIZED = "UNAUTHORIZED"
+NOT_FOUND = "NOT_FOUND"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+STATUS_CONFLICT = "STATUS_CONFLICT"
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+TECHNICAL_ERROR = "TECHNICAL_ERROR"
+
+STATUS_CODES = {
+    400: BAD_REQUEST_BODY,
+    401: UNAUTHORIZED,
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    409: STATUS_CONFLICT,
+    415: UNSUPPORTED_MEDIA_TYPE,
+    429: TOO_MANY_REQUESTS,
+    500: TECHNICAL_ERROR,
+}
+# Inputs that travel outside the body: their errors are BAD_REQUEST_PARAMETERS.
+PARAMETERS = {"type", "Request-ID", "realtyId", "realtyImageId"}
+# Rule codes of the domain that have a vendor code of their own; the rest are reported as the
+# top-level code (BAD_REQUEST_BODY or BAD_REQUEST_PARAMETERS).
+RULE_CODES = {
+    codes.MANDATORY_FIELD_EMPTY: VALUE_REQUIRED,
+    codes.CONTENT_MISMATCH: INVALID_TYPE,
+}
+
+
+class ApiError(Exception):
+    """An error the dialect itself raises (authentication, headers, media type)."""
+
+    def __init__(self, status: int, message: str, target: str | None = None, item_code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.target = target
+        self.item_code = item_code
+
+
+def body(error_code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    return {"errorCode": error_code, "message": message, "errors": list(errors)}
+
+
+def respond(status: int, error_code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="realty-image"'} if status == 401 else None
+    return JSONResponse(body(error_code, message, errors), status_code=status, headers=headers)
+
+
+def from_api_error(error: ApiError) -> JSONResponse:
+    code = STATUS_CODES.get(error.status, BAD_REQUEST_BODY)
+    items = [{"target": error.target, "errorCode": error.item_code or code, "message": error.message}] if error.target else []
+    return respond(error.status, code, error.message, items)
+
+
+def _violation_item(violation: Violation, top: str) -> dict[str, str]:
+    return {
+        "target": violation.field,
+        "errorCode": RULE_CODES.get(violation.code, top),
+        "message": violation.message or f"{violation.field}: {violation.code}",
+    }
+
+
+def from_domain(error: DomainError) -> JSONResponse:
+    """The one mapping of domain errors to the vendor's statuses and codes."""
+    if isinstance(error, Invalid):
+        in_parameters = all(v.field in PARAMETERS for v in error.violations)
+        top = BAD_REQUEST_PARAMETERS if in_parameters else BAD_REQUEST_BODY
+        message = "Invalid request parameters." if in_parameters else "Invalid request body."
+        return respond(400, top, message, [_violation_item(v, top) for v in error.violations])
+    if isinstance(error, NotFound | AccessDenied):
+        # Others' realties do not exist for the caller: never reveal them with a 403.
+        message = str(error) if isinstance(error, NotFound) else "Resource was not found."
+        return respond(404, NOT_FOUND, message)
+    if isinstance(error, Conflict):
+        return respond(409, STATUS_CONFLICT, str(error))
+    return respond(500, TECHNICAL_ERROR, "Technical error.")
+
+
+def _target(loc: Sequence[int | str]) -> str:
+    target = ""
+    for part in loc:
+        if isinstance(part, int):
+            target += f"[{part}]"
+        else:
+            target += f".{part}" if target else str(part)
+    return target
+
+
+def _item_code(error_type: str, top: str) -> str:
+    if error_type == "missing":
+        return VALUE_REQUIRED
+    if error_type.endswith("_type") or error_type.endswith("_parsing") or error_type.startswith("uuid"):
+        return INVALID_TYPE
+    return top
+
+
+def from_validation(error: RequestValidationError) -> JSONResponse:
+    problems = list(error.errors())
+    in_body = any(p.get("loc", ("body",))[0] == "body" for p in problems)
+    top = BAD_REQUEST_BODY if in_body else BAD_REQUEST_PARAMETERS
+    items = []
+    for problem in problems:
+        loc = tuple(problem.get("loc", ()))
+        where = loc[1:] if loc and loc[0] in ("body", "query", "header", "path", "cookie") else loc
+        if problem.get("type") == "json_invalid":
+            where = ()
+        items.append(
+            {
+                "target": _target(where) or ("body" if in_body else "request"),
+                "errorCode": _item_code(str(problem.get("type", "")), top),
+                "message": str(problem.get("msg", "invalid")),
+            }
+        )
+    message = "Invalid request body." if in_body else "Invalid request parameters."
+    return respond(400, top, message, items)
+
+
+def from_http(error: HTTPException) -> JSONResponse:
+    code = STATUS_CODES.get(error.status_code, BAD_REQUEST_BODY if error.status_code < 500 else TECHNICAL_ERROR)
+    messages = {404: "Resource was not found.", 405: "Method not allowed."}
+    message = messages.get(error.status_code) or str(error.detail)
+    response = respond(error.status_code, code, message)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install(app: FastAPI) -> None:
+    async def domain_handler(request: Request, error: Exception) -> JSONResponse:
+        return from_domain(error)  # type: ignore[arg-type]
+
+    async def api_handler(request: Request, error: Exception) -> JSONResponse:
+        return from_api_error(error)  # type: ignore[arg-type]
+
+    async def validation_handler(request: Request, error: Exception) -> JSONResponse:
+        return from_validation(error)  # type: ignore[arg-type]
+
+    async def http_handler(request: Request, error: Exception) -> JSONResponse:
+        return from_http(error)  # type: ignore[arg-type]
+
+    app.add_exception_handler(DomainError, domain_handler)
+    app.add_exception_handler(ApiError, api_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(HTTPException, http_handler)
+    app.add_middleware(RequestIdEcho)
+
+
+class RequestIdEcho:
+    """Echo the Request-ID on every answer, and turn a crash into the vendor's 500 body.
+
+    Plain ASGI and inside Starlette's outermost error middleware, so even a crash's answer carries
+    the Request-ID and the vendor's body.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        echo = None
+        for name, value in scope.get("headers", []):
+            if name == b"request-id":
+                echo = value
+                break
+        started = False
+
+        async def send_with_echo(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if echo is not None and len(echo) <= 200:
+                    message["headers"] = [*message.get("headers", []), (b"request-id", echo)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_echo)
+        except Exception:
+            log.exception("unexpected error in the Realty Image API")
+            if started:
+                raise
+            response = respond(500, TECHNICAL_ERROR, "Technical error.")
+            await response(scope, receive, send_with_echo)

@@ -1,0 +1,105 @@
+"""Request-ID as an idempotency key: the first answer is kept for a day and replayed to repeats.
+
+The record is claimed before the work starts, in a transaction of its own, so the primary key
+(user, Request-ID) lets only one of two racing duplicates execute; the other is told that the
+request is in progress (409) and gets the kept answer once it is done. A crash drops the claim,
+so a retry executes again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from realtymedia.api.realty_image import errors
+from realtymedia.domain.errors import DomainError
+from realtymedia.persistence import realty_images as queries
+from realtymedia.persistence.models import IdempotentResponse
+from realtymedia.services.core import Core, now
+
+IN_PROGRESS = 0
+# A claim this old with no answer belongs to a process that died mid-request.
+ABANDONED_AFTER = timedelta(minutes=15)
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def fingerprint(method: str, path: str, query: str, payload: Any) -> str:
+    """What makes two requests the same one: method, path (with query) and the parsed body."""
+    canonical = json.dumps([method.upper(), path, query, payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _claim(core: Core, user_id: int, request_id: str, print_: str) -> IdempotentResponse | None:
+    """Claim the Request-ID for this request; or return the record of an earlier one."""
+    moment = now()
+    ttl = timedelta(seconds=core.settings.idempotency_ttl_seconds)
+    for _ in range(3):
+        try:
+            with core.db.write() as session:
+                found = queries.idempotent(session, user_id, request_id)
+                if found is not None:
+                    expired = found.created_at < moment - ttl
+                    abandoned = found.status == IN_PROGRESS and found.created_at < moment - ABANDONED_AFTER
+                    if not (expired or abandoned):
+                        session.expunge(found)
+                        return found
+                    queries.drop_idempotent(session, user_id, request_id)
+                    session.flush()
+                queries.add_idempotent(
+                    session,
+                    IdempotentResponse(
+                        user_id=user_id,
+                        request_id=request_id,
+                        fingerprint=print_,
+                        status=IN_PROGRESS,
+                        body="",
+                        created_at=moment,
+                    ),
+                )
+            return None
+        except IntegrityError:
+            continue  # a racing duplicate claimed it first: read its record on the next round
+    raise RuntimeError("could not claim the Request-ID")
+
+
+def _answer_of(record: IdempotentResponse, print_: str, request_id: str) -> JSONResponse:
+    if record.fingerprint != print_:
+        return errors.respond(
+            409, errors.STATUS_CONFLICT, f"Request-ID {request_id} was already used for a different request."
+        )
+    if record.status == IN_PROGRESS:
+        return errors.respond(409, errors.STATUS_CONFLICT, f"The request with Request-ID {request_id} is in progress.")
+    response = JSONResponse(json.loads(record.body), status_code=record.status)
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def run(
+    core: Core,
+    user_id: int,
+    request_id: str,
+    print_: str,
+    action: Callable[[], tuple[int, Any]],
+) -> JSONResponse:
+    """Execute `action` once per (user, Request-ID); repeats get the kept answer."""
+    earlier = _claim(core, user_id, request_id, print_)
+    if earlier is not None:
+        return _answer_of(earlier, print_, request_id)
+    try:
+        status, content = action()
+        response = JSONResponse(content, status_code=status)
+    except DomainError as error:
+        response = errors.from_domain(error)
+    except BaseException:
+        with core.db.write() as session:
+            queries.drop_idempotent(session, user_id, request_id)
+        raise
+    with core.db.write() as session:
+        queries.finish_idempotent(session, user_id, request_id, response.status_code, bytes(response.body).decode())
+    return response

@@ -1,0 +1,53 @@
+"""Queries of the Realty Image dialect: images of a realty, and the idempotency records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from realtymedia.persistence.models import IdempotentResponse, Realty
+
+# -- realties -------------------------------------------------------------------------------
+
+
+def lock_realties(session: Session, realty_ids: Sequence[str]) -> dict[str, Realty]:
+    """Lock several realties in one statement, in id order, so that two copies never deadlock."""
+    rows = session.scalars(
+        select(Realty).where(Realty.id.in_(sorted(set(realty_ids)))).order_by(Realty.id).with_for_update()
+    ).all()
+    return {r.id: r for r in rows}
+
+
+# -- idempotency ----------------------------------------------------------------------------
+
+
+def add_idempotent(session: Session, record: IdempotentResponse) -> None:
+    """Insert the record; the primary key (user, request id) makes a second insert fail."""
+    session.add(record)
+    session.flush()
+
+
+def idempotent(session: Session, user_id: int, request_id: str) -> IdempotentResponse | None:
+    return session.get(IdempotentResponse, (user_id, request_id))
+
+
+def finish_idempotent(session: Session, user_id: int, request_id: str, status: int, body: str) -> None:
+    session.execute(
+        update(IdempotentResponse)
+        .where(IdempotentResponse.user_id == user_id, IdempotentResponse.request_id == request_id)
+        .values(status=status, body=body)
+    )
+
+
+def drop_idempotent(session: Session, user_id: int, request_id: str, created_at: datetime | None = None) -> None:
+    """Remove the record (only the one created at `created_at`, when given)."""
+    statement = delete(IdempotentResponse).where(
+        IdempotentResponse.user_id == user_id, IdempotentResponse.request_id == request_id
+    )
+    if created_at is not None:
+        statement = statement.where(IdempotentResponse.created_at == created_at)
+    session.execute(statement)
+

@@ -1,0 +1,329 @@
+"""Realty images: grants, save, list, update, delete, copy. Plain values in and out, domain errors.
+
+Every front door (the Realty Image dialect, the web page, the bulk-upload CLI) calls these.
+Byte checks of uploads run before any transaction; each change then locks the realty row, so the
+200-image limit and the order hold under concurrent requests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from realtymedia.domain import codes
+from realtymedia.domain import realty_images as rules
+from realtymedia.domain.errors import Conflict, Invalid, NotFound, Violation, invalid
+from realtymedia.domain.media import EXTENSIONS, MediaInfo
+from realtymedia.domain.ordering import check_full_list
+from realtymedia.persistence import realty_images as queries
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import Media, Ticket
+from realtymedia.services import media, tickets
+from realtymedia.services.core import Core, now
+from realtymedia.services.realties import owned
+from realtymedia.services.tickets import REALTY, USER
+from realtymedia.storage import UploadForm
+
+KIND = "Image"
+# Byte checks (and, on S3, object copies) of one request run in this many threads at most.
+PARALLEL = 8
+
+
+@dataclass(frozen=True)
+class Grant:
+    key: str
+    content_type: str
+    expires_at: datetime
+    form: UploadForm
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file to save: its grant's key and an optional description."""
+
+    key: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    """One entry of a full-list update; `description` is applied only when `set_description`."""
+
+    id: str
+    description: str | None = None
+    set_description: bool = False
+
+
+@dataclass(frozen=True)
+class RealtyImage:
+    id: str
+    realty_id: str
+    url: str
+    description: str | None
+    order: int
+    published: bool
+    content_type: str
+    width: int | None
+    height: int | None
+    size: int
+    sha256: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _image(core: Core, item: Media, base_url: str) -> RealtyImage:
+    return RealtyImage(
+        id=item.id,
+        realty_id=item.owner_id,
+        url=media.file_url(core, item, base_url) or "",
+        description=item.title,
+        order=item.position,
+        published=bool(item.published),
+        content_type=item.content_type or "",
+        width=item.width,
+        height=item.height,
+        size=item.size or 0,
+        sha256=item.sha256 or "",
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def grant(core: Core, user_id: int, content_type: str | None, base_url: str) -> Grant:
+    """A short-lived signed form for one image; the realty is named only when the image is saved."""
+    issued = tickets.issue(
+        core,
+        user_id=user_id,
+        owner_kind=USER,
+        owner_id=str(user_id),
+        content_type=content_type,
+        allowed=rules.GRANT_CONTENT_TYPES,
+        base_url=base_url,
+        key_prefix="uploads",
+        field="type",
+    )
+    return Grant(issued.key, issued.content_type, issued.expires_at, issued.form)
+
+
+def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[RealtyImage]:
+    with core.db.read() as session:
+        owned(session, realty_id, user_id)
+        return [_image(core, item, base_url) for item in repo.media_of(session, REALTY, realty_id)]
+
+
+def _target(index: int) -> str:
+    return f"uploadedImages[{index}].key"
+
+
+def _retarget(error: Invalid, field: str) -> list[Violation]:
+    return [Violation(field, v.value, v.code, v.message) for v in error.violations]
+
+
+def _usable_ticket(core: Core, session: Session, user_id: int, key: str, field: str) -> Ticket:
+    """The grant behind `key`, if it is this user's and still usable; else Invalid naming the item."""
+    ticket = repo.ticket_by_key(session, key) if rules.is_upload_key(key) else None
+    try:
+        return tickets.find_usable(
+            core, ticket, user_id=user_id, owner_kind=USER, owner_id=str(user_id), resource="upload", ref=key
+        )
+    except NotFound:
+        raise invalid(field, key, codes.INVALID_VALUE, f"{key} is not an upload granted to you") from None
+    except Invalid as error:
+        raise Invalid(_retarget(error, field)) from None
+
+
+def _confirm(core: Core, ticket: Ticket, field: str) -> MediaInfo | list[Violation]:
+    try:
+        return tickets.confirm(core, ticket, resource="upload", ref=ticket.key)
+    except NotFound:
+        return [Violation(field, ticket.key, codes.UPLOAD_INCOMPLETE, f"nothing has been uploaded to {ticket.key}")]
+    except Invalid as error:
+        return _retarget(error, field)
+
+
+def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], base_url: str) -> list[RealtyImage]:
+    """Add the uploaded files after the realty's images, in the given order: all of them or none."""
+    if not 1 <= len(uploads) <= rules.MAX_IMAGES:
+        raise invalid(
+            "uploadedImages", len(uploads), codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
+            f"uploadedImages must hold 1..{rules.MAX_IMAGES} items",
+        )
+    violations: list[Violation] = []
+    first_use: dict[str, int] = {}
+    for index, upload in enumerate(uploads):
+        violations += rules.check_description(upload.description, f"uploadedImages[{index}].description")
+        if upload.key in first_use:
+            violations.append(
+                Violation(_target(index), upload.key, codes.DUPLICATE,
+                          f"{upload.key} is listed twice (also as item {first_use[upload.key]})")
+            )
+        first_use.setdefault(upload.key, index)
+    found: list[Ticket] = []
+    with core.db.read() as session:
+        owned(session, realty_id, user_id)
+        violations += rules.check_capacity(repo.count_media(session, REALTY, realty_id), len(uploads), "uploadedImages")
+        if violations:
+            raise Invalid(violations)
+        for index, upload in enumerate(uploads):
+            try:
+                found.append(_usable_ticket(core, session, user_id, upload.key, _target(index)))
+            except Invalid as error:
+                violations += error.violations
+    if violations:
+        raise Invalid(violations)
+
+    # The slow part, outside any transaction: every object's presence, size and real bytes.
+    with ThreadPoolExecutor(min(PARALLEL, len(found))) as pool:
+        checked = list(pool.map(lambda pair: _confirm(core, pair[1], _target(pair[0])), enumerate(found)))
+    infos: list[MediaInfo] = []
+    for result in checked:
+        if isinstance(result, list):
+            violations += result
+        else:
+            infos.append(result)
+    if violations:
+        raise Invalid(violations)
+
+    with core.db.write() as session:
+        owned(session, realty_id, user_id, lock=True)
+        existing = repo.count_media(session, REALTY, realty_id)
+        refused = rules.check_capacity(existing, len(uploads), "uploadedImages")
+        if refused:
+            raise Invalid(refused)
+        start = repo.next_position(session, REALTY, realty_id)
+        added = []
+        for index, (upload, ticket, info) in enumerate(zip(uploads, found, infos, strict=True)):
+            try:
+                item = media.append_file(
+                    session,
+                    owner_kind=REALTY,
+                    owner_id=realty_id,
+                    ticket=ticket,
+                    info=info,
+                    kind=KIND,
+                    title=upload.description,
+                    media_id=str(uuid.uuid4()),
+                    position=start + index,
+                )
+            except Invalid as error:  # used by a concurrent request since we looked: nothing is kept
+                raise Invalid(_retarget(error, _target(index))) from None
+            added.append(item)
+        session.flush()
+        return [_image(core, item, base_url) for item in added]
+
+
+def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChange]) -> None:
+    """Set descriptions and the order of the full list of the realty's images; a partial list changes nothing."""
+    violations: list[Violation] = []
+    for index, change in enumerate(changes):
+        if change.set_description:
+            violations += rules.check_description(change.description, f"realtyImages[{index}].description")
+    with core.db.write() as session:
+        realty = owned(session, realty_id, user_id, lock=True)
+        current = list(repo.media_of(session, REALTY, realty_id))
+        violations += check_full_list([i.id for i in current], [c.id for c in changes])
+        if violations:
+            raise Invalid(violations)
+        by_id = {item.id: item for item in current}
+        moment = now()
+        for position, change in enumerate(changes):
+            item = by_id[change.id]
+            if item.position != position or (change.set_description and item.title != change.description):
+                item.position = position
+                if change.set_description:
+                    item.title = change.description
+                item.updated_at = moment
+        realty.updated_at = moment
+
+
+def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
+    """Delete an unpublished image and its stored object; a published one stays (Conflict)."""
+    with core.db.write() as session:
+        owned(session, realty_id, user_id, lock=True)
+        item = repo.media_item(session, REALTY, realty_id, image_id)
+        if item is None:
+            raise NotFound("realtyImage", image_id)
+        if item.published:
+            raise Conflict(f"Realty image [{image_id}] has been published and cannot be deleted.", "published")
+        key = media.remove(session, item)
+    media.delete_objects(core, [key])
+
+
+def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
+    """Copy the source realty's images after the target's, as new unpublished images with their own objects.
+
+    Returns how many were copied. Objects are copied server-side before the commit and removed
+    again if the transaction fails, so no row ever points at a missing object.
+    """
+    copied: list[str] = []
+    try:
+        with core.db.write() as session:
+            locked = queries.lock_realties(session, [target_id, source_id])
+            for realty_id in (target_id, source_id):
+                realty = locked.get(realty_id)
+                if realty is None or realty.user_id != user_id:
+                    raise NotFound("realty", realty_id)
+            sources = list(repo.media_of(session, REALTY, source_id))
+            refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
+            if refused:
+                raise Invalid(refused)
+            start = repo.next_position(session, REALTY, target_id)
+            moment = now()
+            plans = []
+            for offset, source in enumerate(sources):
+                new_id = str(uuid.uuid4())
+                new_key = f"realties/{target_id}/{new_id}.{EXTENSIONS.get(source.content_type or '', 'bin')}"
+                plans.append((source.key, new_key))
+                session.add(
+                    Media(
+                        id=new_id,
+                        owner_kind=REALTY,
+                        owner_id=target_id,
+                        position=start + offset,
+                        kind=source.kind,
+                        subtype=source.subtype,
+                        title=source.title,
+                        key=new_key,
+                        content_type=source.content_type,
+                        size=source.size,
+                        width=source.width,
+                        height=source.height,
+                        sha256=source.sha256,
+                        published=False,
+                        created_at=moment,
+                        updated_at=moment,
+                    )
+                )
+            session.flush()
+
+            def copy_one(plan: tuple[str | None, str]) -> None:
+                if plan[0]:
+                    core.storage.copy(plan[0], plan[1])
+                    copied.append(plan[1])
+
+            if plans:
+                with ThreadPoolExecutor(min(PARALLEL, len(plans))) as pool:
+                    list(pool.map(copy_one, plans))
+    except BaseException:
+        media.delete_objects(core, copied)
+        raise
+    return len(sources)
+
+
+__all__ = [
+    "Grant",
+    "ImageChange",
+    "RealtyImage",
+    "Upload",
+    "copy",
+    "delete",
+    "grant",
+    "images",
+    "save",
+    "update",
+]
