@@ -33,5 +33,8 @@ def create_app(core: Core | None = None) -> FastAPI:
 
     app.mount("/restapi", create_is24(core))
     app.mount(core.settings.realty_image_base_path, create_realty_image(core))
+    from realtymedia.web import mount as mount_web
+
+    mount_web(app)  # last: the page's mount at / would shadow anything added after it
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,0 +1,76 @@
+"""Log in, log out, and tell the page who it is: the only endpoints the page has of its own.
+
+The session is a signed cookie (HttpOnly, SameSite=Strict), so scripts cannot read it and other
+sites cannot send it; changes also need the CSRF token, which the page gets from these answers.
+Login takes JSON only, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from realtymedia.api.common import core_of
+from realtymedia.services import web_sessions
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _refused(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"errorCode": code, "message": message}, status_code=status, headers=NO_STORE)
+
+
+def _answer(request: Request, username: str, csrf: str) -> dict[str, str]:
+    # The page learns where the Realty Image API is mounted (a setting) from the service itself.
+    base = core_of(request).settings.realty_image_base_path
+    return {"username": username, "csrfToken": csrf, "realtyImageBase": base}
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _refused(415, "UNSUPPORTED_MEDIA_TYPE", "Send the login as application/json.")
+    try:
+        body = await request.json()
+        username, password = str(body["username"]), str(body["password"])
+    except (ValueError, KeyError, TypeError):
+        return _refused(400, "BAD_REQUEST_BODY", "username and password are required.")
+    # argon2 is deliberately slow: keep it off the event loop.
+    made = await anyio.to_thread.run_sync(web_sessions.login, core_of(request), username, password)
+    if made is None:
+        return _refused(401, "UNAUTHORIZED", "Wrong username or password.")
+    cookie, csrf, principal = made
+    response = JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
+    response.set_cookie(
+        web_sessions.COOKIE,
+        cookie,
+        max_age=web_sessions.LIFETIME_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/session")
+def session(request: Request) -> Response:
+    """Who the cookie says the page is, and its CSRF token (after a reload the page has only the cookie)."""
+    found = web_sessions.read(core_of(request), request.cookies.get(web_sessions.COOKIE))
+    if found is None:
+        return _refused(401, "UNAUTHORIZED", "Not logged in.")
+    principal, csrf = found
+    return JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    cookie, csrf = request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
+    principal = web_sessions.authenticate(core_of(request), "POST", cookie, csrf)
+    if principal is None:
+        return _refused(403, "FORBIDDEN", "Not logged in, or the CSRF token is missing.")
+    response = Response(status_code=204, headers=NO_STORE)
+    response.delete_cookie(web_sessions.COOKIE, path="/", httponly=True, samesite="strict")
+    return response

@@ -1,0 +1,150 @@
+// The page's side of the two public APIs. The session cookie is HttpOnly: this module never sees
+// it; it only sends the CSRF token the service handed over at login with every change.
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = []) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+const session = { csrf: null, username: null, realtyBase: "/realty-image/v2" };
+export const IS24_BASE = "/restapi/api/offer/v1.0/user/me/realestateproject";
+
+export function currentUser() { return session.username; }
+
+function remember(data) {
+  session.csrf = data.csrfToken;
+  session.username = data.username;
+  session.realtyBase = data.realtyImageBase || session.realtyBase;
+  return data;
+}
+
+// A v4 UUID from getRandomValues, which (unlike randomUUID) also exists outside secure contexts.
+export function uuid4() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// Both dialects' error bodies: Realty Image {errorCode, message, errors[]}, IS24 common.messages.
+function errorFrom(status, data, text) {
+  if (data && data.errorCode) {
+    const details = (data.errors || []).map((e) => ({ target: e.target, code: e.errorCode, message: e.message }));
+    const extra = details.map((d) => d.message).filter((m) => m && m !== data.message);
+    return new ApiError(status, data.errorCode, [data.message, ...extra].filter(Boolean).join(" "), details);
+  }
+  const messages = findAll(data, "message").filter((m) => m.messageCode);
+  if (messages.length) {
+    const details = messages.map((m) => ({ code: m.messageCode, message: m.message }));
+    return new ApiError(status, details[0].code, details.map((d) => d.message).join(" "), details);
+  }
+  return new ApiError(status, `HTTP_${status}`, text ? text.slice(0, 300) : `HTTP ${status}`);
+}
+
+// Every object under a key named `name` (IS24's JSON prefixes keys with a namespace: "common.messages").
+export function findAll(data, name) {
+  const found = [];
+  const walk = (value) => {
+    if (Array.isArray(value)) { value.forEach(walk); return; }
+    if (value && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.split(".").pop() === name) {
+          for (const each of Array.isArray(item) ? item : [item]) if (each && typeof each === "object") found.push(each);
+        } else walk(item);
+      }
+    }
+  };
+  walk(data);
+  return found;
+}
+
+async function call(method, url, { json, headers = {} } = {}) {
+  const h = { Accept: "application/json", ...headers };
+  if (method !== "GET" && session.csrf) h["X-CSRF-Token"] = session.csrf;
+  let body;
+  if (json !== undefined) { h["Content-Type"] = "application/json"; body = JSON.stringify(json); }
+  const response = await fetch(url, { method, headers: h, body, credentials: "same-origin" });
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!response.ok) throw errorFrom(response.status, data, text);
+  return data;
+}
+
+// -- session ------------------------------------------------------------------------------------
+
+export async function resume() {
+  try { return remember(await call("GET", "/web/session")); } catch (e) { if (e.status === 401) return null; throw e; }
+}
+export async function login(username, password) { return remember(await call("POST", "/web/login", { json: { username, password } })); }
+export async function logout() { await call("POST", "/web/logout"); session.csrf = session.username = null; }
+
+// -- Realty Image API ---------------------------------------------------------------------------
+
+// Every change carries its own Request-ID: the service's idempotency key.
+const realty = (method, path, json) =>
+  call(method, session.realtyBase + path, { json, headers: method === "GET" && !path.startsWith("/uploadGrants") ? {} : { "Request-ID": uuid4() } });
+const listOf = (data, name) => (Array.isArray(data) ? data : (data && data[name]) || Object.values(data || {}).find(Array.isArray) || []);
+
+export const realties = async () => listOf(await realty("GET", "/realty"), "realties");
+export const getRealty = (id) => realty("GET", `/realty/${encodeURIComponent(id)}`);
+export const createRealty = (name) => realty("POST", "/realty", name ? { name } : {});
+export const publishRealty = (id) => realty("POST", `/realty/${encodeURIComponent(id)}/publish`);
+export const images = async (id) => listOf(await realty("GET", `/realty/${encodeURIComponent(id)}/images`), "realtyImages");
+export const uploadGrant = (type) => realty("GET", `/uploadGrants?type=${encodeURIComponent(type)}`);
+export const saveImages = async (id, uploaded) =>
+  listOf(await realty("POST", `/realty/${encodeURIComponent(id)}/images`, { uploadedImages: uploaded }), "realtyImages");
+export const putImages = (id, items) => realty("PUT", `/realty/${encodeURIComponent(id)}/images`, { realtyImages: items });
+export const deleteImage = (id, imageId) => realty("DELETE", `/realty/${encodeURIComponent(id)}/images/${encodeURIComponent(imageId)}`);
+export const copyImages = (id, sourceRealtyId) => realty("POST", `/realty/${encodeURIComponent(id)}/images/copy`, { sourceRealtyId });
+
+// -- IS24 dialect (JSON) ------------------------------------------------------------------------
+
+const is24 = (method, path, json) => call(method, IS24_BASE + path, { json });
+export const projects = async () => findAll(await is24("GET", ""), "realEstateProject");
+export async function project(id) {
+  const data = await is24("GET", `/${encodeURIComponent(id)}`);
+  const values = data && typeof data === "object" ? Object.values(data) : [];
+  return values.length === 1 && values[0] && typeof values[0] === "object" ? values[0] : data;
+}
+export const attachments = async (id) => findAll(await is24("GET", `/${encodeURIComponent(id)}/attachment`), "attachment");
+export async function uploadTicket(id, contentType) {
+  const data = await is24("POST", `/${encodeURIComponent(id)}/attachment/upload-ticket`, {
+    "realestateproject.uploadTicketRequest": { attachmentContentType: contentType },
+  });
+  const ticket = findAll(data, "uploadTicket")[0] || data;
+  const fields = {};
+  for (const f of findAll(ticket.fields, "field")) fields[f["@key"]] = f["@value"];
+  return { url: ticket.url, fields, attachmentId: ticket.attachmentId };
+}
+export const assign = (id, attachment) =>
+  is24("POST", `/${encodeURIComponent(id)}/attachment`, { "realestateproject.attachment": attachment });
+export const deleteAttachment = (id, attachmentId) =>
+  is24("DELETE", `/${encodeURIComponent(id)}/attachment/${encodeURIComponent(attachmentId)}`);
+
+// -- storage ------------------------------------------------------------------------------------
+
+// The S3 browser POST: every signed field, then the file last. XHR, for upload progress.
+export function postToStorage(form, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const body = new FormData();
+    for (const [key, value] of Object.entries(form.fields)) body.append(key, value);
+    body.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.url);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onload = () => {
+      if (xhr.status < 300) { onProgress(1); resolve(); return; }
+      const xml = new DOMParser().parseFromString(xhr.responseText || "<Error/>", "application/xml");
+      const code = xml.querySelector("Code")?.textContent || `HTTP_${xhr.status}`;
+      reject(new ApiError(xhr.status, code, xml.querySelector("Message")?.textContent || "storage refused the file"));
+    };
+    xhr.onerror = () => reject(new ApiError(0, "NETWORK", "the storage could not be reached"));
+    xhr.send(body);
+  });
+}
