@@ -86,11 +86,34 @@ def check_contract(product: Product, kind: Kind, subtype: str, existing_subtypes
     return []
 
 
+def check_file_kind(kind: Kind, content_type: str) -> list[Violation]:
+    """A Picture must be an image and a PDFDocument a PDF: `content_type` is what the bytes were found to be."""
+    if content_type in FILE_CONTENT_TYPES.get(kind, ()):
+        return []
+    return [Violation("file", content_type, codes.CONTENT_MISMATCH, f"declared {kind.value}, found {content_type}")]
+
+
+def check_order_ids(ids: list[str] | None) -> list[Violation]:
+    """IS24's order payload: at least one id, each of 36 characters; the bad ones are named together."""
+    if not ids:
+        return [Violation("attachmentIds", None, codes.MANDATORY_FIELD_EMPTY)]
+    bad = [i for i in ids if len(i) != ID_LENGTH]
+    return [Violation("attachmentIds", bad, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)] if bad else []
+
+
+def parse_kind(value: str | None) -> Kind | None:
+    """The kind a payload names ("Picture", "PDFDocument", "Link"); None when it names none we know."""
+    try:
+        return Kind(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class AttachmentInput:
-    """An assign or update request, as any front door parsed it."""
+    """An assign or update request, as any front door parsed it. `kind` is the raw type name given."""
 
-    kind: Kind | None
+    kind: str | None
     id: str | None = None
     subtype: str | None = None
     title: str | None = None
@@ -100,20 +123,22 @@ class AttachmentInput:
 def check_input(data: AttachmentInput, virtual_tour_hosts: list[str], *, needs_id: bool) -> list[Violation]:
     """Field rules of an attachment, all of them at once, so that one answer names every problem."""
     violations: list[Violation] = []
-    if data.kind is None:
-        return [Violation("type", None, codes.MANDATORY_FIELD_EMPTY)]
-    if needs_id or is_file(data.kind):
+    kind = parse_kind(data.kind)
+    if kind is None:
+        code = codes.INVALID_VALUE if data.kind else codes.MANDATORY_FIELD_EMPTY
+        return [Violation("type", data.kind or None, code)]
+    if needs_id or is_file(kind):
         if data.id is None or data.id == "":
             violations.append(Violation("id", None, codes.MANDATORY_FIELD_EMPTY))
         elif len(data.id) != ID_LENGTH:
             violations.append(Violation("id", data.id, codes.LENGTH_EXCEEDED_OR_TOO_SMALL))
-    field = SUBTYPE_FIELD[data.kind]
+    field = SUBTYPE_FIELD[kind]
     if data.subtype is None or data.subtype == "":
         violations.append(Violation(field, None, codes.MANDATORY_FIELD_EMPTY))
-    elif data.subtype not in SUBTYPES[data.kind]:
+    elif data.subtype not in SUBTYPES[kind]:
         violations.append(Violation(field, data.subtype, codes.INVALID_VALUE))
-    if data.kind is Kind.PICTURE and data.subtype == "IMAGE":
+    if kind is Kind.PICTURE and data.subtype == "IMAGE":
         violations += check_title(data.title)
-    if data.kind is Kind.LINK:
+    if kind is Kind.LINK:
         violations += check_url(data.url, virtual_tour_hosts)
     return violations

@@ -1,13 +1,38 @@
-"""The IS24 dialect (mounted at /restapi)."""
+"""The IS24 dialect (mounted at /restapi): real estate project attachments, and OAuth 1.0a.
+
+See protocol.py for representation, authentication and caching; errors.py for the one mapping of
+refusals to `common.messages`; routes.py for the resources; security.py for the OAuth steps.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from realtymedia.api.is24 import routes, security
+from realtymedia.api.is24.errors import BAD_REQUEST, RESOURCE_NOT_FOUND, Refusal
+from realtymedia.api.is24.protocol import Envelope, Representation, error_response, negotiate
 from realtymedia.services.core import Core
 
 
 def create_app(core: Core) -> FastAPI:
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     app.state.core = core
+    app.include_router(routes.router)
+    app.include_router(security.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unknown(request: Request, error: StarletteHTTPException) -> Response:
+        # Unknown paths and methods answer in IS24's form too.
+        try:
+            representation = negotiate(request)
+        except Refusal:
+            representation = Representation()
+        if error.status_code == 404:
+            refusal = Refusal(404, RESOURCE_NOT_FOUND, f"The resource [{request.url.path}] was not found.")
+        else:
+            refusal = Refusal(error.status_code, BAD_REQUEST, f"{request.method} is not supported by this resource.")
+        return error_response(refusal, representation)
+
+    app.add_middleware(Envelope)
     return app

@@ -1,0 +1,283 @@
+"""OAuth 1.0a (HMAC-SHA1) for the IS24 dialect, checked by oauthlib against the DB's consumers and tokens.
+
+3-legged: request token -> the user logs in and allows the consumer on the confirm_access page
+(which sets the verifier) -> access token. 2-legged: consumer key and secret alone, acting for the
+user who owns the consumer. Nonces are remembered per consumer, timestamp and token: a repeat
+within the timestamp window is a replay; an older timestamp is refused by oauthlib itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from oauthlib.oauth1 import (
+    AccessTokenEndpoint,
+    AuthorizationEndpoint,
+    RequestTokenEndpoint,
+    RequestValidator,
+    ResourceEndpoint,
+    SignatureOnlyEndpoint,
+)
+from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
+from sqlalchemy.exc import IntegrityError
+
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import OAuthNonce, OAuthToken
+from realtymedia.services.accounts import Principal, principal
+from realtymedia.services.core import Core, now
+
+REQUEST, ACCESS = "request", "access"
+# A request token must be authorised and exchanged within this time.
+REQUEST_TOKEN_LIFETIME = timedelta(minutes=15)
+_DUMMY = "dummy-credential-0000000000"
+
+
+def _plausible(value: str, longest: int) -> bool:
+    return 0 < len(value) <= longest and value.isprintable()
+
+
+class Validator(RequestValidator):  # type: ignore[misc]
+    """oauthlib's questions, answered from the oauth_consumers / oauth_tokens / oauth_nonces tables.
+
+    One instance per request: `authorizing_user` is the user who allowed access on confirm_access.
+    """
+
+    def __init__(self, core: Core, authorizing_user: int | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.authorizing_user = authorizing_user
+
+    # -- policy -----------------------------------------------------------------------------
+
+    @property
+    def allowed_signature_methods(self) -> tuple[str, ...]:
+        return ("HMAC-SHA1",)
+
+    @property
+    def enforce_ssl(self) -> bool:
+        # TLS ends at the proxy in front of the service; the URL we see may well be http.
+        return False
+
+    @property
+    def timestamp_lifetime(self) -> int:
+        return self.core.settings.oauth_timestamp_tolerance_seconds
+
+    def check_client_key(self, client_key: str) -> bool:
+        return _plausible(client_key, 100)
+
+    def check_request_token(self, request_token: str) -> bool:
+        return _plausible(request_token, 100)
+
+    def check_access_token(self, request_token: str) -> bool:
+        return _plausible(request_token, 100)
+
+    def check_nonce(self, nonce: str) -> bool:
+        return _plausible(nonce, 200)
+
+    def check_verifier(self, verifier: str) -> bool:
+        return _plausible(verifier, 100)
+
+    @property
+    def dummy_client(self) -> str:
+        return _DUMMY
+
+    @property
+    def dummy_request_token(self) -> str:
+        return _DUMMY
+
+    @property
+    def dummy_access_token(self) -> str:
+        return _DUMMY
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def _token(self, token: str, kind: str, client_key: str | None = None) -> OAuthToken | None:
+        with self.core.db.read() as session:
+            found = repo.oauth_token(session, token)
+        if found is None or found.kind != kind or (client_key is not None and found.consumer_key != client_key):
+            return None
+        if kind == REQUEST and now() - found.created_at > REQUEST_TOKEN_LIFETIME:
+            return None
+        return found
+
+    def get_client_secret(self, client_key: str, request: Any) -> str:
+        with self.core.db.read() as session:
+            consumer = repo.consumer(session, client_key)
+        return consumer.secret if consumer else _DUMMY
+
+    def get_request_token_secret(self, client_key: str, token: str, request: Any) -> str:
+        found = self._token(token, REQUEST, client_key)
+        return found.secret if found else _DUMMY
+
+    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
+        found = self._token(token, ACCESS, client_key)
+        return found.secret if found else _DUMMY
+
+    def validate_client_key(self, client_key: str, request: Any) -> bool:
+        with self.core.db.read() as session:
+            return repo.consumer(session, client_key) is not None
+
+    def validate_request_token(self, client_key: str, token: str, request: Any) -> bool:
+        return self._token(token, REQUEST, client_key) is not None
+
+    def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
+        found = self._token(token, ACCESS, client_key)
+        return found is not None and found.user_id is not None
+
+    def validate_timestamp_and_nonce(
+        self,
+        client_key: str,
+        timestamp: str,
+        nonce: str,
+        request: Any,
+        request_token: str | None = None,
+        access_token: str | None = None,
+    ) -> bool:
+        record = OAuthNonce(
+            consumer_key=client_key,
+            nonce=nonce,
+            timestamp=int(timestamp),
+            token=request_token or access_token or "",
+            created_at=now(),
+        )
+        try:
+            with self.core.db.write() as session:
+                return repo.remember_nonce(session, record)
+        except IntegrityError:  # the same nonce, at the same moment, from a concurrent request
+            return False
+
+    def validate_redirect_uri(self, client_key: str, redirect_uri: str, request: Any) -> bool:
+        return redirect_uri == "oob" or redirect_uri.startswith(("https://", "http://"))
+
+    def validate_requested_realms(self, client_key: str, realms: list[str], request: Any) -> bool:
+        return True
+
+    def validate_realms(self, client_key: str, token: str, request: Any, uri: Any = None, realms: Any = None) -> bool:
+        return True
+
+    def verify_realms(self, token: str, realms: list[str], request: Any) -> bool:
+        return True
+
+    def get_default_realms(self, client_key: str, request: Any) -> list[str]:
+        return []
+
+    def get_realms(self, token: str, request: Any) -> list[str]:
+        return []
+
+    def validate_verifier(self, client_key: str, token: str, verifier: str, request: Any) -> bool:
+        found = self._token(token, REQUEST, client_key)
+        if found is None or found.verifier is None or found.user_id is None:
+            return False
+        return hmac.compare_digest(found.verifier, verifier)
+
+    def verify_request_token(self, token: str, request: Any) -> bool:
+        return self._token(token, REQUEST) is not None
+
+    def get_redirect_uri(self, token: str, request: Any) -> str:
+        found = self._token(token, REQUEST)
+        return (found.callback if found else None) or "oob"
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def save_request_token(self, token: Mapping[str, str], request: Any) -> None:
+        with self.core.db.write() as session:
+            session.add(
+                OAuthToken(
+                    token=token["oauth_token"],
+                    secret=token["oauth_token_secret"],
+                    kind=REQUEST,
+                    consumer_key=request.client_key,
+                    callback=request.redirect_uri,
+                    created_at=now(),
+                )
+            )
+
+    def save_verifier(self, token: str, verifier: Mapping[str, str], request: Any) -> None:
+        with self.core.db.write() as session:
+            found = repo.oauth_token(session, token)
+            if found is None or found.kind != REQUEST or self.authorizing_user is None:
+                raise ValueError("no request token to authorise")
+            found.verifier = verifier["oauth_verifier"]
+            found.user_id = self.authorizing_user
+
+    def save_access_token(self, token: Mapping[str, str], request: Any) -> None:
+        with self.core.db.write() as session:
+            request_token = repo.oauth_token(session, request.resource_owner_key)
+            if request_token is None or request_token.user_id is None:
+                raise ValueError("the request token was not authorised")
+            session.add(
+                OAuthToken(
+                    token=token["oauth_token"],
+                    secret=token["oauth_token_secret"],
+                    kind=ACCESS,
+                    consumer_key=request.client_key,
+                    user_id=request_token.user_id,
+                    created_at=now(),
+                )
+            )
+
+    def invalidate_request_token(self, client_key: str, request_token: str, request: Any) -> None:
+        with self.core.db.write() as session:
+            found = repo.oauth_token(session, request_token)
+            if found is not None and found.kind == REQUEST:
+                session.delete(found)
+
+
+# -- what the dialect calls -----------------------------------------------------------------
+
+
+def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
+    """The principal of a signed request, or None when it is unsigned, badly signed, stale or replayed."""
+    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    if not authorization.lower().startswith("oauth "):
+        return None
+    try:
+        params = dict(parse_authorization_header(authorization))
+    except (ValueError, IndexError):
+        return None
+    validator = Validator(core)
+    token = params.get("oauth_token")
+    if token:
+        valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
+            uri, method, "", dict(headers), realms=[]
+        )
+        if not valid:
+            return None
+        found = validator._token(request.resource_owner_key, ACCESS, request.client_key)
+        user_id = found.user_id if found else None
+    else:
+        valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
+        if not valid:
+            return None
+        with core.db.read() as session:
+            consumer = repo.consumer(session, request.client_key)
+        user_id = consumer.user_id if consumer else None
+    return principal(core, user_id) if user_id is not None else None
+
+
+def request_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+    return RequestTokenEndpoint(Validator(core)).create_request_token_response(uri, method, body, dict(headers))
+
+
+def access_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+    return AccessTokenEndpoint(Validator(core)).create_access_token_response(uri, method, body, dict(headers))
+
+
+def request_token_consumer(core: Core, token: str) -> str | None:
+    """The name of the consumer that asks for access with this request token, if the token is usable."""
+    found = Validator(core)._token(token, REQUEST)
+    if found is None or found.verifier is not None:
+        return None
+    with core.db.read() as session:
+        consumer = repo.consumer(session, found.consumer_key)
+    return consumer.name if consumer else None
+
+
+def authorize(core: Core, uri: str, user_id: int) -> Any:
+    """The user allowed access: set the verifier; (headers, body, status) redirect to the callback, or show it."""
+    return AuthorizationEndpoint(Validator(core, authorizing_user=user_id)).create_authorization_response(
+        uri, "GET", None, {}, realms=[], credentials={}
+    )

@@ -1,0 +1,278 @@
+"""IS24's protocol around every resource: representation, authentication, bodies, caching, errors.
+
+- The response is XML or JSON: a `.xml` / `.json` suffix of the path wins, then `Accept`
+  (`application/xml`, `text/xml`, `application/json`, with `strict=true` and charset parameters).
+  With no Accept, or `*/*` / `application/*`, the answer is XML, IS24's usual default. An Accept
+  naming only other types gets a 404 (IS24: "404 instead of 406"), in XML.
+- A POST or PUT needs a Content-Type of XML or JSON (415 otherwise; a suffix is not enough), and
+  a body of at most MAX_BODY bytes (413, refused from Content-Length before anything is read).
+- OAuth 1.0a (3-legged, or 2-legged acting for the consumer's owner), or the web page's session.
+- Reads carry an ETag (a hash of the representation) and Last-Modified (the project's last change);
+  If-None-Match, else If-Modified-Since (a date in the future is ignored), answer 304.
+- Every response carries `L-IS24-RequestRefnum`, errors and 401s included.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from functools import partial
+from urllib.parse import quote
+
+import anyio
+from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from realtymedia.api.common import base_url, core_of
+from realtymedia.api.is24 import codec, oauth
+from realtymedia.api.is24.codec import Document, MalformedBody, Node
+from realtymedia.api.is24.errors import (
+    AUTHENTICATION_REQUIRED,
+    BAD_REQUEST,
+    MEDIA_TYPE_UNSUPPORTED,
+    Refusal,
+    translate,
+)
+from realtymedia.domain.errors import AccessDenied
+from realtymedia.services import web_sessions
+from realtymedia.services.accounts import Principal
+from realtymedia.services.core import Core
+
+XML, JSON = "xml", "json"
+MEDIA_TYPES = {XML: "application/xml;charset=UTF-8", JSON: "application/json;charset=UTF-8"}
+READABLE = {"application/xml": XML, "text/xml": XML, "application/json": JSON}
+MAX_BODY = 1024 * 1024
+REFNUM = "L-IS24-RequestRefnum"
+_STATE = "is24"
+
+
+class Envelope:
+    """Plain ASGI: a request reference on every response, and the `.xml`/`.json` suffix taken off the path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refnum = str(uuid.uuid4())
+        state = {"refnum": refnum, "suffix": None}
+        path: str = scope["path"]
+        for suffix in (XML, JSON):
+            if path.endswith("." + suffix):
+                state["suffix"] = suffix
+                scope = {**scope, "path": path[: -len(suffix) - 1]}
+                break
+        scope.setdefault("state", {})
+        scope["state"][_STATE] = state
+
+        async def send_with_refnum(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (REFNUM.lower().encode(), refnum.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_refnum)
+
+
+@dataclass(frozen=True)
+class Representation:
+    format: str = XML
+    strict: bool = False
+
+
+def negotiate(request: Request) -> Representation:
+    state = request.scope.get("state", {}).get(_STATE, {})
+    ranges = _media_ranges(request.headers.get("accept", ""))
+    strict = any(params.get("strict") == "true" for _, params, _ in ranges)
+    if state.get("suffix"):
+        return Representation(state["suffix"], strict)
+    if not ranges:
+        return Representation(XML)
+    for media_type, params, _ in sorted(ranges, key=lambda r: -r[2]):
+        if media_type in READABLE:
+            return Representation(READABLE[media_type], params.get("strict") == "true")
+        if media_type in ("*/*", "application/*"):
+            return Representation(XML, params.get("strict") == "true")
+    raise Refusal(
+        404, MEDIA_TYPE_UNSUPPORTED, f"The media type [{request.headers.get('accept')}] is not supported by this resource."
+    )
+
+
+def _media_ranges(header: str) -> list[tuple[str, dict[str, str], float]]:
+    ranges = []
+    for part in header.split(","):
+        media_type, *raw = [p.strip() for p in part.split(";")]
+        if not media_type:
+            continue
+        params = {}
+        for item in raw:
+            name, _, value = item.partition("=")
+            params[name.strip().lower()] = value.strip().strip('"').lower()
+        try:
+            q = float(params.get("q", "1"))
+        except ValueError:
+            q = 1.0
+        if q > 0:
+            ranges.append((media_type.lower(), params, q))
+    return ranges
+
+
+def render(doc: Document, representation: Representation) -> bytes:
+    return codec.to_json(doc) if representation.format == JSON else codec.to_xml(doc)
+
+
+@dataclass
+class Reply:
+    doc: Document | None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    # Reads: when the resource last changed; makes the answer conditional (ETag, Last-Modified, 304).
+    last_modified: datetime | None = None
+
+
+@dataclass
+class Call:
+    """What a resource's handler gets: who asks, for which user path, with what body."""
+
+    core: Core
+    principal: Principal
+    request: Request
+    representation: Representation
+    body: Node | None
+    username: str | None
+
+    @property
+    def user_id(self) -> int:
+        return self.principal.user_id
+
+    def url(self, *segments: object) -> str:
+        """Absolute URL of a resource below the user's realestateproject container, as the caller named the user."""
+        root = self.request.scope.get("root_path", "")
+        user = quote(self.username or self.principal.username, safe="@")
+        tail = "".join("/" + quote(str(s), safe="@") for s in segments)
+        return f"{base_url(self.request)}{root}/api/offer/v1.0/user/{user}/realestateproject{tail}"
+
+
+Handler = Callable[[Call], Reply]
+
+
+async def handle(request: Request, handler: Handler, *, username: str | None, reads_body: bool = False) -> Response:
+    try:
+        representation = negotiate(request)
+    except Refusal as refusal:
+        return error_response(refusal, Representation())
+    try:
+        raw = await read_body(request) if reads_body else b""
+        reply = await anyio.to_thread.run_sync(
+            partial(_answer, request, representation, handler, username, raw if reads_body else None)
+        )
+    except Exception as error:  # every refusal, and any failure, answered in IS24's form
+        return error_response(error, representation)
+    return _response(request, reply, representation)
+
+
+def _answer(
+    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
+) -> Reply:
+    core = core_of(request)
+    principal = authenticate(request)
+    if username is not None and username != "me" and username != principal.username:
+        raise AccessDenied(f"You are not allowed to access the resources of user [{username}].")
+    body = None
+    if raw is not None:
+        body = parse_body(request, raw)
+    return handler(Call(core, principal, request, representation, body, username))
+
+
+def full_url(request: Request) -> str:
+    """The URL as the client signed it: public base, the raw path (percent-encoding as sent) and query."""
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    url = base_url(request) + raw_path.decode("latin-1")
+    return url + ("?" + query.decode("latin-1") if query else "")
+
+
+def authenticate(request: Request) -> Principal:
+    core = core_of(request)
+    found = oauth.authenticate(core, full_url(request), request.method, dict(request.headers))
+    if found is None and "authorization" not in request.headers:
+        found = web_sessions.authenticate(
+            core, request.method, request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
+        )
+    if found is None:
+        raise Refusal(
+            401,
+            AUTHENTICATION_REQUIRED,
+            "Authentication required: sign the request with OAuth 1.0a (HMAC-SHA1).",
+            {"WWW-Authenticate": 'OAuth realm="IS24 realm"'},
+        )
+    return found
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise Refusal(413, BAD_REQUEST, f"The request body is larger than {MAX_BODY} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Refusal(413, BAD_REQUEST, f"The request body is larger than {MAX_BODY} bytes.")
+    return bytes(body)
+
+
+def parse_body(request: Request, raw: bytes) -> Node:
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise Refusal(415, MEDIA_TYPE_UNSUPPORTED, "The request has no Content-Type: send application/xml or application/json.")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in READABLE:
+        raise Refusal(415, MEDIA_TYPE_UNSUPPORTED, f"The media type [{content_type}] is not supported by this resource.")
+    try:
+        return codec.from_json(raw) if READABLE[media_type] == JSON else codec.from_xml(raw)
+    except MalformedBody as error:
+        raise Refusal(400, BAD_REQUEST, f"The request body could not be read: {error}.") from None
+
+
+def error_response(error: BaseException, representation: Representation) -> Response:
+    status, doc, headers = translate(error)
+    return Response(render(doc, representation), status, headers, media_type=MEDIA_TYPES[representation.format])
+
+
+def _response(request: Request, reply: Reply, representation: Representation) -> Response:
+    content = render(reply.doc, representation) if reply.doc is not None else b""
+    headers = dict(reply.headers)
+    if reply.last_modified is not None and request.method == "GET":
+        etag = '"' + base64.urlsafe_b64encode(hashlib.sha256(content).digest()[:18]).decode() + '"'
+        headers.update(
+            {"ETag": etag, "Last-Modified": format_datetime(reply.last_modified, usegmt=True), "Vary": "Accept"}
+        )
+        if _not_modified(request, etag, reply.last_modified):
+            return Response(status_code=304, headers=headers)
+        headers["Cache-Control"] = "private, no-cache"
+    return Response(content, reply.status, headers, media_type=MEDIA_TYPES[representation.format])
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if not if_modified_since:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if since > datetime.now(UTC):
+        return False  # a date in the future is invalid: answer as a normal GET
+    return last_modified.replace(microsecond=0) <= since

@@ -1,0 +1,138 @@
+"""OAuth 1.0a's three steps: request_token, the confirm_access page (log in, allow), access_token.
+
+The page is a plain HTML form. Its CSRF defence is a double-submit token: a random value in an
+HttpOnly, SameSite=Strict cookie and in a hidden field, which must agree on POST; a cross-site
+page can neither read nor set the cookie. The page may not be framed (X-Frame-Options: DENY).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import partial
+from html import escape
+from urllib.parse import urlencode
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from realtymedia.api.common import base_url, core_of
+from realtymedia.api.is24 import oauth
+from realtymedia.api.is24.protocol import full_url, read_body
+from realtymedia.services import accounts
+
+router = APIRouter()
+CSRF_COOKIE = "rm_oauth_csrf"
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Allow access</title></head>
+<body>
+<h1>Allow access to your real estate projects?</h1>
+<p><strong>{consumer}</strong> asks to read and change the attachments of your real estate projects.</p>
+{notice}
+<form method="post" action="{action}">
+  <input type="hidden" name="oauth_token" value="{token}">
+  <input type="hidden" name="csrf_token" value="{csrf}">
+  <p><label>Username <input name="username" autocomplete="username" required></label></p>
+  <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+  <p><button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></p>
+</form>
+</body></html>
+"""
+
+
+def _token_response(result: tuple[dict[str, str], str | None, int]) -> Response:
+    headers, body, status = result
+    return Response(body or "", status, headers)
+
+
+@router.api_route("/security/oauth/request_token", methods=["GET", "POST"])
+async def request_token(request: Request) -> Response:
+    body = (await read_body(request)).decode("utf-8", "replace")
+    result = await anyio.to_thread.run_sync(
+        partial(oauth.request_token_response, core_of(request), full_url(request), request.method, body, request.headers)
+    )
+    return _token_response(result)
+
+
+@router.api_route("/security/oauth/access_token", methods=["GET", "POST"])
+async def access_token(request: Request) -> Response:
+    body = (await read_body(request)).decode("utf-8", "replace")
+    result = await anyio.to_thread.run_sync(
+        partial(oauth.access_token_response, core_of(request), full_url(request), request.method, body, request.headers)
+    )
+    return _token_response(result)
+
+
+def _page(request: Request, token: str, consumer: str, status: int = 200, notice: str = "") -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)
+    action = request.scope.get("root_path", "") + "/security/oauth/confirm_access"
+    html = PAGE.format(
+        consumer=escape(consumer),
+        notice=f"<p role='alert'>{escape(notice)}</p>" if notice else "",
+        action=escape(action),
+        token=escape(token),
+        csrf=escape(csrf),
+    )
+    response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=base_url(request).startswith("https://"),
+        path=action,
+    )
+    return response
+
+
+def _message(text: str, status: int) -> HTMLResponse:
+    return HTMLResponse(f"<!doctype html><html><body><p>{escape(text)}</p></body></html>", status)
+
+
+@router.get("/security/oauth/confirm_access")
+async def confirm_access_page(request: Request, oauth_token: str = "") -> Response:
+    consumer = await anyio.to_thread.run_sync(oauth.request_token_consumer, core_of(request), oauth_token)
+    if consumer is None:
+        return _message("This request for access is unknown, expired or already answered.", 404)
+    return _page(request, oauth_token, consumer)
+
+
+@router.post("/security/oauth/confirm_access")
+async def confirm_access(request: Request) -> Response:
+    form = await request.form(max_files=0, max_fields=10)
+    token = str(form.get("oauth_token", ""))
+    given, expected = str(form.get("csrf_token", "")), request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(given, expected):
+        return _message("The form has expired or did not come from this site. Open the page again.", 403)
+    core = core_of(request)
+    consumer = await anyio.to_thread.run_sync(oauth.request_token_consumer, core, token)
+    if consumer is None:
+        return _message("This request for access is unknown, expired or already answered.", 404)
+    if form.get("decision") != "allow":
+        return _message(f"You did not allow {consumer} to access your projects.", 200)
+    user = await anyio.to_thread.run_sync(
+        accounts.authenticate_password, core, str(form.get("username", "")), str(form.get("password", ""))
+    )
+    if user is None:
+        return _page(request, token, consumer, 401, "Wrong username or password.")
+    uri = base_url(request) + request.scope.get("root_path", "") + "/security/oauth/confirm_access?"
+    headers, body, status = await anyio.to_thread.run_sync(
+        oauth.authorize, core, uri + urlencode({"oauth_token": token}), user.user_id
+    )
+    if status == 302:
+        response: Response = RedirectResponse(headers["Location"], 303)
+    else:  # "oob": the user copies the verifier into the consumer
+        response = HTMLResponse(
+            f"<!doctype html><html><body><p>Access allowed. Your verification code:</p>"
+            f"<p><code id='oauth_verifier'>{escape(dict(_pairs(body)).get('oauth_verifier', ''))}</code></p>"
+            f"</body></html>"
+        )
+    response.delete_cookie(CSRF_COOKIE, path=request.scope.get("root_path", "") + "/security/oauth/confirm_access")
+    return response
+
+
+def _pairs(body: str | None) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(body or "")

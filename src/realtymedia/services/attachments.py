@@ -1,0 +1,239 @@
+"""Attachments of real estate projects: upload tickets, assign, update, delete, order, read.
+
+Plain values in, rows and plain values out, domain errors for everything refused. The rules live
+in domain.attachments and domain.ordering; this module runs them at the right moment: cheap checks
+first, the byte check of an uploaded file outside any transaction, and the contract constraints
+again under the project's lock, so that they hold under concurrent requests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from realtymedia.domain import codes
+from realtymedia.domain.attachments import (
+    TICKET_CONTENT_TYPES,
+    AttachmentInput,
+    Kind,
+    Product,
+    check_contract,
+    check_file_kind,
+    check_input,
+    check_order_ids,
+    is_file,
+    parse_kind,
+)
+from realtymedia.domain.errors import Invalid, NotFound, Violation
+from realtymedia.domain.ordering import move_to_front
+from realtymedia.persistence import attachments as store
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.models import Media, Project
+from realtymedia.services import media, projects, tickets
+from realtymedia.services.core import Core, now
+from realtymedia.services.tickets import PROJECT
+
+RESOURCE = "attachment"
+# Our choices for the ticket's fixed fields: objects are private (the service hands out their URLs),
+# and encrypted at rest by S3.
+TICKET_FIELDS = {"acl": "private", "x-amz-server-side-encryption": "AES256"}
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    project: Project
+    attachments: Sequence[Media]
+
+
+# -- projects -------------------------------------------------------------------------------
+
+
+def projects_of(core: Core, user_id: int) -> list[ProjectView]:
+    with core.db.read() as session:
+        return [ProjectView(p, _attachments(session, p.id)) for p in repo.projects_of(session, user_id)]
+
+
+def project(core: Core, user_id: int, project_id: int) -> ProjectView:
+    with core.db.read() as session:
+        found = projects.owned(session, project_id, user_id)
+        return ProjectView(found, _attachments(session, found.id))
+
+
+def _attachments(session: Session, project_id: int) -> Sequence[Media]:
+    return repo.media_of(session, PROJECT, str(project_id))
+
+
+# -- tickets --------------------------------------------------------------------------------
+
+
+def issue_ticket(
+    core: Core, user_id: int, project_id: int, content_type: str | None, base_url: str
+) -> tickets.IssuedTicket:
+    with core.db.read() as session:
+        projects.owned(session, project_id, user_id)
+    return tickets.issue(
+        core,
+        user_id=user_id,
+        owner_kind=PROJECT,
+        owner_id=str(project_id),
+        content_type=content_type,
+        allowed=TICKET_CONTENT_TYPES,
+        base_url=base_url,
+        extra_fields=dict(TICKET_FIELDS),
+    )
+
+
+# -- changes --------------------------------------------------------------------------------
+
+
+def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> Media:
+    """Add a Picture or PDFDocument (an uploaded ticket's file) or a Link to the project's attachments."""
+    violations = check_input(data, core.settings.virtual_tour_hosts, needs_id=False)
+    if violations:
+        raise Invalid(violations)
+    kind = parse_kind(data.kind)
+    assert kind is not None and data.subtype is not None  # check_input said so
+    with core.db.read() as session:
+        found = projects.owned(session, project_id, user_id)
+        _check_contract(session, found, kind, data.subtype)
+        ticket = None
+        if is_file(kind):
+            ticket = tickets.find_usable(
+                core,
+                repo.ticket(session, data.id or ""),
+                user_id=user_id,
+                owner_kind=PROJECT,
+                owner_id=str(project_id),
+                resource=RESOURCE,
+                ref=data.id or "",
+            )
+    info = None
+    if ticket is not None:
+        # Storage and decoding: slow, so outside any transaction; the lock below is held briefly.
+        info = tickets.confirm(core, ticket, resource=RESOURCE, ref=ticket.id)
+        mismatch = check_file_kind(kind, info.content_type)
+        if mismatch:
+            raise Invalid(mismatch)
+    title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
+    with core.db.write() as session:
+        locked = projects.owned(session, project_id, user_id, lock=True)
+        _check_contract(session, locked, kind, data.subtype)
+        if ticket is not None and info is not None:
+            item = media.append_file(
+                session,
+                owner_kind=PROJECT,
+                owner_id=str(project_id),
+                ticket=ticket,
+                info=info,
+                kind=kind.value,
+                subtype=data.subtype,
+                title=title,
+            )
+        else:
+            moment = now()
+            item = Media(
+                id=str(uuid.uuid4()),
+                owner_kind=PROJECT,
+                owner_id=str(project_id),
+                position=repo.next_position(session, PROJECT, str(project_id)),
+                kind=kind.value,
+                subtype=data.subtype,
+                url=data.url,
+                published=False,
+                created_at=moment,
+                updated_at=moment,
+            )
+            session.add(item)
+        projects.touch(locked)
+        session.flush()
+        return item
+
+
+def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> Media:
+    """Replace the subtype, title (Pictures of type IMAGE) or URL (Links) of an attachment."""
+    violations = check_input(data, core.settings.virtual_tour_hosts, needs_id=True)
+    if violations:
+        raise Invalid(violations)
+    kind = parse_kind(data.kind)
+    assert kind is not None and data.subtype is not None and data.id is not None
+    with core.db.write() as session:
+        locked = projects.owned(session, project_id, user_id, lock=True)
+        item = repo.media_item(session, PROJECT, str(project_id), data.id)
+        if item is None:
+            raise NotFound(RESOURCE, data.id)
+        if item.kind != kind.value:
+            raise Invalid([Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")])
+        _check_contract(session, locked, kind, data.subtype, ignore=item.id)
+        item.subtype = data.subtype
+        item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
+        if kind is Kind.LINK:
+            item.url = data.url
+        item.updated_at = now()
+        projects.touch(locked)
+        session.flush()
+        return item
+
+
+def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> None:
+    """Remove the attachment; its stored object goes once the row's removal is committed."""
+    with core.db.write() as session:
+        locked = projects.owned(session, project_id, user_id, lock=True)
+        item = repo.media_item(session, PROJECT, str(project_id), attachment_id)
+        if item is None:
+            raise NotFound(RESOURCE, attachment_id)
+        key = media.remove(session, item)
+        projects.touch(locked)
+    media.delete_objects(core, [key])
+
+
+def order(core: Core, user_id: int, project_id: int, given: list[str] | None) -> list[str]:
+    """IS24's order: the given files first, the other files after in their current order; links are
+    ignored (and keep their places after the files). Returns the new order of the files."""
+    violations = check_order_ids(given)
+    if violations:
+        raise Invalid(violations)
+    with core.db.write() as session:
+        locked = projects.owned(session, project_id, user_id, lock=True)
+        items = list(_attachments(session, project_id))
+        files = {i.id: i for i in items if is_file(Kind(i.kind))}
+        new_order = move_to_front(list(files), given or [])
+        links = [i for i in items if i.id not in files]
+        if [files[i] for i in new_order] + links != items:
+            repo.renumber(session, [files[i] for i in new_order] + links)
+            projects.touch(locked)
+        return new_order
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def get(core: Core, user_id: int, project_id: int, attachment_id: str) -> tuple[Project, Media]:
+    with core.db.read() as session:
+        found = projects.owned(session, project_id, user_id)
+        item = repo.media_item(session, PROJECT, str(project_id), attachment_id)
+        if item is None:
+            raise NotFound(RESOURCE, attachment_id)
+        return found, item
+
+
+def _check_contract(session: Session, owner: Project, kind: Kind, subtype: str, ignore: str | None = None) -> None:
+    existing = store.subtypes(session, owner.id, exclude=ignore)
+    violations = check_contract(Product(owner.product), kind, subtype, existing)
+    if violations:
+        raise Invalid(violations)
+
+
+__all__ = [
+    "ProjectView",
+    "assign",
+    "delete",
+    "get",
+    "issue_ticket",
+    "order",
+    "project",
+    "projects_of",
+    "update",
+]
