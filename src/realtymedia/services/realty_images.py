@@ -120,6 +120,16 @@ def _target(index: int) -> str:
     return f"uploadedImages[{index}].key"
 
 
+def _item_index(field: str) -> int:
+    """The array index a target names (`uploadedImages[3].key` is 3), for a stable order of errors."""
+    if "[" in field:
+        try:
+            return int(field.split("[", 1)[1].split("]", 1)[0])
+        except ValueError:
+            pass
+    return -1
+
+
 def _retarget(error: Invalid, field: str) -> list[Violation]:
     return [Violation(field, v.value, v.code, v.message) for v in error.violations]
 
@@ -163,7 +173,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
                           f"{upload.key} is listed twice (also as item {first_use[upload.key]})")
             )
         first_use.setdefault(upload.key, index)
-    found: list[Ticket] = []
+    found: dict[int, Ticket] = {}
     with core.db.read() as session:
         owned(session, realty_id, user_id)
         violations += rules.check_capacity(repo.count_media(session, REALTY, realty_id), len(uploads), "uploadedImages")
@@ -171,23 +181,23 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
             raise Invalid(violations)
         for index, upload in enumerate(uploads):
             try:
-                found.append(_usable_ticket(core, session, user_id, upload.key, _target(index)))
+                found[index] = _usable_ticket(core, session, user_id, upload.key, _target(index))
             except Invalid as error:
                 violations += error.violations
-    if violations:
-        raise Invalid(violations)
 
-    # The slow part, outside any transaction: every object's presence, size and real bytes.
-    with ThreadPoolExecutor(min(PARALLEL, len(found))) as pool:
-        checked = list(pool.map(lambda pair: _confirm(core, pair[1], _target(pair[0])), enumerate(found)))
-    infos: list[MediaInfo] = []
-    for result in checked:
-        if isinstance(result, list):
-            violations += result
-        else:
-            infos.append(result)
+    # The slow part, outside any transaction: every object's presence, size and real bytes. The
+    # usable ones are checked even when others are not, so one answer names every bad item.
+    infos: dict[int, MediaInfo] = {}
+    if found:
+        with ThreadPoolExecutor(min(PARALLEL, len(found))) as pool:
+            checked = dict(zip(found, pool.map(lambda i: _confirm(core, found[i], _target(i)), found), strict=True))
+        for index, result in sorted(checked.items()):
+            if isinstance(result, list):
+                violations += result
+            else:
+                infos[index] = result
     if violations:
-        raise Invalid(violations)
+        raise Invalid(sorted(violations, key=lambda v: _item_index(v.field)))
 
     with core.db.write() as session:
         owned(session, realty_id, user_id, lock=True)
@@ -197,7 +207,8 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
             raise Invalid(refused)
         start = repo.next_position(session, REALTY, realty_id)
         added = []
-        for index, (upload, ticket, info) in enumerate(zip(uploads, found, infos, strict=True)):
+        for index, upload in enumerate(uploads):
+            ticket, info = found[index], infos[index]
             try:
                 item = media.append_file(
                     session,
