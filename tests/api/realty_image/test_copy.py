@@ -1,0 +1,70 @@
+"""Copying a realty's images to another: server-side object copies, new ids and keys, the limit."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from tests.api.realty_image.conftest import Api
+from tests.api.realty_image.test_images import error_of
+
+
+def test_copy_appends_copies_after_the_targets_images(api: Api) -> None:
+    source, target = api.realty("Source"), api.realty("Target")
+    originals = api.save(source, [api.upload() for _ in range(3)]).json()["realtyImages"]
+    api.call("PUT", f"/realty/{source}/images", json={"realtyImages": [{"id": i["id"]} for i in originals[::-1]]})
+    api.call("POST", f"/realty/{source}/publish")
+    own = api.save(target, [api.upload()]).json()["realtyImages"]
+    response = api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source})
+    assert response.status_code == 200, response.text
+    assert response.json() == {}
+    listed = api.images(target)
+    source_now = api.images(source)
+    assert len(listed) == 4
+    assert listed[0]["id"] == own[0]["id"]
+    copies = listed[1:]
+    assert [c["description"] for c in copies] == [s["description"] for s in source_now]
+    assert [c["sha256"] for c in copies] == [s["sha256"] for s in source_now]
+    assert [c["order"] for c in copies] == [1, 2, 3]
+    assert all(c["published"] is False for c in copies)
+    assert not {c["id"] for c in copies} & {s["id"] for s in source_now}
+    assert not {c["url"] for c in copies} & {s["url"] for s in source_now}
+    # Each copy has an object of its own: deleting it leaves the source's intact.
+    core = api.stack.core
+    key = copies[0]["url"].split("/files/", 1)[1]
+    assert core.storage.head(key) is not None
+    assert api.call("DELETE", f"/realty/{target}/images/{copies[0]['id']}").status_code == 200
+    assert core.storage.head(key) is None
+    for image in source_now:
+        assert core.storage.head(image["url"].split("/files/", 1)[1]) is not None
+
+
+def test_copy_needs_both_realties_to_be_the_callers(api: Api, other: Api) -> None:
+    mine, theirs = api.realty(), other.realty()
+    other.save(theirs, [other.upload()])
+    error_of(api.call("POST", f"/realty/{mine}/images/copy", json={"sourceRealtyId": theirs}), 404, "NOT_FOUND")
+    error_of(api.call("POST", f"/realty/{theirs}/images/copy", json={"sourceRealtyId": mine}), 404, "NOT_FOUND")
+    missing = str(uuid.uuid4())
+    error_of(api.call("POST", f"/realty/{mine}/images/copy", json={"sourceRealtyId": missing}), 404, "NOT_FOUND")
+    assert api.images(mine) == []
+    assert len(other.images(theirs)) == 1
+
+
+def test_copy_that_would_pass_200_changes_nothing(api: Api) -> None:
+    source, target = api.realty(), api.realty()
+    api.seed(source, 5)
+    api.seed(target, 196)
+    error_of(api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}), 400, "BAD_REQUEST_BODY")
+    assert len(api.images(target)) == 196
+
+
+def test_copy_of_200_images_is_fast(api: Api) -> None:
+    source, target = api.realty(), api.realty()
+    api.seed(source, 200)
+    started = time.monotonic()
+    response = api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, response.text
+    assert len(api.images(target)) == 200
+    if api.stack.settings.storage == "local":
+        assert elapsed < 2.0, elapsed
