@@ -82,6 +82,12 @@ def cmd_cleanup(args: argparse.Namespace) -> dict[str, object]:
     return dict(tickets.cleanup(_core()))
 
 
+def cmd_upload(args: argparse.Namespace) -> None:
+    from realtymedia import upload_cli
+
+    upload_cli.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="realtymedia", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=cmd_realties_publish)
 
     commands.add_parser("cleanup", help="delete objects of long-expired, unused tickets").set_defaults(func=cmd_cleanup)
+
+    from realtymedia import upload_cli
+
+    upload = commands.add_parser("upload", help="upload many files to a realty or a project (resumable)")
+    upload_cli.add_arguments(upload)
+    upload.set_defaults(func=cmd_upload)
     return parser
 
 

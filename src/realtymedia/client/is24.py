@@ -124,6 +124,19 @@ class IS24Client:
         assert ticket.attachment_id is not None
         return ticket.attachment_id
 
+    def assign_file(self, project_id: int | str, attachment_id: str, file_type: str, title: str | None = None) -> str:
+        """Assign an uploaded file as IMAGE, PROJECT_LOGO, COMPANY_LOGO (a Picture) or BROCHURE (a PDFDocument)."""
+        fields: dict[str, Any]
+        if file_type == "BROCHURE":
+            fields = {"@xsi.type": "realestateproject:PDFDocument", "@id": attachment_id, "pdfDocumentType": file_type}
+        elif file_type in PICTURE_TYPES:
+            fields = {"@xsi.type": "realestateproject:Picture", "@id": attachment_id, "pictureType": file_type}
+            if title is not None:
+                fields["title"] = title
+        else:
+            raise ValueError(f"file_type must be one of {', '.join(PICTURE_TYPES)} or BROCHURE")
+        return self._assign(project_id, fields)
+
     def upload_picture(
         self,
         project_id: int | str,
@@ -135,20 +148,11 @@ class IS24Client:
         """Upload and assign a Picture (IMAGE, PROJECT_LOGO or COMPANY_LOGO); returns its attachment id."""
         if picture_type not in PICTURE_TYPES:
             raise ValueError(f"picture_type must be one of {', '.join(PICTURE_TYPES)}")
-        attachment_id = self.upload_file(project_id, Path(path), progress)
-        fields: dict[str, Any] = {"@xsi.type": "realestateproject:Picture", "@id": attachment_id}
-        fields["pictureType"] = picture_type
-        if title is not None:
-            fields["title"] = title
-        return self._assign(project_id, fields)
+        return self.assign_file(project_id, self.upload_file(project_id, Path(path), progress), picture_type, title)
 
-    def upload_brochure(
-        self, project_id: int | str, path: str | Path, progress: ProgressCallback | None = None
-    ) -> str:
+    def upload_brochure(self, project_id: int | str, path: str | Path, progress: ProgressCallback | None = None) -> str:
         """Upload and assign the project's PDF brochure (PROFESSIONAL product only); returns its id."""
-        attachment_id = self.upload_file(project_id, Path(path), progress)
-        fields = {"@xsi.type": "realestateproject:PDFDocument", "@id": attachment_id, "pdfDocumentType": "BROCHURE"}
-        return self._assign(project_id, fields)
+        return self.assign_file(project_id, self.upload_file(project_id, Path(path), progress), "BROCHURE")
 
     def add_virtual_tour(self, project_id: int | str, url: str) -> str:
         fields = {"@xsi.type": "realestateproject:Link", "url": url, "linkType": "VIRTUAL_TOUR"}
