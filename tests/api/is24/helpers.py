@@ -88,7 +88,9 @@ class Account:
         return str(ticket["id"])
 
     def assign(self, payload: str, project_id: int | None = None, fmt: str = "xml") -> requests.Response:
-        return self.request("POST", self.project_url(project_id, "attachment"), fmt, payload)
+        """Assign; the payload's own format sets the Content-Type, `fmt` the Accept (they may differ)."""
+        content_type = TYPES["json" if payload.lstrip().startswith("{") else "xml"]
+        return self.request("POST", self.project_url(project_id, "attachment"), fmt, payload, content_type)
 
 
 def new_account(stack: Stack, product: str = "PROFESSIONAL", username: str | None = None) -> Account:
