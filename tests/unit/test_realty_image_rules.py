@@ -1,0 +1,82 @@
+"""The Realty Image rules without any server: the full-list rule, the 200 limit, field rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtymedia.domain import codes
+from realtymedia.domain import realty_images as rules
+from realtymedia.domain.ordering import check_full_list
+
+
+def test_the_exact_list_in_any_order_is_accepted() -> None:
+    assert check_full_list(["a", "b", "c"], ["c", "a", "b"]) == []
+    assert check_full_list([], []) == []
+
+
+def test_missing_unknown_and_repeated_ids_are_each_named() -> None:
+    violations = check_full_list(["a", "b", "c"], ["c", "x", "c"])
+    found = {(v.field, v.value, v.code) for v in violations}
+    assert found == {
+        ("realtyImages[1].id", "x", codes.INVALID_VALUE),
+        ("realtyImages[2].id", "c", codes.DUPLICATE),
+        ("realtyImages", "a", codes.MANDATORY_FIELD_EMPTY),
+        ("realtyImages", "b", codes.MANDATORY_FIELD_EMPTY),
+    }
+    assert all(v.message for v in violations)
+
+
+def test_a_repeated_unknown_id_is_reported_once_as_unknown_then_as_repeated() -> None:
+    violations = check_full_list(["a"], ["a", "x", "x"])
+    assert [(v.field, v.code) for v in violations] == [
+        ("realtyImages[1].id", codes.INVALID_VALUE),
+        ("realtyImages[2].id", codes.DUPLICATE),
+    ]
+
+
+def test_same_length_with_a_swap_of_known_for_unknown_is_refused() -> None:
+    assert check_full_list(["a", "b"], ["a", "z"]) != []
+    assert check_full_list(["a", "b"], ["a", "a"]) != []
+
+
+@pytest.mark.parametrize(("existing", "adding", "ok"), [(0, 200, True), (199, 1, True), (200, 1, False), (1, 200, False)])
+def test_a_realty_holds_at_most_200_images(existing: int, adding: int, ok: bool) -> None:
+    violations = rules.check_capacity(existing, adding, "uploadedImages")
+    assert (violations == []) is ok
+    if not ok:
+        assert violations[0].field == "uploadedImages"
+        assert violations[0].code == codes.NUMBER_OF_ITEMS_EXCEEDED
+        assert "200" in violations[0].message
+
+
+def test_descriptions() -> None:
+    assert rules.check_description(None, "d") == []
+    assert rules.check_description("Living room\nwith a view\t!", "d") == []
+    assert rules.check_description("x" * rules.DESCRIPTION_MAX, "d") == []
+    assert rules.check_description("x" * (rules.DESCRIPTION_MAX + 1), "d")[0].code == codes.LENGTH_EXCEEDED_OR_TOO_SMALL
+    assert rules.check_description("nul\x00", "d")[0].code == codes.INVALID_CHARACTERS
+
+
+def test_names() -> None:
+    assert rules.check_name("") == []
+    assert rules.check_name("x" * 201)[0].field == "name"
+    assert rules.check_name("bell\x07")[0].code == codes.INVALID_CHARACTERS
+
+
+@pytest.mark.parametrize(
+    ("key", "ok"),
+    [
+        ("uploads/5f0c8d8e-8f3e-4a57-9d1e-0d8e2f5b1c3a", True),
+        ("uploads/5F0C8D8E-8F3E-4A57-9D1E-0D8E2F5B1C3A", False),
+        ("uploads/../etc/passwd", False),
+        ("5f0c8d8e-8f3e-4a57-9d1e-0d8e2f5b1c3a", False),
+        ("uploads/5f0c8d8e-8f3e-4a57-9d1e-0d8e2f5b1c3a.jpg", False),
+        ("", False),
+    ],
+)
+def test_only_keys_of_grants_are_looked_up(key: str, ok: bool) -> None:
+    assert rules.is_upload_key(key) is ok
+
+
+def test_grants_admit_the_vendors_image_types() -> None:
+    assert rules.GRANT_CONTENT_TYPES == ("image/jpeg", "image/png", "image/webp")
