@@ -3,6 +3,7 @@ file input, reorder them by drag and drop, reload, publish, and fail to delete a
 
 from __future__ import annotations
 
+import base64
 import uuid
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,39 @@ def test_a_project_page_shows_the_rules_as_the_service_reports_them(
         "[MESSAGE: pictureType : COMPANY_LOGO : attachment.pictureType.deniedForProduct]"
     )
     expect(page.locator("figure")).to_have_count(1)
+
+
+def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, page: Page) -> None:
+    user = accounts.create_user(web_stack.core, f"web{uuid.uuid4().hex[:8]}", "pw")
+    source = str(realties.create(web_stack.core, int(user["id"]), "Old listing")["id"])
+    target = str(realties.create(web_stack.core, int(user["id"]), "New listing")["id"])
+    page.goto(web_stack.url + "/")
+    page.get_by_label("Username").fill(str(user["username"]))
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Old listing").click()
+
+    # What a drop from the desktop delivers: a DataTransfer holding files, on the drop zone.
+    photos = [base64.b64encode(image_bytes("PNG", (60 + i, 40))).decode() for i in range(2)]
+    dropped = page.evaluate_handle(
+        """(photos) => {
+            const transfer = new DataTransfer();
+            photos.forEach((b64, i) => {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], `drop${i}.png`, {type: 'image/png'}));
+            });
+            return transfer;
+        }""",
+        photos,
+    )
+    page.dispatch_event(".dropzone", "drop", {"dataTransfer": dropped})
+    expect(page.locator("#gallery li")).to_have_count(2)
+    assert descriptions(page) == ["drop0", "drop1"]
+
+    page.goto(f"{web_stack.url}/#/realty/{target}")
+    expect(page.locator("h1")).to_contain_text("New listing")
+    page.get_by_label("Copy from").select_option(source)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("#message")).to_have_text("Copied.")
+    expect(page.locator("#gallery li")).to_have_count(2)
+    assert descriptions(page) == ["drop0", "drop1"]
