@@ -135,7 +135,8 @@ class Summary:
 
 
 class Screen:
-    """Progress bars on stderr (animated on a terminal), plus one line per finished file."""
+    """Progress bars on stderr (animated on a terminal): one per file being sent and one for all
+    files, plus one line per finished file."""
 
     def __init__(self, files: Sequence[Path]) -> None:
         from rich.console import Console
@@ -147,12 +148,19 @@ class Screen:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
+            TextColumn("{task.fields[files]}"),
             console=self.console,
-            transient=False,
         )
-        sizes = {path: path.stat().st_size if path.exists() else 0 for path in files}
-        self.overall = self.progress.add_task("[bold]all files", total=max(1, len(files)))
-        self.tasks = {path: self.progress.add_task(path.name, total=sizes[path] or 1, visible=False) for path in files}
+        self.sizes = {path: path.stat().st_size if path.exists() else 0 for path in files}
+        self.sent = dict.fromkeys(files, 0)
+        self.finished = 0
+        self.overall = self.progress.add_task(
+            "[bold]all files", total=max(1, sum(self.sizes.values())), files=f"0/{len(files)} files"
+        )
+        self.tasks = {
+            path: self.progress.add_task(path.name, total=self.sizes[path] or 1, visible=False, files="")
+            for path in files
+        }
 
     def __enter__(self) -> Screen:
         self.progress.start()
@@ -161,12 +169,20 @@ class Screen:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
+    def _overall(self) -> None:
+        files = f"{self.finished}/{len(self.tasks)} files"
+        self.progress.update(self.overall, completed=sum(self.sent.values()), files=files)
+
     def sending(self, path: Path, sent: int, total: int) -> None:
+        self.sent[path] = sent
         self.progress.update(self.tasks[path], completed=sent, total=total or 1, visible=True)
+        self._overall()
 
     def done(self, path: Path, word: str, detail: str = "") -> None:
+        self.sent[path] = self.sizes.get(path, 0)
+        self.finished += 1
         self.progress.update(self.tasks[path], visible=False)
-        self.progress.advance(self.overall)
+        self._overall()
         self.console.print(f"{word} {path}" + (f": {detail}" if detail else ""), markup=False, soft_wrap=True)
 
 

@@ -62,7 +62,10 @@ class APIError(RealtyMediaError):
         details: Sequence[ErrorDetail] = (),
         request_id: str | None = None,
     ) -> None:
-        super().__init__(f"{status_code} {code}: {message}")
+        # The details often say more than the headline (which upload, which rule): keep them in the text.
+        said = [d.message for d in details if d.message and d.message != message]
+        text = f"{status_code} {code}: {message}" + (f" ({'; '.join(said)})" if said else "")
+        super().__init__(text)
         self.status_code = status_code
         self.code = code
         self.message = message
