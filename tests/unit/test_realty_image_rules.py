@@ -39,7 +39,9 @@ def test_same_length_with_a_swap_of_known_for_unknown_is_refused() -> None:
     assert check_full_list(["a", "b"], ["a", "a"]) != []
 
 
-@pytest.mark.parametrize(("existing", "adding", "ok"), [(0, 200, True), (199, 1, True), (200, 1, False), (1, 200, False)])
+@pytest.mark.parametrize(
+    ("existing", "adding", "ok"), [(0, 200, True), (199, 1, True), (200, 1, False), (1, 200, False)]
+)
 def test_a_realty_holds_at_most_200_images(existing: int, adding: int, ok: bool) -> None:
     violations = rules.check_capacity(existing, adding, "uploadedImages")
     assert (violations == []) is ok

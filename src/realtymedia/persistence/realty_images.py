@@ -50,4 +50,3 @@ def drop_idempotent(session: Session, user_id: int, request_id: str, created_at:
     if created_at is not None:
         statement = statement.where(IdempotentResponse.created_at == created_at)
     session.execute(statement)
-

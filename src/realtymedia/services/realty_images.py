@@ -160,7 +160,9 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     """Add the uploaded files after the realty's images, in the given order: all of them or none."""
     if not 1 <= len(uploads) <= rules.MAX_IMAGES:
         raise invalid(
-            "uploadedImages", len(uploads), codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
+            "uploadedImages",
+            len(uploads),
+            codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
             f"uploadedImages must hold 1..{rules.MAX_IMAGES} items",
         )
     violations: list[Violation] = []
@@ -169,8 +171,12 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
         violations += rules.check_description(upload.description, f"uploadedImages[{index}].description")
         if upload.key in first_use:
             violations.append(
-                Violation(_target(index), upload.key, codes.DUPLICATE,
-                          f"{upload.key} is listed twice (also as item {first_use[upload.key]})")
+                Violation(
+                    _target(index),
+                    upload.key,
+                    codes.DUPLICATE,
+                    f"{upload.key} is listed twice (also as item {first_use[upload.key]})",
+                )
             )
         first_use.setdefault(upload.key, index)
     found: dict[int, Ticket] = {}

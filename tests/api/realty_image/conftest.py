@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support import Stack, image_bytes, post_form
 
 from realtymedia.persistence.models import Media
 from realtymedia.services import accounts, realties, tickets
 from realtymedia.services.core import now
-from tests.support import Stack, image_bytes, post_form
 
 BASE = "/realty-image/v2"
 

@@ -54,7 +54,9 @@ def test_copy_that_would_pass_200_changes_nothing(api: Api) -> None:
     source, target = api.realty(), api.realty()
     api.seed(source, 5)
     api.seed(target, 196)
-    error_of(api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}), 400, "BAD_REQUEST_BODY")
+    error_of(
+        api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}), 400, "BAD_REQUEST_BODY"
+    )
     assert len(api.images(target)) == 196
 
 

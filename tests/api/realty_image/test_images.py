@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.api.realty_image.conftest import Api
 from tests.support import image_bytes, post_form
 
@@ -60,9 +59,7 @@ def test_save_appends_in_order_and_fetch_returns_everything(api: Api) -> None:
     assert [i["order"] for i in saved.json()["realtyImages"]] == [0, 1, 2]
     png = image_bytes("PNG", (30, 20))
     later = api.upload(png, "image/png")
-    response = api.call(
-        "POST", f"/realty/{realty}/images", json={"uploadedImages": [{"key": later}]}
-    )
+    response = api.call("POST", f"/realty/{realty}/images", json={"uploadedImages": [{"key": later}]})
     assert response.status_code == 200, response.text
     listed = api.images(realty)
     assert [i["description"] for i in listed] == ["image 0", "image 1", "image 2", None]
@@ -137,7 +134,9 @@ def test_malformed_save_bodies_are_400(api: Api, payload: dict[str, Any]) -> Non
 def test_201_items_are_refused(api: Api) -> None:
     realty = api.realty()
     items = [{"key": f"uploads/{uuid.uuid4()}"} for _ in range(201)]
-    body = error_of(api.call("POST", f"/realty/{realty}/images", json={"uploadedImages": items}), 400, "BAD_REQUEST_BODY")
+    body = error_of(
+        api.call("POST", f"/realty/{realty}/images", json={"uploadedImages": items}), 400, "BAD_REQUEST_BODY"
+    )
     assert body["errors"][0]["target"] == "uploadedImages"
 
 

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
-from realtymedia.services import web_sessions
 from tests.api.realty_image.conftest import BASE, Api
 from tests.api.realty_image.test_images import error_of
+
+from realtymedia.services import web_sessions
 
 
 @pytest.mark.parametrize(

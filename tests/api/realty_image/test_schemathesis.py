@@ -12,9 +12,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode, checks
+from tests.support import Stack
 
 from realtymedia.services import accounts, realties
-from tests.support import Stack
 
 BASE = "/realty-image/v2"
 CHECKS = [

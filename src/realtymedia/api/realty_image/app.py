@@ -31,9 +31,7 @@ bearer = HTTPBearer(
 )
 
 
-def caller(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
     core = core_of(request)
     if credentials is not None:
         principal = accounts.authenticate_bearer(core, credentials.credentials)
@@ -75,7 +73,8 @@ def json_body(request: Request) -> None:
 User = Annotated[Principal, Depends(caller)]
 RequestId = Annotated[str, Depends(request_id)]
 RealtyId = Annotated[
-    UUID, Path(alias="realtyId", description="Unique realty identifier in UUID format.", examples=[schemas.EXAMPLE_REALTY])
+    UUID,
+    Path(alias="realtyId", description="Unique realty identifier in UUID format.", examples=[schemas.EXAMPLE_REALTY]),
 ]
 
 

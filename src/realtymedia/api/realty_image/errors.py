@@ -1,6 +1,6 @@
 """The vendor's error body, made in this one place from domain errors, FastAPI's errors and crashes.
 
-    {"errorCode": "...", "message": "...", "errors": [{"target": "...", "errorCode": "...", "message": "..."}]}
+{"errorCode": "...", "message": "...", "errors": [{"target": "...", "errorCode": "...", "message": "..."}]}
 """
 
 from __future__ import annotations
@@ -74,7 +74,11 @@ def respond(status: int, error_code: str, message: str, errors: Sequence[dict[st
 
 def from_api_error(error: ApiError) -> JSONResponse:
     code = STATUS_CODES.get(error.status, BAD_REQUEST_BODY)
-    items = [{"target": error.target, "errorCode": error.item_code or code, "message": error.message}] if error.target else []
+    items = (
+        [{"target": error.target, "errorCode": error.item_code or code, "message": error.message}]
+        if error.target
+        else []
+    )
     return respond(error.status, code, error.message, items)
 
 

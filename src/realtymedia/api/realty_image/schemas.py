@@ -59,7 +59,9 @@ class UploadGrant(BaseModel):
 
 
 class UploadedImage(BaseModel):
-    key: str = Field(min_length=1, max_length=300, description="The `fields.key` of the grant the file was uploaded with.")
+    key: str = Field(
+        min_length=1, max_length=300, description="The `fields.key` of the grant the file was uploaded with."
+    )
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
 
