@@ -70,3 +70,32 @@ def test_copy_of_200_images_is_fast(api: Api) -> None:
     assert len(api.images(target)) == 200
     if api.stack.settings.storage == "local":
         assert elapsed < 2.0, elapsed
+
+
+def _keys_under(api: Api, prefix: str) -> list[str]:
+    storage = api.stack.core.storage
+    if api.stack.settings.storage == "local":
+        root = storage.root / prefix
+        return [str(p.relative_to(storage.root)) for p in root.rglob("*")] if root.exists() else []
+    listed = storage.client.list_objects_v2(Bucket=storage.bucket, Prefix=prefix)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def test_a_failed_copy_leaves_no_rows_and_no_objects(api: Api) -> None:
+    source, target = api.realty(), api.realty()
+    saved = api.save(source, [api.upload() for _ in range(4)]).json()["realtyImages"]
+    # One source object is gone (storage trouble): the copy fails as a whole.
+    api.stack.core.storage.delete(saved[2]["url"].split("/files/", 1)[1])
+    rid = str(uuid.uuid4())
+    response = api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}, rid=rid)
+    error_of(response, 500, "TECHNICAL_ERROR")
+    assert response.headers["Request-ID"] == rid
+    assert api.images(target) == []
+    assert _keys_under(api, f"realties/{target}/") == []
+    # A 500 is not kept: the same Request-ID executes again once the trouble is gone.
+    api.call("DELETE", f"/realty/{source}/images/{saved[2]['id']}")
+    again = api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}, rid=rid)
+    assert again.status_code == 200, again.text
+    assert "Idempotent-Replayed" not in again.headers
+    assert len(api.images(target)) == 3
+    assert len(_keys_under(api, f"realties/{target}/")) == 3

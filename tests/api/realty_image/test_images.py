@@ -240,3 +240,12 @@ def test_realties_of_the_caller(api: Api, other: Api) -> None:
     api.save(first, [api.upload()])
     one = api.call("GET", f"/realty/{first}").json()
     assert (one["name"], one["imageCount"], one["published"]) == ("First", 1, False)
+
+
+def test_racing_saves_of_the_same_uploads_save_them_once(api: Api) -> None:
+    realty = api.realty()
+    keys = [api.upload() for _ in range(4)]
+    with ThreadPoolExecutor(3) as pool:
+        responses = list(pool.map(lambda _: api.save(realty, keys), range(3)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400], [r.text for r in responses]
+    assert len(api.images(realty)) == 4
