@@ -90,6 +90,8 @@ def test_the_session_cookie_is_httponly_and_changes_need_the_csrf_token(web_stac
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#who")).to_have_text(str(user["username"]))
 
+    served = page.request.get(web_stack.url + "/")
+    assert "script-src 'self'" in served.headers["content-security-policy"]
     [cookie] = [c for c in page.context.cookies() if c["name"] == "rm_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.evaluate("document.cookie") == ""
@@ -101,6 +103,11 @@ def test_the_session_cookie_is_httponly_and_changes_need_the_csrf_token(web_stac
     assert status == 401
     page.get_by_role("button", name="New realty").click()
     expect(page.locator("h1")).to_contain_text("Realty")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert [c for c in page.context.cookies() if c["name"] == "rm_session"] == []
+    assert page.request.get(web_stack.url + "/realty-image/v2/realty").status == 401
 
 
 def test_a_project_page_shows_the_rules_as_the_service_reports_them(
@@ -163,6 +170,11 @@ def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, pa
     page.dispatch_event(".dropzone", "drop", {"dataTransfer": dropped})
     expect(page.locator("#gallery li")).to_have_count(2)
     assert descriptions(page) == ["drop0", "drop1"]
+    page.locator("#gallery li input").first.fill("Sunny terrace")
+    page.locator("#gallery li input").first.press("Tab")
+    expect(page.locator("#message")).to_have_text("Description saved.")
+    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+        assert [i.description for i in client.images(source)] == ["Sunny terrace", "drop1"]
 
     page.goto(f"{web_stack.url}/#/realty/{target}")
     expect(page.locator("h1")).to_contain_text("New listing")
@@ -170,4 +182,4 @@ def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, pa
     page.get_by_role("button", name="Copy").click()
     expect(page.locator("#message")).to_have_text("Copied.")
     expect(page.locator("#gallery li")).to_have_count(2)
-    assert descriptions(page) == ["drop0", "drop1"]
+    assert descriptions(page) == ["Sunny terrace", "drop1"]
