@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from realtymedia.persistence.models import IdempotentResponse, Realty
+from realtymedia.persistence.models import IdempotentResponse, Media, Realty
 
 # -- realties -------------------------------------------------------------------------------
 
@@ -19,6 +19,28 @@ def lock_realties(session: Session, realty_ids: Sequence[str]) -> dict[str, Real
         select(Realty).where(Realty.id.in_(sorted(set(realty_ids)))).order_by(Realty.id).with_for_update()
     ).all()
     return {r.id: r for r in rows}
+
+
+def realties_page(session: Session, user_id: int, start: int, size: int) -> tuple[Sequence[Realty], int]:
+    """One page of the user's realties, oldest first, and how many there are in all."""
+    total = session.scalar(select(func.count()).select_from(Realty).where(Realty.user_id == user_id)) or 0
+    rows = session.scalars(
+        select(Realty).where(Realty.user_id == user_id).order_by(Realty.created_at, Realty.id).offset(start).limit(size)
+    ).all()
+    return rows, int(total)
+
+
+def image_counts(session: Session, owner_kind: str, owner_ids: Sequence[str]) -> dict[str, int]:
+    """How many media each owner holds, in one query."""
+    if not owner_ids:
+        return {}
+    rows = session.execute(
+        select(Media.owner_id, func.count())
+        .where(Media.owner_kind == owner_kind, Media.owner_id.in_(owner_ids))
+        .group_by(Media.owner_id)
+    ).all()
+    counts = {str(owner): int(count) for owner, count in rows}
+    return {owner: counts.get(owner, 0) for owner in owner_ids}
 
 
 # -- idempotency ----------------------------------------------------------------------------

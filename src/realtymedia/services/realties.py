@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.domain.realty_images import check_name
+from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Realty
 from realtymedia.services.core import Core, now
@@ -75,6 +76,14 @@ def get(core: Core, user_id: int, realty_id: str) -> dict[str, object]:
 def list_for(core: Core, user_id: int) -> list[dict[str, object]]:
     with core.db.read() as session:
         return [as_dict(r, repo.count_media(session, REALTY, r.id)) for r in repo.realties_of(session, user_id)]
+
+
+def page_for(core: Core, user_id: int, start: int = 0, size: int = 200) -> tuple[list[dict[str, object]], int]:
+    """A page of the user's realties (oldest first) and their total count."""
+    with core.db.read() as session:
+        rows, total = queries.realties_page(session, user_id, start, size)
+        counts = queries.image_counts(session, REALTY, [r.id for r in rows])
+        return [as_dict(r, counts[r.id]) for r in rows], total
 
 
 def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object]:

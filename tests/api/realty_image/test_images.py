@@ -240,6 +240,13 @@ def test_realties_of_the_caller(api: Api, other: Api) -> None:
     api.save(first, [api.upload()])
     one = api.call("GET", f"/realty/{first}").json()
     assert (one["name"], one["imageCount"], one["published"]) == ("First", 1, False)
+    third = api.realty("Third")
+    page = api.call("GET", "/realty?startIndex=1&size=1").json()
+    assert ([r["id"] for r in page["realties"]], page["totalCount"]) == ([second], 3)
+    assert [r["imageCount"] for r in api.call("GET", "/realty").json()["realties"]] == [1, 0, 0]
+    assert [r["id"] for r in api.call("GET", "/realty?startIndex=2").json()["realties"]] == [third]
+    assert api.call("GET", "/realty?startIndex=3").json()["realties"] == []
+    error_of(api.call("GET", "/realty?size=201"), 400, "BAD_REQUEST_PARAMETERS")
 
 
 def test_racing_saves_of_the_same_uploads_save_them_once(api: Api) -> None:

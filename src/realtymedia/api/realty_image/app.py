@@ -311,10 +311,15 @@ def create_realty(request: Request, user: User, rid: RequestId, payload: schemas
     response_model=schemas.Realties,
     responses={k: v for k, v in COMMON.items() if k not in (404, 409)},
 )
-def list_realties(request: Request, user: User) -> dict[str, Any]:
-    """Our addition: the caller's realties, oldest first."""
-    found = [_realty(r) for r in realties.list_for(core_of(request), user.user_id)]
-    return {"realties": found, "totalCount": len(found)}
+def list_realties(
+    request: Request,
+    user: User,
+    start_index: Annotated[int, Query(alias="startIndex", ge=0, le=2**31, description="First item, from 0.")] = 0,
+    size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 200,
+) -> dict[str, Any]:
+    """Our addition: the caller's realties, oldest first, paged as the vendor's lists are."""
+    found, total = realties.page_for(core_of(request), user.user_id, start_index, size)
+    return {"realties": [_realty(r) for r in found], "startIndex": start_index, "size": size, "totalCount": total}
 
 
 @router.get(

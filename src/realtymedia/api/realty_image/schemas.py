@@ -165,6 +165,8 @@ class Realty(BaseModel):
 
 class Realties(BaseModel):
     realties: list[Realty]
+    startIndex: int = Field(ge=0)
+    size: int = Field(ge=1, le=200)
     totalCount: int = Field(ge=0)
 
 
