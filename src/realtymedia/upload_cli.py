@@ -54,7 +54,6 @@ SETTINGS = {
 }
 DEFAULTS: dict[str, Any] = {"url": "http://127.0.0.1:8080", "parallel": 4, "format": "json"}
 FILE_TYPES = ("IMAGE", "PROJECT_LOGO", "COMPANY_LOGO", "BROCHURE")
-SKIP_NAMES = (".", "~")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,7 +114,10 @@ def expand(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(SKIP_NAMES))
+            # Hidden files and editors' backups are not what anyone meant to upload.
+            files += sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.name[-1] != "~"
+            )
         else:
             files.append(path)
     return files

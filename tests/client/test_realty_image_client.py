@@ -71,7 +71,7 @@ def test_a_published_image_cannot_be_deleted(client: RealtyImageClient, tmp_path
     realty = client.create_realty()
     [image] = client.upload(realty.id, write_images(tmp_path, 1))
     published = client.publish(realty.id)
-    assert published is not None and published.published
+    assert published.published and published.id == realty.id
 
     with pytest.raises(Conflict) as refused:
         client.delete(realty.id, image.id)

@@ -17,7 +17,7 @@ import httpx
 from defusedxml import ElementTree
 from oauthlib.oauth1 import Client as OAuthClient
 
-from realtymedia.client._errors import ErrorDetail, api_error
+from realtymedia.client._errors import ErrorDetail, RealtyMediaError, api_error
 from realtymedia.client._http import ProgressCallback, content_type_of, post_to_storage, with_retries
 from realtymedia.client._models import Attachment, Project, UploadForm
 
@@ -120,8 +120,9 @@ class IS24Client:
         """Get a ticket and post the file straight to storage; returns the attachment id to assign."""
         content_type = content_type_of(path)
         ticket = self.upload_ticket(project_id, content_type)
+        if not ticket.attachment_id:
+            raise RealtyMediaError("the upload ticket named no attachmentId")
         post_to_storage(self._storage, ticket.url, ticket.fields, path, content_type, progress, self.retries)
-        assert ticket.attachment_id is not None
         return ticket.attachment_id
 
     def assign_file(self, project_id: int | str, attachment_id: str, file_type: str, title: str | None = None) -> str:

@@ -99,10 +99,9 @@ class RealtyImageClient:
     def realty(self, realty_id: str) -> Realty:
         return Realty.from_json(self._call("GET", f"/realty/{realty_id}", change=False))
 
-    def publish(self, realty_id: str) -> Realty | None:
-        """Publish the realty: its images can no longer be deleted."""
-        data = self._call("POST", f"/realty/{realty_id}/publish")
-        return Realty.from_json(data) if isinstance(data, dict) and "id" in data else None
+    def publish(self, realty_id: str) -> Realty:
+        """Publish the realty and every image it holds now: those images can no longer be deleted."""
+        return Realty.from_json(self._call("POST", f"/realty/{realty_id}/publish"))
 
     # -- images ---------------------------------------------------------------------------
 
