@@ -38,18 +38,29 @@ def test_the_documents_invalid_payload_gives_both_messages_in_order() -> None:
     ("data", "expected"),
     [
         (AttachmentInput(kind="PDFDocument", id=ID), [("pdfDocumentType", None, codes.MANDATORY_FIELD_EMPTY)]),
-        (AttachmentInput(kind="Link", subtype="VIRTUAL_TOUR", url="some_invalid_url"),
-         [("url", "some_invalid_url", codes.INVALID_URL)]),
-        (AttachmentInput(kind="Link", url="https://virtualtours.immobilienscout24.de/x"),
-         [("linkType", None, codes.MANDATORY_FIELD_EMPTY)]),
-        (AttachmentInput(kind="Picture", id=ID, subtype="IMAGE", title="ae"),
-         [("title", "ae", codes.LENGTH_EXCEEDED_OR_TOO_SMALL)]),
-        (AttachmentInput(kind="Picture", id=ID, subtype="IMAGE", title="żółć"),
-         [("title", "żółć", codes.INVALID_CHARACTERS)]),
+        (
+            AttachmentInput(kind="Link", subtype="VIRTUAL_TOUR", url="some_invalid_url"),
+            [("url", "some_invalid_url", codes.INVALID_URL)],
+        ),
+        (
+            AttachmentInput(kind="Link", url="https://virtualtours.immobilienscout24.de/x"),
+            [("linkType", None, codes.MANDATORY_FIELD_EMPTY)],
+        ),
+        (
+            AttachmentInput(kind="Picture", id=ID, subtype="IMAGE", title="ae"),
+            [("title", "ae", codes.LENGTH_EXCEEDED_OR_TOO_SMALL)],
+        ),
+        (
+            AttachmentInput(kind="Picture", id=ID, subtype="IMAGE", title="żółć"),
+            [("title", "żółć", codes.INVALID_CHARACTERS)],
+        ),
         (AttachmentInput(kind="Picture", subtype="IMAGE"), [("id", None, codes.MANDATORY_FIELD_EMPTY)]),
         (AttachmentInput(kind=None), [("type", None, codes.MANDATORY_FIELD_EMPTY)]),
         (AttachmentInput(kind="Video"), [("type", "Video", codes.INVALID_VALUE)]),
-        (AttachmentInput(kind="Picture", id=ID, subtype="FLOORPLAN"), [("pictureType", "FLOORPLAN", codes.INVALID_VALUE)]),
+        (
+            AttachmentInput(kind="Picture", id=ID, subtype="FLOORPLAN"),
+            [("pictureType", "FLOORPLAN", codes.INVALID_VALUE)],
+        ),
         (AttachmentInput(kind="Link", subtype="VIRTUAL_TOUR"), [("url", None, codes.MANDATORY_FIELD_EMPTY)]),
     ],
 )
@@ -59,7 +70,9 @@ def test_field_rules(data: AttachmentInput, expected: list[tuple[str, object, st
 
 def test_valid_inputs() -> None:
     assert check_input(AttachmentInput("Picture", ID, "IMAGE", "some title"), HOSTS, needs_id=False) == []
-    assert check_input(AttachmentInput("Picture", ID, "COMPANY_LOGO", "ae"), HOSTS, needs_id=False) == []  # title only for IMAGE
+    assert (
+        check_input(AttachmentInput("Picture", ID, "COMPANY_LOGO", "ae"), HOSTS, needs_id=False) == []
+    )  # title only for IMAGE
     assert check_input(AttachmentInput("PDFDocument", ID, "BROCHURE"), HOSTS, needs_id=False) == []
     link = AttachmentInput("Link", None, "VIRTUAL_TOUR", url="https://virtualtours.immobilienscout24.de/portal/tour/1")
     assert check_input(link, HOSTS, needs_id=False) == []
@@ -76,8 +89,14 @@ def test_title_set_and_length() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["javascript:alert(1)", "ftp://virtualtours.immobilienscout24.de/x", "https://", "https://evil.example/x",
-     "https://virtualtours.immobilienscout24.de.evil.example/x", "https://virtualtours.immobilienscout24.de/a b"],
+    [
+        "javascript:alert(1)",
+        "ftp://virtualtours.immobilienscout24.de/x",
+        "https://",
+        "https://evil.example/x",
+        "https://virtualtours.immobilienscout24.de.evil.example/x",
+        "https://virtualtours.immobilienscout24.de/a b",
+    ],
 )
 def test_bad_urls(url: str) -> None:
     assert [v.code for v in check_url(url, HOSTS)] == [codes.INVALID_URL]
@@ -97,12 +116,32 @@ def test_subdomains_of_allowed_hosts() -> None:
         (Product.BASIC, Kind.PICTURE, "COMPANY_LOGO", [], [("pictureType", codes.DENIED_FOR_PRODUCT)]),
         (Product.BASIC, Kind.PICTURE, "PROJECT_LOGO", [], [("pictureType", codes.DENIED_FOR_PRODUCT)]),
         (Product.PROFESSIONAL, Kind.PICTURE, "COMPANY_LOGO", ["PROJECT_LOGO"], []),
-        (Product.PROFESSIONAL, Kind.PICTURE, "COMPANY_LOGO", ["COMPANY_LOGO"], [("pictureType", codes.NUMBER_OF_ITEMS_EXCEEDED)]),
-        (Product.PROFESSIONAL, Kind.PICTURE, "PROJECT_LOGO", ["PROJECT_LOGO"], [("pictureType", codes.NUMBER_OF_ITEMS_EXCEEDED)]),
-        (Product.PROFESSIONAL, Kind.PDF_DOCUMENT, "BROCHURE", ["BROCHURE"], [("pdfDocumentType", codes.NUMBER_OF_ITEMS_EXCEEDED)]),
+        (
+            Product.PROFESSIONAL,
+            Kind.PICTURE,
+            "COMPANY_LOGO",
+            ["COMPANY_LOGO"],
+            [("pictureType", codes.NUMBER_OF_ITEMS_EXCEEDED)],
+        ),
+        (
+            Product.PROFESSIONAL,
+            Kind.PICTURE,
+            "PROJECT_LOGO",
+            ["PROJECT_LOGO"],
+            [("pictureType", codes.NUMBER_OF_ITEMS_EXCEEDED)],
+        ),
+        (
+            Product.PROFESSIONAL,
+            Kind.PDF_DOCUMENT,
+            "BROCHURE",
+            ["BROCHURE"],
+            [("pdfDocumentType", codes.NUMBER_OF_ITEMS_EXCEEDED)],
+        ),
     ],
 )
-def test_contract(product: Product, kind: Kind, subtype: str, existing: list[str], expected: list[tuple[str, str]]) -> None:
+def test_contract(
+    product: Product, kind: Kind, subtype: str, existing: list[str], expected: list[tuple[str, str]]
+) -> None:
     assert [(v.field, v.code) for v in check_contract(product, kind, subtype, existing)] == expected
 
 

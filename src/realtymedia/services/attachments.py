@@ -165,7 +165,9 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         if item is None:
             raise NotFound(RESOURCE, data.id)
         if item.kind != kind.value:
-            raise Invalid([Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")])
+            raise Invalid(
+                [Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")]
+            )
         _check_contract(session, locked, kind, data.subtype, ignore=item.id)
         item.subtype = data.subtype
         item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 -- the documents' examples, verbatim
 """The examples of IS24's documents 000, 001 and 002, verbatim. Tests substitute the ids they got."""
 
 # 000: create upload ticket
@@ -183,7 +184,9 @@ CREATED = {
   ]
 }""",
 }
-CREATED_LOCATION = "/restapi/api/offer/v1.0/user/me/realestateproject/999/attachment/ac050ef7-f6e2-4451-8276-6206ba4fd653"
+CREATED_LOCATION = (
+    "/restapi/api/offer/v1.0/user/me/realestateproject/999/attachment/ac050ef7-f6e2-4451-8276-6206ba4fd653"
+)
 
 LINK_EXCEEDED = {
     "xml": """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

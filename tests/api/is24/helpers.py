@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import requests
 from requests_oauthlib import OAuth1
+from tests.support import Stack, post_form
 
 from realtymedia.services import accounts, projects
-from tests.support import Stack, post_form
 
 NS_RP = "http://rest.immobilienscout24.de/schema/offer/realestateproject/1.0"
 NS_COMMON = "http://rest.immobilienscout24.de/schema/common/1.0"
@@ -74,8 +74,13 @@ class Account:
 
     def ticket(self, content_type: str, project_id: int | None = None) -> dict[str, Any]:
         body = ticket_request_xml(content_type)
-        response = self.request("POST", self.project_url(project_id, "attachment", "upload-ticket"), "json", body,
-                                content_type="application/xml")
+        response = self.request(
+            "POST",
+            self.project_url(project_id, "attachment", "upload-ticket"),
+            "json",
+            body,
+            content_type="application/xml",
+        )
         assert response.status_code == 200, response.text
         data = response.json()["realestateproject.uploadTicket"]
         fields = {f["@key"]: f["@value"] for f in data["fields"][0]["field"]}

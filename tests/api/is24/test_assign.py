@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
 from tests.support import Stack, image_bytes, pdf_bytes
 
 from . import examples
@@ -153,7 +152,8 @@ def _xml_attachment(kind: str, **members: str) -> str:
     children = "".join(f"<{k}>{v}</{k}>" for k, v in members.items())
     return (
         '<ns2:attachment xmlns:ns2="http://rest.immobilienscout24.de/schema/offer/realestateproject/1.0" '
-        f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="ns2:{kind}"{attrs}>{children}</ns2:attachment>'
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:type="ns2:{kind}"{attrs}>{children}</ns2:attachment>'
     )
 
 
@@ -167,9 +167,18 @@ def test_other_payload_messages(stack: Stack, fmt: str) -> None:
     cases = [
         (make("PDFDocument", **{"@id": pdf_id}), ("pdfDocumentType", "null", "MANDATORY_FIELD_EMPTY")),
         (make("Link", url="some_invalid_url", linkType="VIRTUAL_TOUR"), ("url", "some_invalid_url", "INVALID_URL")),
-        (make("Link", url="https://virtualtours.immobilienscout24.de/portal/tour/1"), ("linkType", "null", "MANDATORY_FIELD_EMPTY")),
-        (make("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": "ae"}), ("title", "ae", "LENGTH_EXCEEDED_OR_TOO_SMALL")),
-        (make("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": "żółć"}), ("title", "żółć", "INVALID_CHARACTERS")),
+        (
+            make("Link", url="https://virtualtours.immobilienscout24.de/portal/tour/1"),
+            ("linkType", "null", "MANDATORY_FIELD_EMPTY"),
+        ),
+        (
+            make("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": "ae"}),
+            ("title", "ae", "LENGTH_EXCEEDED_OR_TOO_SMALL"),
+        ),
+        (
+            make("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": "żółć"}),
+            ("title", "żółć", "INVALID_CHARACTERS"),
+        ),
     ]
     for payload, (field, value, code) in cases:
         response = account.assign(payload, fmt=fmt)
@@ -181,8 +190,12 @@ def test_title_rules(stack: Stack) -> None:
     account = new_account(stack)
     allowed = 'Wohnen 0-9 üÜäÄöÖß,.-+()!&%"/€@:; am See'
     picture_id = account.upload("image/png", image_bytes("PNG"))
-    assert account.assign(_json_attachment("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": allowed}),
-                          fmt="json").status_code == 201
+    assert (
+        account.assign(
+            _json_attachment("Picture", **{"@id": picture_id, "pictureType": "IMAGE", "title": allowed}), fmt="json"
+        ).status_code
+        == 201
+    )
     for title, code in [("x" * 101, "LENGTH_EXCEEDED_OR_TOO_SMALL"), ("<b>bold</b>", "INVALID_CHARACTERS")]:
         other = account.upload("image/png", image_bytes("PNG"))
         response = account.assign(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
-
 from tests.support import Stack, image_bytes, pdf_bytes
 
 from .helpers import NS_RP, XSI_TYPE, Account, link_xml, messages_of, new_account, pdf_xml, picture_xml, validation
@@ -52,7 +52,9 @@ def test_list_and_read_in_json(stack: Stack) -> None:
     listed = account.request("GET", account.project_url(None, "attachment"), "json").json()
     items = listed["realestateproject.attachments"][0]["attachment"]
     assert [i["@xsi.type"] for i in items] == [
-        "realestateproject:Picture", "realestateproject:PDFDocument", "realestateproject:Link"
+        "realestateproject:Picture",
+        "realestateproject:PDFDocument",
+        "realestateproject:Link",
     ]
     read = account.request("GET", account.project_url(None, "attachment", ids["picture"]), "json").json()
     picture = read["realestateproject.attachment"]
@@ -106,8 +108,16 @@ def test_update_title_and_type(stack: Stack, fmt: str) -> None:
     ids = _assigned(account)
     payload = {
         "xml": picture_xml(ids["picture"], "IMAGE", "Neuer Titel"),
-        "json": '{"realestateproject.attachment": {"@xsi.type": "realestateproject:Picture", "@id": "%s", '
-        '"pictureType": "IMAGE", "title": "Neuer Titel"}}' % ids["picture"],
+        "json": json.dumps(
+            {
+                "realestateproject.attachment": {
+                    "@xsi.type": "realestateproject:Picture",
+                    "@id": ids["picture"],
+                    "pictureType": "IMAGE",
+                    "title": "Neuer Titel",
+                }
+            }
+        ),
     }[fmt]
     response = account.request("PUT", account.project_url(None, "attachment"), fmt, payload)
     assert response.status_code == 200, response.text
@@ -117,15 +127,23 @@ def test_update_title_and_type(stack: Stack, fmt: str) -> None:
     read = account.request("GET", account.project_url(None, "attachment", ids["picture"]), "json").json()
     assert read["realestateproject.attachment"]["title"] == "Neuer Titel"
     # The same rules as an assign: the title, and the contract (one COMPANY_LOGO).
-    bad = account.request("PUT", account.project_url(None, "attachment"), "xml", picture_xml(ids["picture"], "IMAGE", "ae"))
+    bad = account.request(
+        "PUT", account.project_url(None, "attachment"), "xml", picture_xml(ids["picture"], "IMAGE", "ae")
+    )
     assert messages_of(bad) == [validation("title", "ae", "LENGTH_EXCEEDED_OR_TOO_SMALL")]
     logo = account.upload("image/png", image_bytes("PNG"))
     assert account.assign(picture_xml(logo, "COMPANY_LOGO", None)).status_code == 201
-    retype = account.request("PUT", account.project_url(None, "attachment"), "xml", picture_xml(ids["picture"], "COMPANY_LOGO", None))
+    retype = account.request(
+        "PUT", account.project_url(None, "attachment"), "xml", picture_xml(ids["picture"], "COMPANY_LOGO", None)
+    )
     assert retype.status_code == 412
-    assert messages_of(retype) == [validation("pictureType", "COMPANY_LOGO", "attachment.pictureType.numberOfItemsExceeded")]
+    assert messages_of(retype) == [
+        validation("pictureType", "COMPANY_LOGO", "attachment.pictureType.numberOfItemsExceeded")
+    ]
     # Retyping the logo itself is no second logo.
-    same = account.request("PUT", account.project_url(None, "attachment"), "xml", picture_xml(logo, "COMPANY_LOGO", None))
+    same = account.request(
+        "PUT", account.project_url(None, "attachment"), "xml", picture_xml(logo, "COMPANY_LOGO", None)
+    )
     assert same.status_code == 200
 
 
@@ -134,7 +152,9 @@ def test_update_of_unknown_or_without_id(stack: Stack) -> None:
     unknown = "00000000-0000-0000-0000-000000000000"
     response = account.request("PUT", account.project_url(None, "attachment"), "xml", picture_xml(unknown))
     assert response.status_code == 404
-    assert messages_of(response) == [("ERROR_RESOURCE_NOT_FOUND", f"Resource [attachment] with id [{unknown}] was not found.")]
+    assert messages_of(response) == [
+        ("ERROR_RESOURCE_NOT_FOUND", f"Resource [attachment] with id [{unknown}] was not found.")
+    ]
     response = account.request("PUT", account.project_url(None, "attachment"), "xml", link_xml())
     assert response.status_code == 412
     assert messages_of(response) == [validation("id", "null", "MANDATORY_FIELD_EMPTY")]

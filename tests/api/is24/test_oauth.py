@@ -14,9 +14,9 @@ import pytest
 import requests
 from oauthlib.oauth1 import Client
 from requests_oauthlib import OAuth1, OAuth1Session
+from tests.support import Stack
 
 from realtymedia.services import web_sessions
-from tests.support import Stack
 
 from . import examples
 from .helpers import Account, messages_of, new_account
@@ -68,7 +68,10 @@ def test_three_legged_end_to_end(stack: Stack) -> None:
     assert set(access) >= {"oauth_token", "oauth_token_secret"}
 
     signed = OAuth1(
-        account.oauth["consumer_key"], account.oauth["consumer_secret"], access["oauth_token"], access["oauth_token_secret"]
+        account.oauth["consumer_key"],
+        account.oauth["consumer_secret"],
+        access["oauth_token"],
+        access["oauth_token_secret"],
     )
     response = requests.get(account.base("me"), headers={"Accept": "application/json"}, auth=signed, timeout=30)
     assert response.status_code == 200
@@ -106,7 +109,10 @@ def test_three_legged_out_of_band(stack: Stack) -> None:
     verifier = re.search(r"<code id='oauth_verifier'>([^<]+)</code>", allowed.text).group(1)  # type: ignore[union-attr]
     access = consumer.fetch_access_token(_oauth(stack, "access_token"), verifier=verifier)
     signed = OAuth1(
-        account.oauth["consumer_key"], account.oauth["consumer_secret"], access["oauth_token"], access["oauth_token_secret"]
+        account.oauth["consumer_key"],
+        account.oauth["consumer_secret"],
+        access["oauth_token"],
+        access["oauth_token_secret"],
     )
     assert requests.get(account.base(), auth=signed, timeout=30).status_code == 200
 
@@ -121,20 +127,31 @@ def test_confirm_access_refusals(stack: Stack) -> None:
     # A form posted from elsewhere (no CSRF cookie) is refused, even with the right password.
     forged = httpx.post(
         f"{stack.url}/restapi/security/oauth/confirm_access",
-        data={"oauth_token": token, "csrf_token": "guess", "username": account.username,
-              "password": account.password, "decision": "allow"},
+        data={
+            "oauth_token": token,
+            "csrf_token": "guess",
+            "username": account.username,
+            "password": account.password,
+            "decision": "allow",
+        },
         timeout=30,
     )
     assert forged.status_code == 403
     # An unknown token has no page.
-    assert httpx.get(f"{stack.url}/restapi/security/oauth/confirm_access",
-                     params={"oauth_token": "nope"}, timeout=30).status_code == 404
+    assert (
+        httpx.get(
+            f"{stack.url}/restapi/security/oauth/confirm_access", params={"oauth_token": "nope"}, timeout=30
+        ).status_code
+        == 404
+    )
     # A wrong verifier buys no access token.
     consumer._client.client.verifier = "not-the-verifier"
     response = consumer.post(_oauth(stack, "access_token"))
     assert response.status_code == 401
     # A request token not signed by its consumer is refused.
-    stranger = requests.post(_oauth(stack, "request_token"), auth=OAuth1("unknown-consumer", "x", callback_uri="oob"), timeout=30)
+    stranger = requests.post(
+        _oauth(stack, "request_token"), auth=OAuth1("unknown-consumer", "x", callback_uri="oob"), timeout=30
+    )
     assert stranger.status_code == 401
 
 
@@ -142,13 +159,17 @@ def test_two_legged_acts_for_the_consumers_owner(stack: Stack) -> None:
     account = new_account(stack)
     for username in (account.username, "me"):
         response = requests.get(
-            account.base(username), headers={"Accept": "application/json"}, auth=account.auth(two_legged=True), timeout=30
+            account.base(username),
+            headers={"Accept": "application/json"},
+            auth=account.auth(two_legged=True),
+            timeout=30,
         )
         assert response.status_code == 200
         projects = response.json()["realestateproject.realEstateProjects"][0]["realEstateProject"]
         assert [p["@id"] for p in projects] == [str(account.project_id)]
-    created = account.request("POST", account.project_url(None, "attachment"), "xml", examples.LINK["xml"],
-                              auth=account.auth(two_legged=True))
+    created = account.request(
+        "POST", account.project_url(None, "attachment"), "xml", examples.LINK["xml"], auth=account.auth(two_legged=True)
+    )
     assert created.status_code == 201
 
 
@@ -170,9 +191,23 @@ def test_unsigned_and_badly_signed_are_401(stack: Stack) -> None:
     account = new_account(stack)
     _is_401(requests.get(account.base(), timeout=30))
     o = account.oauth
-    _is_401(requests.get(account.base(), auth=OAuth1(o["consumer_key"], "wrong", o["access_token"], o["access_token_secret"]), timeout=30))
-    _is_401(requests.get(account.base(), auth=OAuth1(o["consumer_key"], o["consumer_secret"], o["access_token"], "wrong"), timeout=30))
-    _is_401(requests.get(account.base(), auth=OAuth1(o["consumer_key"], o["consumer_secret"], "no-such-token", "x"), timeout=30))
+    _is_401(
+        requests.get(
+            account.base(),
+            auth=OAuth1(o["consumer_key"], "wrong", o["access_token"], o["access_token_secret"]),
+            timeout=30,
+        )
+    )
+    _is_401(
+        requests.get(
+            account.base(), auth=OAuth1(o["consumer_key"], o["consumer_secret"], o["access_token"], "wrong"), timeout=30
+        )
+    )
+    _is_401(
+        requests.get(
+            account.base(), auth=OAuth1(o["consumer_key"], o["consumer_secret"], "no-such-token", "x"), timeout=30
+        )
+    )
     _is_401(requests.get(account.base(), headers={"Authorization": "Basic dXNlcjpwYXNz"}, timeout=30))
     # A signature made for another URL does not fit this one.
     client = Client(o["consumer_key"], o["consumer_secret"], o["access_token"], o["access_token_secret"])
@@ -185,8 +220,14 @@ def test_replayed_nonce_and_stale_timestamp_are_401(stack: Stack) -> None:
     o = account.oauth
 
     def signed(timestamp: int, nonce: str) -> dict[str, str]:
-        client = Client(o["consumer_key"], o["consumer_secret"], o["access_token"], o["access_token_secret"],
-                        timestamp=str(timestamp), nonce=nonce)
+        client = Client(
+            o["consumer_key"],
+            o["consumer_secret"],
+            o["access_token"],
+            o["access_token_secret"],
+            timestamp=str(timestamp),
+            nonce=nonce,
+        )
         _, headers, _ = client.sign(account.base(), "GET")
         return dict(headers)
 
@@ -211,8 +252,12 @@ def test_other_users_projects_are_403(stack: Stack, fmt: str) -> None:
         intruder.request("GET", intruder.url(owner.project_id), fmt),
         intruder.request("GET", intruder.url(owner.project_id, "attachment"), fmt),
         intruder.request("POST", intruder.url(owner.project_id, "attachment"), fmt, examples.LINK[fmt]),
-        intruder.request("POST", intruder.url(owner.project_id, "attachment", "upload-ticket"), fmt, examples.TICKET_REQUEST[fmt]),
-        intruder.request("PUT", intruder.url(owner.project_id, "attachment", "order"), fmt, examples.ORDER_REQUEST[fmt]),
+        intruder.request(
+            "POST", intruder.url(owner.project_id, "attachment", "upload-ticket"), fmt, examples.TICKET_REQUEST[fmt]
+        ),
+        intruder.request(
+            "PUT", intruder.url(owner.project_id, "attachment", "order"), fmt, examples.ORDER_REQUEST[fmt]
+        ),
         intruder.request("DELETE", intruder.url(owner.project_id, "attachment", examples.PICTURE_ID), fmt),
         # Naming the other user in the path does not help.
         intruder.request("GET", intruder.base(owner.username), fmt),
@@ -222,7 +267,8 @@ def test_other_users_projects_are_403(stack: Stack, fmt: str) -> None:
         assert response.status_code == 403, response.request.url
         assert [c for c, _ in messages_of(response)] == ["ERROR_COMMON_ACCESS_DENIED"]
     assert owner.request("GET", owner.project_url(None, "attachment"), "json").json()[
-        "realestateproject.attachments"] == [{"attachment": []}]
+        "realestateproject.attachments"
+    ] == [{"attachment": []}]
 
 
 @pytest.mark.parametrize("project", ["987654321", "not-a-number"])

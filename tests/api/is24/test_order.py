@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
 from tests.support import Stack, image_bytes, pdf_bytes
 
 from . import examples
@@ -14,7 +15,11 @@ FORMATS = ["xml", "json"]
 
 def _order_of_files(account: Account) -> list[str]:
     listed = account.request("GET", account.project_url(None, "attachment"), "json").json()
-    return [a["@id"] for a in listed["realestateproject.attachments"][0]["attachment"] if "link" not in a["@xsi.type"].lower()]
+    return [
+        a["@id"]
+        for a in listed["realestateproject.attachments"][0]["attachment"]
+        if "link" not in a["@xsi.type"].lower()
+    ]
 
 
 def _example_project(account: Account) -> dict[str, str]:
@@ -50,7 +55,13 @@ def test_invalid_ids_are_the_documents_412(stack: Stack, fmt: str) -> None:
         "xml": """<ns2:attachmentsOrder xmlns:ns2="http://rest.immobilienscout24.de/schema/offer/realestateproject/1.0">
             <attachmentId>invalid_attachment_id_1</attachmentId><attachmentId>invalid_attachment_id_2</attachmentId>
             </ns2:attachmentsOrder>""",
-        "json": '{"realestateproject.attachmentsOrder": {"attachmentId": ["invalid_attachment_id_1", "invalid_attachment_id_2"]}}',
+        "json": json.dumps(
+            {
+                "realestateproject.attachmentsOrder": {
+                    "attachmentId": ["invalid_attachment_id_1", "invalid_attachment_id_2"]
+                }
+            }
+        ),
     }
     response = account.request("PUT", account.project_url(None, "attachment", "order"), fmt, body[fmt])
     assert response.status_code == 412
@@ -67,10 +78,10 @@ def test_given_first_rest_in_current_order(stack: Stack) -> None:
     a, b, c, d = pictures
     unknown = "00000000-0000-0000-0000-000000000000"
     # One id as a single JSON string, not a list, works too; unknown ids and repeats are ignored.
-    body = '{"realestateproject.attachmentsOrder": {"attachmentId": "%s"}}' % c
+    body = json.dumps({"realestateproject.attachmentsOrder": {"attachmentId": c}})
     response = account.request("PUT", account.project_url(None, "attachment", "order"), "json", body)
     assert response.json()["realestateproject.attachmentsOrder"]["attachmentId"] == [c, a, b, d]
-    body = '{"realestateproject.attachmentsOrder": {"attachmentId": ["%s", "%s", "%s", "%s"]}}' % (d, unknown, b, d)
+    body = json.dumps({"realestateproject.attachmentsOrder": {"attachmentId": [d, unknown, b, d]}})
     response = account.request("PUT", account.project_url(None, "attachment", "order"), "json", body)
     assert response.json()["realestateproject.attachmentsOrder"]["attachmentId"] == [d, b, c, a]
     assert _order_of_files(account) == [d, b, c, a]

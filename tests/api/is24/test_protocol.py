@@ -10,7 +10,6 @@ from email.utils import format_datetime
 
 import pytest
 import requests
-
 from tests.support import Stack, image_bytes
 
 from . import examples
@@ -77,7 +76,9 @@ def test_accept_and_content_type_may_differ(stack: Stack) -> None:
     as_xml = account.request("POST", url, "xml", examples.TICKET_REQUEST["json"], content_type="application/json")
     assert as_xml.status_code == 200 and _kind(as_xml) == "xml"
     # Errors too: a JSON payload, an XML answer.
-    error = account.request("POST", url, "xml", '{"realestateproject.uploadTicketRequest": {}}', content_type="application/json")
+    error = account.request(
+        "POST", url, "xml", '{"realestateproject.uploadTicketRequest": {}}', content_type="application/json"
+    )
     assert error.status_code == 412 and _kind(error) == "xml"
 
 
@@ -162,8 +163,12 @@ def test_me_and_unknown_query_parameters(stack: Stack) -> None:
     account = new_account(stack)
     response = account.request("GET", account.base("me") + "?unknown=1&other=x;y", "json")
     assert response.status_code == 200
-    assert response.json()["realestateproject.realEstateProjects"][0]["realEstateProject"][0]["@id"] == str(account.project_id)
-    created = account.request("POST", account.url(account.project_id, "attachment", username="me"), "xml", examples.LINK["xml"])
+    assert response.json()["realestateproject.realEstateProjects"][0]["realEstateProject"][0]["@id"] == str(
+        account.project_id
+    )
+    created = account.request(
+        "POST", account.url(account.project_id, "attachment", username="me"), "xml", examples.LINK["xml"]
+    )
     assert created.status_code == 201
     assert "/user/me/realestateproject/" in created.headers["Location"]
 
@@ -175,7 +180,9 @@ def test_every_response_carries_a_request_reference(stack: Stack) -> None:
         requests.get(account.base(), timeout=30),  # 401
         account.request("GET", f"{stack.url}/restapi/api/offer/v1.0/nothing/here"),  # unknown route
         account.request("GET", account.project_url(None, "attachment", "00000000-0000-0000-0000-000000000000")),
-        account.request("POST", account.project_url(None, "attachment"), "xml", "<broken", content_type="application/xml"),
+        account.request(
+            "POST", account.project_url(None, "attachment"), "xml", "<broken", content_type="application/xml"
+        ),
         account.request("POST", account.project_url(None, "attachment"), "xml", "<x/>", content_type=None),
     ]
     assert [r.status_code for r in responses] == [200, 401, 404, 404, 400, 415]
@@ -202,7 +209,9 @@ def test_large_bodies_are_refused_before_reading(stack: Stack) -> None:
         for _ in range(40):
             yield b"a" * 65536
 
-    streamed = requests.post(url, data=chunks(), headers={"Content-Type": "application/xml"}, auth=account.auth(), timeout=30)
+    streamed = requests.post(
+        url, data=chunks(), headers={"Content-Type": "application/xml"}, auth=account.auth(), timeout=30
+    )
     assert streamed.status_code == 413
 
 
@@ -218,13 +227,13 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
 ]>
-<ns2:uploadTicketRequest xmlns:ns2="%s"><attachmentContentType>&lol9;</attachmentContentType></ns2:uploadTicketRequest>
-""" % NS_RP
+<ns2:uploadTicketRequest xmlns:ns2="{N}"><attachmentContentType>&lol9;</attachmentContentType></ns2:uploadTicketRequest>
+""".replace("{N}", NS_RP)
 
 EXTERNAL_ENTITY = """<?xml version="1.0"?>
 <!DOCTYPE foo [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
-<ns2:uploadTicketRequest xmlns:ns2="%s"><attachmentContentType>&xxe;</attachmentContentType></ns2:uploadTicketRequest>
-""" % NS_RP
+<ns2:uploadTicketRequest xmlns:ns2="{N}"><attachmentContentType>&xxe;</attachmentContentType></ns2:uploadTicketRequest>
+""".replace("{N}", NS_RP)
 
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<unclosed>", '{"broken": '])

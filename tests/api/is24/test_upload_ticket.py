@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from tests.support import Stack, image_bytes, post_form
 
 from . import examples
@@ -38,8 +37,15 @@ def test_ticket_as_in_the_document(stack: Stack, fmt: str) -> None:
     given = dict(fields)
     # Names and order as in the document; our storage has no session token, so that field is absent.
     assert [k for k, _ in fields] == [
-        "key", "acl", "content-type", "x-amz-server-side-encryption", "x-amz-credential",
-        "x-amz-algorithm", "x-amz-date", "x-amz-signature", "policy",
+        "key",
+        "acl",
+        "content-type",
+        "x-amz-server-side-encryption",
+        "x-amz-credential",
+        "x-amz-algorithm",
+        "x-amz-date",
+        "x-amz-signature",
+        "policy",
     ]
     assert given["key"] == f"{account.project_id}/{attachment_id}.jpg"
     assert given["acl"] == "private"
@@ -52,9 +58,14 @@ def test_ticket_as_in_the_document(stack: Stack, fmt: str) -> None:
     # The whole body is the document's, with our values in place of its sample ones (less the token).
     expected = dict(examples.TICKET)
     expected["xml"] = re.sub(r'\s*<field key="x-amz-security-token" value="FwoGZ..."/>', "", expected["xml"])
-    expected["json"] = re.sub(r',\s*\{\s*"@key": "x-amz-security-token",\s*"@value": "FwoGZ..."\s*\}', "", expected["json"])
+    expected["json"] = re.sub(
+        r',\s*\{\s*"@key": "x-amz-security-token",\s*"@value": "FwoGZ..."\s*\}', "", expected["json"]
+    )
     sample = dict(re.findall(r'key="([^"]+)" value="([^"]+)"', examples.TICKET["xml"]))
-    substitutions = {"https://s3-eu-west-1.amazonaws.com/bucket-name": url, "7cc1979e-ea6e-4f57-b177-a2287e5cc1db": attachment_id}
+    substitutions = {
+        "https://s3-eu-west-1.amazonaws.com/bucket-name": url,
+        "7cc1979e-ea6e-4f57-b177-a2287e5cc1db": attachment_id,
+    }
     for name in ("key", "acl", "x-amz-credential", "x-amz-date", "x-amz-signature", "policy"):
         substitutions[sample[name]] = given[name]
     if fmt == "json":

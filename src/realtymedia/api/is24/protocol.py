@@ -100,7 +100,9 @@ def negotiate(request: Request) -> Representation:
         if media_type in ("*/*", "application/*"):
             return Representation(XML, params.get("strict") == "true")
     raise Refusal(
-        404, MEDIA_TYPE_UNSUPPORTED, f"The media type [{request.headers.get('accept')}] is not supported by this resource."
+        404,
+        MEDIA_TYPE_UNSUPPORTED,
+        f"The media type [{request.headers.get('accept')}] is not supported by this resource.",
     )
 
 
@@ -203,7 +205,10 @@ def authenticate(request: Request) -> Principal:
     found = oauth.authenticate(core, full_url(request), request.method, dict(request.headers))
     if found is None and "authorization" not in request.headers:
         found = web_sessions.authenticate(
-            core, request.method, request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
+            core,
+            request.method,
+            request.cookies.get(web_sessions.COOKIE),
+            request.headers.get(web_sessions.CSRF_HEADER),
         )
     if found is None:
         raise Refusal(
@@ -230,10 +235,14 @@ async def read_body(request: Request) -> bytes:
 def parse_body(request: Request, raw: bytes) -> Node:
     content_type = request.headers.get("content-type")
     if not content_type:
-        raise Refusal(415, MEDIA_TYPE_UNSUPPORTED, "The request has no Content-Type: send application/xml or application/json.")
+        raise Refusal(
+            415, MEDIA_TYPE_UNSUPPORTED, "The request has no Content-Type: send application/xml or application/json."
+        )
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type not in READABLE:
-        raise Refusal(415, MEDIA_TYPE_UNSUPPORTED, f"The media type [{content_type}] is not supported by this resource.")
+        raise Refusal(
+            415, MEDIA_TYPE_UNSUPPORTED, f"The media type [{content_type}] is not supported by this resource."
+        )
     try:
         return codec.from_json(raw) if READABLE[media_type] == JSON else codec.from_xml(raw)
     except MalformedBody as error:

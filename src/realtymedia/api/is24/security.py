@@ -50,7 +50,9 @@ def _token_response(result: tuple[dict[str, str], str | None, int]) -> Response:
 async def request_token(request: Request) -> Response:
     body = (await read_body(request)).decode("utf-8", "replace")
     result = await anyio.to_thread.run_sync(
-        partial(oauth.request_token_response, core_of(request), full_url(request), request.method, body, request.headers)
+        partial(
+            oauth.request_token_response, core_of(request), full_url(request), request.method, body, request.headers
+        )
     )
     return _token_response(result)
 
