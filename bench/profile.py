@@ -15,7 +15,21 @@ from bench.processes import BIN
 def record(pid: int, load: Callable[[], Any], out: Path, seconds: int = 5) -> dict[str, Any]:
     """Sample `pid` for `seconds` (GIL-holding and idle-excluded stacks) while `load` runs."""
     spy = subprocess.Popen(
-        [str(BIN / "py-spy"), "record", "-p", str(pid), "-d", str(seconds), "-r", "200", "-f", "raw", "-o", str(out)],
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(seconds),
+            "-r",
+            "200",
+            "--gil",
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -42,6 +56,7 @@ def summarise(path: Path, top: int = 15) -> dict[str, Any]:
             own[frames[-1]] += count
         for frame in set(frames):
             total[frame] += count
+
     def share(counter: Counter[str]) -> list[tuple[str, float]]:
         return [(name, round(100 * n / samples, 1)) for name, n in counter.most_common(top)]
 

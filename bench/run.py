@@ -58,8 +58,20 @@ def wrk(url: str, requests: list[bytes], mode: str, duration: float, workdir: Pa
     path = workdir / f"requests-{uuid.uuid4().hex[:8]}.bin"
     path.write_bytes(SEPARATOR.join(requests))
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "30s", "-s", str(LUA), url, "--",
-         str(path), mode],  # fmt: skip
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{duration}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA),
+            url,
+            "--",
+            str(path),
+            mode,
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         check=True,
@@ -82,7 +94,9 @@ def parallel(tasks: list[Callable[[], Any]], workers: int = 8) -> list[Any]:
 
 def expect(response: httpx.Response, *statuses: int) -> httpx.Response:
     if response.status_code not in statuses:
-        raise RuntimeError(f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
+        )
     return response
 
 
@@ -185,7 +199,10 @@ class Run:
 
         listed = self.project()
         parallel([lambda i=i: self.assigned(listed, i) for i in range(150)])
-        for accept, scenario in ((api.JSON, "is24_attachment_list_json"), ("application/xml", "is24_attachment_list_xml")):
+        for accept, scenario in (
+            (api.JSON, "is24_attachment_list_json"),
+            ("application/xml", "is24_attachment_list_xml"),
+        ):
 
             def lists(accept: str = accept) -> list[Request]:
                 return [self.is24.attachments(listed, accept) for _ in range(n * 4)]
