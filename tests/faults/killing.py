@@ -56,10 +56,10 @@ class Load:
     answers: dict[int, int] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)
 
-    def call(self, client: httpx.Client, send: Callable[[], httpx.Response]) -> httpx.Response:
+    def call(self, send: Callable[..., httpx.Response], *args: Any, **kwargs: Any) -> httpx.Response:
         with self.lock:
             self.started += 1
-        response = send()
+        response = send(*args, **kwargs)
         with self.lock:
             self.finished += 1
             self.answers[response.status_code] = self.answers.get(response.status_code, 0) + 1
@@ -73,7 +73,7 @@ class Load:
         with self.lock:
             self.sent[key] = content
         files = {"file": ("photo.jpg", content, "image/jpeg")}
-        return self.call(client, lambda: client.post(url, data=fields, files=files)).status_code == 204
+        return self.call(client.post, url, data=fields, files=files).status_code == 204
 
 
 def worker(load: Load, index: int) -> None:
@@ -86,39 +86,39 @@ def worker(load: Load, index: int) -> None:
             try:
                 kind = index % 4
                 if kind == 0:  # IS24: ticket, upload, assign
-                    ticket = load.call(client, lambda: is24.upload_ticket(load.project_id).send(client))
+                    ticket = load.call(is24.upload_ticket(load.project_id).send, client)
                     attachment_id, url, fields = ticket_form(ticket)
                     if load.upload(client, url, fields, fields["key"], seed):
                         request = is24.assign_picture(load.project_id, attachment_id, f"Room {seed}")
-                        if load.call(client, lambda: request.send(client)).status_code == 201:
+                        if load.call(request.send, client).status_code == 201:
                             with load.lock:
                                 load.assigned.append(attachment_id)
                 elif kind == 1:  # Realty Image: grants, uploads, one save
                     keys = []
                     for n in range(3):
-                        grant = load.call(client, lambda: ri.upload_grant().send(client)).json()
+                        grant = load.call(ri.upload_grant().send, client).json()
                         key = grant["fields"]["key"]
                         if load.upload(client, grant["url"], grant["fields"], key, seed * 10 + n):
                             keys.append(key)
-                    answer = load.call(client, lambda: ri.save(load.realty_id, keys).send(client))
+                    answer = load.call(ri.save(load.realty_id, keys).send, client)
                     if answer.status_code == 200:
                         with load.lock:
                             load.saved += [image["id"] for image in answer.json()["realtyImages"]]
                 elif kind == 2:  # IS24 reorder: a random few to the front
                     listed = attachment_ids_of(
-                        load.call(client, lambda: is24.attachments(load.project_id).send(client)).json()
+                        load.call(is24.attachments(load.project_id).send, client).json()
                     )
                     if not listed:
                         continue
                     chosen = rng.sample(listed, min(len(listed), 3))
-                    load.call(client, lambda: is24.order(load.project_id, chosen).send(client))
+                    load.call(is24.order(load.project_id, chosen).send, client)
                 else:  # Realty Image reorder: the full list, shuffled
-                    found = load.call(client, lambda: ri.images(load.realty_id).send(client)).json()["realtyImages"]
+                    found = load.call(ri.images(load.realty_id).send, client).json()["realtyImages"]
                     if not found:
                         continue
                     rng.shuffle(found)
                     request = ri.update(load.realty_id, [{"id": image["id"]} for image in found])
-                    load.call(client, lambda: request.send(client))
+                    load.call(request.send, client)
             except (httpx.HTTPError, json.JSONDecodeError, KeyError, ValueError):
                 if load.stop.is_set():
                     return
@@ -145,7 +145,7 @@ def kill_round(data_dir: Path, database_url: str, seconds: float, rounds: int = 
     sent: dict[str, bytes] = {}
     acknowledged_attachments: list[str] = []
     acknowledged_images: list[str] = []
-    for round_ in range(rounds):
+    for _ in range(rounds):
         server.start()
         load = Load(server, user, project_id, realty_id)
         with ThreadPoolExecutor(WORKERS) as pool:
