@@ -98,11 +98,25 @@ class Account:
         return self.request("POST", self.project_url(project_id, "attachment"), fmt, payload, content_type)
 
 
-def new_account(stack: Stack, product: str = "PROFESSIONAL", username: str | None = None) -> Account:
-    name = username or f"u{uuid.uuid4().hex[:10]}"
-    user = accounts.create_user(stack.core, name, "secret-pw")
+_shared_users: dict[int, tuple[str, int, dict[str, str]]] = {}
+
+
+def new_account(
+    stack: Stack, product: str = "PROFESSIONAL", username: str | None = None, fresh: bool = False
+) -> Account:
+    """A new project, of a user shared by the tests of this stack unless `fresh` (or a username) is asked for:
+    creating users is slow on purpose (argon2), projects are cheap, and most tests need only their project."""
+    if fresh or username is not None or id(stack) not in _shared_users:
+        name = username or f"u{uuid.uuid4().hex[:10]}"
+        user = accounts.create_user(stack.core, name, "secret-pw")
+        known = (name, int(user["id"]), dict(user["oauth"]))  # type: ignore[call-overload, arg-type]
+        if not fresh and username is None:
+            _shared_users[id(stack)] = known
+    else:
+        known = _shared_users[id(stack)]
+    name, user_id, oauth = known
     project = projects.create(stack.core, name, product, "Riverside", title="Riverside Gardens")
-    return Account(stack, name, "secret-pw", int(user["id"]), dict(user["oauth"]), int(project["id"]))  # type: ignore[arg-type, call-overload]
+    return Account(stack, name, "secret-pw", user_id, oauth, int(project["id"]))  # type: ignore[call-overload]
 
 
 # -- payloads -------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_strict_list_is_references_only(stack: Stack, fmt: str) -> None:
 
 
 def test_projects_list_and_read(stack: Stack) -> None:
-    account = new_account(stack)
+    account = new_account(stack, fresh=True)
     basic = account.new_project("BASIC")
     new_account(stack)  # someone else's project is not listed
     ids = _assigned(account)

@@ -50,7 +50,7 @@ def _allow(stack: Stack, account: Account, request_token: str, password: str | N
 
 
 def test_three_legged_end_to_end(stack: Stack) -> None:
-    account = new_account(stack)
+    account = new_account(stack, fresh=True)
     consumer = OAuth1Session(account.oauth["consumer_key"], account.oauth["consumer_secret"], callback_uri=CALLBACK)
     request_token = consumer.fetch_request_token(_oauth(stack, "request_token"))
     assert set(request_token) >= {"oauth_token", "oauth_token_secret"}
@@ -101,7 +101,7 @@ def test_three_legged_end_to_end(stack: Stack) -> None:
 
 
 def test_three_legged_out_of_band(stack: Stack) -> None:
-    account = new_account(stack)
+    account = new_account(stack, fresh=True)
     consumer = OAuth1Session(account.oauth["consumer_key"], account.oauth["consumer_secret"], callback_uri="oob")
     request_token = consumer.fetch_request_token(_oauth(stack, "request_token"))
     allowed = _allow(stack, account, request_token["oauth_token"])
@@ -156,7 +156,7 @@ def test_confirm_access_refusals(stack: Stack) -> None:
 
 
 def test_two_legged_acts_for_the_consumers_owner(stack: Stack) -> None:
-    account = new_account(stack)
+    account = new_account(stack, fresh=True)
     for username in (account.username, "me"):
         response = requests.get(
             account.base(username),
@@ -246,7 +246,7 @@ def test_replayed_nonce_and_stale_timestamp_are_401(stack: Stack) -> None:
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 def test_other_users_projects_are_403(stack: Stack, fmt: str) -> None:
-    owner = new_account(stack)
+    owner = new_account(stack, fresh=True)
     intruder = new_account(stack)
     denied = [
         intruder.request("GET", intruder.url(owner.project_id), fmt),

@@ -160,7 +160,7 @@ def test_path_parameters_are_percent_decoded(stack: Stack) -> None:
 
 
 def test_me_and_unknown_query_parameters(stack: Stack) -> None:
-    account = new_account(stack)
+    account = new_account(stack, fresh=True)
     response = account.request("GET", account.base("me") + "?unknown=1&other=x;y", "json")
     assert response.status_code == 200
     assert response.json()["realestateproject.realEstateProjects"][0]["realEstateProject"][0]["@id"] == str(
