@@ -20,16 +20,28 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
 
-def check(core: Core, *, sent: dict[str, bytes] | None = None, copies_allowed: bool = False) -> Report:
+def check(
+    core: Core,
+    *,
+    sent: dict[str, bytes] | None = None,
+    copies_allowed: bool = False,
+    owners: list[tuple[str, str]] | None = None,
+) -> Report:
     """Every media row's object is there, whole; orders have no gap or duplicate; no ticket was used twice.
 
     `sent` maps object keys to the bytes a client posted: every object visible under such a key
-    must be exactly those bytes (a half-written file would differ).
+    must be exactly those bytes (a half-written file would differ). `owners` limits the check to
+    some projects ("project", id) and realties ("realty", id), for a stack that other tests share.
     """
     report = Report()
     with core.db.read() as session:
-        items = session.scalars(select(Media)).all()
-        tickets = {t.key: t for t in session.scalars(select(Ticket)).all()}
+        items = [
+            item
+            for item in session.scalars(select(Media)).all()
+            if owners is None or (item.owner_kind, item.owner_id) in owners
+        ]
+        keys_of_items = {item.key for item in items}
+        tickets = {t.key: t for t in session.scalars(select(Ticket)).all() if owners is None or t.key in keys_of_items}
     report.media = len(items)
     positions: dict[tuple[str, str], list[int]] = defaultdict(list)
     keys: dict[str, int] = defaultdict(int)

@@ -105,9 +105,7 @@ def worker(load: Load, index: int) -> None:
                         with load.lock:
                             load.saved += [image["id"] for image in answer.json()["realtyImages"]]
                 elif kind == 2:  # IS24 reorder: a random few to the front
-                    listed = attachment_ids_of(
-                        load.call(is24.attachments(load.project_id).send, client).json()
-                    )
+                    listed = attachment_ids_of(load.call(is24.attachments(load.project_id).send, client).json())
                     if not listed:
                         continue
                     chosen = rng.sample(listed, min(len(listed), 3))
