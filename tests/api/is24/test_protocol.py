@@ -248,3 +248,28 @@ def test_hostile_or_broken_bodies_are_400(stack: Stack, body: str) -> None:
     assert root.tag == f"{{{NS_COMMON}}}messages"
     assert messages_of(response)[0][0] == "ERROR_COMMON_BAD_REQUEST"
     assert "root:" not in response.text
+
+
+def test_an_internal_failure_is_500_in_is24_form(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from realtymedia.services import attachments
+
+    account = new_account(stack)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(attachments, "project", broken)
+    response = account.request("GET", account.project_url(), "json")
+    assert response.status_code == 500
+    assert messages_of(response) == [("ERROR_COMMON_INTERNAL_SERVER_ERROR", "An internal error occurred.")]
+    assert uuid.UUID(response.headers[REFNUM])
+    assert "fire" not in response.text
+
+
+def test_unsupported_method_answers_in_is24_form(stack: Stack) -> None:
+    account = new_account(stack)
+    response = account.request("PATCH", account.project_url(None, "attachment"), "json")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert messages_of(response)[0][0] == "ERROR_COMMON_BAD_REQUEST"
+    assert uuid.UUID(response.headers[REFNUM])

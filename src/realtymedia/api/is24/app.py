@@ -31,7 +31,12 @@ def create_app(core: Core) -> FastAPI:
         if error.status_code == 404:
             refusal = Refusal(404, RESOURCE_NOT_FOUND, f"The resource [{request.url.path}] was not found.")
         else:
-            refusal = Refusal(error.status_code, BAD_REQUEST, f"{request.method} is not supported by this resource.")
+            refusal = Refusal(
+                error.status_code,
+                BAD_REQUEST,
+                f"{request.method} is not supported by this resource.",
+                dict(error.headers or {}),
+            )
         return error_response(refusal, representation)
 
     app.add_middleware(Envelope)

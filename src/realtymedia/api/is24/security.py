@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from realtymedia.api.common import base_url, core_of
 from realtymedia.api.is24 import oauth
-from realtymedia.api.is24.protocol import full_url, read_body
+from realtymedia.api.is24.errors import Refusal
+from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
 from realtymedia.services import accounts
 
 router = APIRouter()
@@ -48,7 +49,10 @@ def _token_response(result: tuple[dict[str, str], str | None, int]) -> Response:
 
 @router.api_route("/security/oauth/request_token", methods=["GET", "POST"])
 async def request_token(request: Request) -> Response:
-    body = (await read_body(request)).decode("utf-8", "replace")
+    try:
+        body = (await read_body(request)).decode("utf-8", "replace")
+    except Refusal as refusal:
+        return error_response(refusal, Representation())
     result = await anyio.to_thread.run_sync(
         partial(
             oauth.request_token_response, core_of(request), full_url(request), request.method, body, request.headers
@@ -59,7 +63,10 @@ async def request_token(request: Request) -> Response:
 
 @router.api_route("/security/oauth/access_token", methods=["GET", "POST"])
 async def access_token(request: Request) -> Response:
-    body = (await read_body(request)).decode("utf-8", "replace")
+    try:
+        body = (await read_body(request)).decode("utf-8", "replace")
+    except Refusal as refusal:
+        return error_response(refusal, Representation())
     result = await anyio.to_thread.run_sync(
         partial(oauth.access_token_response, core_of(request), full_url(request), request.method, body, request.headers)
     )
