@@ -240,7 +240,9 @@ def test_realties_of_the_caller(api: Api, other: Api) -> None:
     api.save(first, [api.upload()])
     one = api.call("GET", f"/realty/{first}").json()
     assert (one["name"], one["imageCount"], one["published"]) == ("First", 1, False)
-    third = api.realty("Third")
+    bare = api.call("POST", "/realty")  # the body is optional
+    assert bare.status_code == 201, bare.text
+    third = bare.json()["id"]
     page = api.call("GET", "/realty?startIndex=1&size=1").json()
     assert ([r["id"] for r in page["realties"]], page["totalCount"]) == ([second], 3)
     assert [r["imageCount"] for r in api.call("GET", "/realty").json()["realties"]] == [1, 0, 0]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
 from tests.api.realty_image.conftest import BASE, Api
 from tests.api.realty_image.test_images import error_of
 
@@ -206,6 +207,7 @@ def test_openapi_is_served_complete_and_the_docs_work_offline(api: Api) -> None:
     response = api.call("GET", "/openapi.json", auth=False)
     assert response.status_code == 200
     schema = response.json()
+    validate(schema)  # a valid OpenAPI 3.1 document
     assert schema["info"]["version"] == "2.0"
     assert schema["servers"] == [{"url": BASE}]
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

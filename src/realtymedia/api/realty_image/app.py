@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -294,14 +294,17 @@ def copy_images(
     responses=WITH_BODY,
     dependencies=[Depends(json_body)],
 )
-def create_realty(request: Request, user: User, rid: RequestId, payload: schemas.RealtyCreate) -> JSONResponse:
-    """Our addition: a new realty of the caller."""
+def create_realty(
+    request: Request, user: User, rid: RequestId, payload: Annotated[schemas.RealtyCreate | None, Body()] = None
+) -> JSONResponse:
+    """Our addition: a new realty of the caller. The body is optional."""
     core = core_of(request)
+    given = payload or schemas.RealtyCreate()
 
     def action() -> tuple[int, Any]:
-        return 201, _realty(realties.create(core, user.user_id, payload.name))
+        return 201, _realty(realties.create(core, user.user_id, given.name))
 
-    return _once(request, user, rid, payload.model_dump(mode="json"), action)
+    return _once(request, user, rid, given.model_dump(mode="json"), action)
 
 
 @router.get(
@@ -360,6 +363,9 @@ def create_app(core: Core) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         contact={"name": "realtymedia"},
+        # 200 items with 2000-character descriptions fit well within; a larger body is a 413 from its
+        # Content-Length alone, before any of it is read.
+        max_body_size=4 * 1024 * 1024,
     )
     app.state.core = core
     app.include_router(router)
