@@ -247,3 +247,19 @@ def test_openapi_is_served_complete_and_the_docs_work_offline(api: Api) -> None:
     assert f"{BASE}/docs-assets/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
     assert api.call("GET", "/docs-assets/swagger-ui-bundle.js", auth=False).status_code == 200
+
+
+def test_repeated_grant_and_delete_are_replayed(api: Api) -> None:
+    rid = str(uuid.uuid4())
+    first = api.call("GET", "/uploadGrants?type=image/png", rid=rid)
+    again = api.call("GET", "/uploadGrants?type=image/png", rid=rid)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    error_of(api.call("GET", "/uploadGrants?type=image/jpeg", rid=rid), 409, "STATUS_CONFLICT")
+    realty = api.realty()
+    image = api.save(realty, [api.upload()]).json()["realtyImages"][0]
+    rid = str(uuid.uuid4())
+    assert api.call("DELETE", f"/realty/{realty}/images/{image['id']}", rid=rid).status_code == 200
+    replay = api.call("DELETE", f"/realty/{realty}/images/{image['id']}", rid=rid)
+    assert (replay.status_code, replay.headers.get("Idempotent-Replayed")) == (200, "true")
+    error_of(api.call("DELETE", f"/realty/{realty}/images/{image['id']}"), 404, "NOT_FOUND")
