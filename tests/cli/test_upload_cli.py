@@ -127,3 +127,26 @@ def test_project_upload_is_resumable_through_its_state_file(
         assert [Path(u["file"]).name for u in summary["uploaded"]] == [photos[1].name]
         pictures = client.attachments(project)
     assert sorted(a.title or "" for a in pictures) == sorted(p.stem for p in photos)
+
+
+def test_ctrl_c_stops_with_a_summary_of_what_was_saved(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
+    write_images(tmp_path / "photos", 12)
+    realty = str(realties.create(stack.core, int(account["id"]))["id"])
+    env = environment(tmp_path, REALTYMEDIA_URL=stack.url, REALTYMEDIA_TOKEN=str(account["bearer_token"]))
+    command = [sys.executable, "-m", "realtymedia", "upload", "--realty", realty, "--parallel", "1"]
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "photos")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None and process.stdout is not None
+    for line in process.stderr:
+        if line.startswith("saved "):
+            process.send_signal(signal.SIGINT)
+            break
+    rest = process.stderr.read()
+    summary = json.loads(process.stdout.read())
+    assert process.wait(30) == 130
+    assert "interrupted: run the same command again" in rest
+    with RealtyImageClient(stack.url, str(account["bearer_token"])) as client:
+        on_server = len(client.images(realty))
+    # A save the interrupt cut short may have landed without being reported; nothing else may differ.
+    assert 1 <= len(summary["uploaded"]) <= on_server <= len(summary["uploaded"]) + 1 < 12
