@@ -143,6 +143,16 @@ def test_a_project_page_shows_the_rules_as_the_service_reports_them(
     )
     expect(page.locator("figure")).to_have_count(1)
 
+    tour = "https://virtualtours.immobilienscout24.de/portal/tour/1234"
+    page.locator("input[name=tour]").fill(tour)
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("link", name=tour)).to_have_attribute("href", tour)
+    page.locator("input[name=tour]").fill(tour)
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("attachment.linkType.numberOfItemsExceeded]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "project.png"), full_page=True)
+
 
 def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, page: Page) -> None:
     user = accounts.create_user(web_stack.core, f"web{uuid.uuid4().hex[:8]}", "pw")

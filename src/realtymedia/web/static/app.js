@@ -247,7 +247,9 @@ async function showProject(id) {
   const figure = (a) => el("figure", { dataset: { id: a["@id"] } },
     kind(a) === "Picture" ? el("img", { src: link(a), alt: a.title || type(a) }) : null,
     el("figcaption", {},
-      kind(a) === "Picture" ? `${type(a)}${a.title ? `: ${a.title}` : ""}` : el("a", { href: link(a), target: "_blank", rel: "noopener" }, type(a) || kind(a)),
+      kind(a) === "Picture"
+        ? `${type(a)}${a.title ? `: ${a.title}` : ""}`
+        : [`${type(a) || kind(a)}: `, el("a", { href: link(a), target: "_blank", rel: "noopener" }, kind(a) === "Link" ? link(a) : "PDF")],
       " ",
       el("button", { type: "button", class: "danger", onclick: () => act("Delete", () => api.deleteAttachment(id, a["@id"])) }, "Delete")));
   const section = (title, list) => [el("h2", {}, title), list.length ? el("div", { class: "attachments" }, list.map(figure)) : el("p", { class: "rules" }, "None yet.")];
