@@ -31,8 +31,10 @@ MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
 class IS24Client:
     """``IS24Client(base_url, consumer_key, consumer_secret, token, token_secret, format="json")``.
 
-    Every request is signed anew (fresh nonce and timestamp). Reads and the storage POST are retried
-    after transport errors and passing statuses; assignments are not, since IS24 has no idempotency key.
+    Every request is signed anew (fresh nonce and timestamp). Requests that are harmless to repeat
+    (reads, ticket requests, order, delete, the storage POST) are retried after transport errors and
+    passing statuses; assignments are not, since IS24 has no idempotency key. (A delete whose answer
+    was lost is answered NotFound on its retry.)
     """
 
     def __init__(
