@@ -14,12 +14,16 @@ from realtymedia.client import (
     Conflict,
     NotFound,
     RealtyImageClient,
+    StorageError,
     UploadEvent,
     UploadFailed,
     ValidationError,
     sha256_of,
 )
+from realtymedia.client._http import post_to_storage
+from realtymedia.services import accounts
 from tests.client.conftest import write_images
+from tests.conftest import start_stack
 from tests.support import Stack
 
 
@@ -143,3 +147,21 @@ def test_a_retried_save_is_done_once(stack: Stack, account: dict[str, Any], tmp_
         saved = client.upload(realty.id, write_images(tmp_path, 1))
         assert len(transport.request_ids) == 2 and transport.request_ids[0] == transport.request_ids[1]
         assert [i.id for i in client.images(realty.id)] == [saved[0].id]
+
+
+@pytest.fixture(scope="module")
+def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    # The local backend enforces the signed policy as S3 does (moto does not): it can refuse a form.
+    yield from start_stack("sqlite-local", request, tmp_path_factory)
+
+
+def test_a_refused_storage_post_is_a_storage_error(local_stack: Stack, tmp_path: Path) -> None:
+    account = accounts.create_user(local_stack.core, f"sdk{uuid.uuid4().hex[:10]}", "pw")
+    [photo] = write_images(tmp_path, 1)
+    with RealtyImageClient(local_stack.url, str(account["bearer_token"])) as client, httpx.Client() as http:
+        grant = client.upload_grant("image/jpeg")
+        tampered = {**grant.fields, "key": grant.key + "-elsewhere"}
+        with pytest.raises(StorageError) as refused:
+            post_to_storage(http, grant.url, tampered, photo, "image/jpeg")
+    assert refused.value.status_code == 403 and refused.value.code == "AccessDenied"
+    assert "Policy Condition failed" in refused.value.message
