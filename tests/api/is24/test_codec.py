@@ -71,6 +71,12 @@ def test_order_payloads() -> None:
         assert resources.read_order(node) == [examples.ORDER_IDS["link"], examples.ORDER_IDS["pdf"]]
 
 
+@pytest.mark.parametrize("depth", [40, 900, 100_000])
+def test_deep_xml_is_refused(depth: int) -> None:
+    with pytest.raises(codec.MalformedBody):
+        codec.from_xml(b"<a>" * depth + b"</a>" * depth)
+
+
 @pytest.mark.parametrize(
     "body", [b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", b"<x>", b"", "<x>\u00e9</x>".encode("latin-1")]
 )
@@ -79,7 +85,12 @@ def test_hostile_or_broken_xml(body: bytes) -> None:
         codec.from_xml(body)
 
 
-@pytest.mark.parametrize("body", [b"[]", b"{}", b'{"a": 1, "b": 2}', b"\xff", b"nope"])
+DEEP_JSON = [b'{"a":' * n + b"1" + b"}" * n for n in (40, 900, 100_000)] + [
+    b"[" * n + b"]" * n for n in (40, 900, 100_000)
+]
+
+
+@pytest.mark.parametrize("body", [b"[]", b"{}", b'{"a": 1, "b": 2}', b"\xff", b"nope", *DEEP_JSON])
 def test_broken_json(body: bytes) -> None:
     with pytest.raises(codec.MalformedBody):
         codec.from_json(body)

@@ -236,10 +236,13 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """.replace("{N}", NS_RP)
 
 
-@pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<unclosed>", '{"broken": '])
+DEEP = ['{"a":' * 100_000 + "1" + "}" * 100_000, "[" * 100_000 + "]" * 100_000, "<a>" * 100_000 + "</a>" * 100_000]
+
+
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<unclosed>", '{"broken": ', *DEEP])
 def test_hostile_or_broken_bodies_are_400(stack: Stack, body: str) -> None:
     account = new_account(stack)
-    content_type = "application/json" if body.startswith("{") else "application/xml"
+    content_type = "application/json" if body.startswith(("{", "[")) else "application/xml"
     response = account.request(
         "POST", account.project_url(None, "attachment", "upload-ticket"), "xml", body, content_type=content_type
     )

@@ -27,6 +27,8 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XLINK = "http://www.w3.org/1999/xlink"
 GIS = "http://rest.immobilienscout24.de/schema/platform/gis/1.0"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+# No IS24 payload nests deeper than a few levels; deeper input is refused before it can exhaust the stack.
+MAX_DEPTH = 32
 
 
 class MalformedBody(ValueError):
@@ -93,6 +95,7 @@ def to_xml(doc: Document) -> bytes:
     if any(name.startswith("xlink:") for name in used):
         declared["xmlns:xlink"] = XLINK
     element.attrib = {**declared, **element.attrib}
+    ET.indent(element, "    ")
     return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
 
 
@@ -143,16 +146,22 @@ def _json_value(node: Node) -> object:
 def from_xml(body: bytes) -> Node:
     try:
         element = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ET.ParseError, DefusedXmlException, ValueError) as error:
+    except (ET.ParseError, DefusedXmlException, ValueError, RecursionError) as error:
         raise MalformedBody(f"the XML body could not be read ({type(error).__name__})") from None
-    return _node_from_element(element)
+    return _node_from_element(element, 0)
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _node_from_element(element: ET.Element) -> Node:
+def _too_deep(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise MalformedBody(f"the body nests deeper than {MAX_DEPTH} levels")
+
+
+def _node_from_element(element: ET.Element, depth: int) -> Node:
+    _too_deep(depth)
     attrs: dict[str, str | TypeName] = {}
     for name, value in element.attrib.items():
         if name == f"{{{XSI}}}type":
@@ -160,23 +169,26 @@ def _node_from_element(element: ET.Element) -> Node:
         else:
             attrs[_local(name)] = value
     text = (element.text or "").strip() if len(element) == 0 else None
-    return Node(_local(element.tag), attrs, [_node_from_element(c) for c in element], text=text)
+    return Node(_local(element.tag), attrs, [_node_from_element(c, depth + 1) for c in element], text=text)
 
 
 def from_json(body: bytes) -> Node:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise MalformedBody(f"the JSON body could not be read ({type(error).__name__})") from None
     if not isinstance(data, dict) or len(data) != 1:
         raise MalformedBody("the JSON body must be one object with one member, the resource")
     ((key, value),) = data.items()
-    return _node_from_json(key.rsplit(".", 1)[-1], value)
+    return _node_from_json(key.rsplit(".", 1)[-1], value, 0)
 
 
-def _node_from_json(name: str, value: object) -> Node:
+def _node_from_json(name: str, value: object, depth: int) -> Node:
+    _too_deep(depth)
     if isinstance(value, list):  # a wrapped container: [ {...} ]
         value = value[0] if len(value) == 1 else {}
+        if isinstance(value, list):
+            raise MalformedBody("an array inside an array is no IS24 payload")
     if value is None:
         return Node(name)
     if not isinstance(value, dict):
@@ -190,7 +202,7 @@ def _node_from_json(name: str, value: object) -> Node:
         elif key == "$":
             node.text = None if item is None else str(item)
         elif isinstance(item, list):
-            node.children += [_node_from_json(key, i) for i in item]
+            node.children += [_node_from_json(key, i, depth + 1) for i in item]
         else:
-            node.children.append(_node_from_json(key, item))
+            node.children.append(_node_from_json(key, item, depth + 1))
     return node
