@@ -297,3 +297,11 @@ def test_the_web_pages_session_is_accepted(stack: Stack) -> None:
         link["headers"][web_sessions.CSRF_HEADER] = csrf  # type: ignore[index]
         with_csrf = browser.post(account.project_url(None, "attachment"), **link)  # type: ignore[arg-type]
         assert with_csrf.status_code == 201
+
+
+def test_a_project_id_in_other_digits_names_no_project(stack: Stack) -> None:
+    account = new_account(stack)
+    fullwidth = "".join(chr(0xFF10 + int(d)) for d in str(account.project_id))
+    response = account.request("GET", account.url(fullwidth, "attachment"))
+    assert response.status_code == 404
+    assert messages_of(response)[0][0] == "ERROR_RESOURCE_NOT_FOUND"

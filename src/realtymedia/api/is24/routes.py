@@ -17,8 +17,8 @@ router = APIRouter()
 
 
 def _project_id(value: str) -> int:
-    """Project ids are numbers; anything else names no project."""
-    if not value.isdigit() or len(value) > 18:
+    """Project ids are ASCII numbers; anything else (other scripts' digits too) names no project."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise NotFound("realestateproject", value)
     return int(value)
 
