@@ -109,7 +109,7 @@ def post_to_storage(
     def send() -> httpx.Response:
         with path.open("rb") as handle:
             files = {"file": (path.name, _Counting(handle, total, progress), content_type)}
-            return http.post(url, data=dict(fields), files=files)  # type: ignore[dict-item]
+            return http.post(url, data=dict(fields), files=files)  # type: ignore[arg-type]  # a file-like enough
 
     response = with_retries(send, retries)
     if response.status_code >= 300:
