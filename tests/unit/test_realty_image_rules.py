@@ -53,7 +53,9 @@ def test_a_realty_holds_at_most_200_images(existing: int, adding: int, ok: bool)
 
 def test_descriptions() -> None:
     assert rules.check_description(None, "d") == []
-    assert rules.check_description("Living room\nwith a view\t!", "d") == []
+    assert rules.check_description("Living room with a view – 3rd floor, 45 m²!", "d") == []
+    assert rules.check_description("a\r\nSet-Cookie: x=y", "d")[0].code == codes.INVALID_CHARACTERS
+    assert rules.check_description("tab\there", "d")[0].code == codes.INVALID_CHARACTERS
     assert rules.check_description("x" * rules.DESCRIPTION_MAX, "d") == []
     assert rules.check_description("x" * (rules.DESCRIPTION_MAX + 1), "d")[0].code == codes.LENGTH_EXCEEDED_OR_TOO_SMALL
     assert rules.check_description("nul\x00", "d")[0].code == codes.INVALID_CHARACTERS

@@ -62,7 +62,11 @@ class UploadedImage(BaseModel):
     key: str = Field(
         min_length=1, max_length=300, description="The `fields.key` of the grant the file was uploaded with."
     )
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    description: str | None = Field(
+        default=None,
+        max_length=DESCRIPTION_MAX,
+        description="A one-line caption: no control characters or line breaks.",
+    )
 
 
 class SaveImagesRequest(BaseModel):
