@@ -69,7 +69,7 @@ def check_url(url: str | None, virtual_tour_hosts: list[str]) -> list[Violation]
         host = (parts.hostname or "").lower()
     except ValueError:
         return [Violation("url", url, codes.INVALID_URL)]
-    if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or any(c.isspace() for c in url):
+    if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or not url.isprintable() or " " in url:
         return [Violation("url", url, codes.INVALID_URL)]
     if not any(host == allowed or host.endswith("." + allowed) for allowed in virtual_tour_hosts):
         return [Violation("url", url, codes.INVALID_URL, "not a supported virtual tour service")]

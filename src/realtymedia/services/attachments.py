@@ -8,6 +8,7 @@ again under the project's lock, so that they hold under concurrent requests.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ from realtymedia.services.core import Core, now
 from realtymedia.services.tickets import PROJECT
 
 RESOURCE = "attachment"
+# What an attachment id can look like; anything else names no attachment and never reaches a query
+# (PostgreSQL refuses NUL bytes in strings with an error, not an empty answer).
+_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 # Our choices for the ticket's fixed fields: objects are private (the service hands out their URLs),
 # and encrypted at rest by S3.
 TICKET_FIELDS = {"acl": "private", "x-amz-server-side-encryption": "AES256"}
@@ -103,7 +107,7 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         if is_file(kind):
             ticket = tickets.find_usable(
                 core,
-                repo.ticket(session, data.id or ""),
+                repo.ticket(session, _known_form(data.id or "")),
                 user_id=user_id,
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
@@ -161,7 +165,7 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
     assert kind is not None and data.subtype is not None and data.id is not None
     with core.db.write() as session:
         locked = projects.owned(session, project_id, user_id, lock=True)
-        item = repo.media_item(session, PROJECT, str(project_id), data.id)
+        item = repo.media_item(session, PROJECT, str(project_id), _known_form(data.id))
         if item is None:
             raise NotFound(RESOURCE, data.id)
         if item.kind != kind.value:
@@ -183,7 +187,7 @@ def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> Non
     """Remove the attachment; its stored object goes once the row's removal is committed."""
     with core.db.write() as session:
         locked = projects.owned(session, project_id, user_id, lock=True)
-        item = repo.media_item(session, PROJECT, str(project_id), attachment_id)
+        item = repo.media_item(session, PROJECT, str(project_id), _known_form(attachment_id))
         if item is None:
             raise NotFound(RESOURCE, attachment_id)
         key = media.remove(session, item)
@@ -215,10 +219,15 @@ def order(core: Core, user_id: int, project_id: int, given: list[str] | None) ->
 def get(core: Core, user_id: int, project_id: int, attachment_id: str) -> tuple[Project, Media]:
     with core.db.read() as session:
         found = projects.owned(session, project_id, user_id)
-        item = repo.media_item(session, PROJECT, str(project_id), attachment_id)
+        item = repo.media_item(session, PROJECT, str(project_id), _known_form(attachment_id))
         if item is None:
             raise NotFound(RESOURCE, attachment_id)
         return found, item
+
+
+def _known_form(attachment_id: str) -> str:
+    """The id if it could be one of ours; else an id that matches nothing (so the caller answers NotFound)."""
+    return attachment_id if _ID.fullmatch(attachment_id) else ""
 
 
 def _check_contract(session: Session, owner: Project, kind: Kind, subtype: str, ignore: str | None = None) -> None:

@@ -278,3 +278,24 @@ def test_twenty_parallel_company_logos_give_one_201(stack: Stack) -> None:
     listed = account.request("GET", account.project_url(None, "attachment"), "json").json()
     attachments = listed["realestateproject.attachments"][0]["attachment"]
     assert [a["pictureType"] for a in attachments] == ["COMPANY_LOGO"]
+
+
+def test_control_characters_never_reach_the_database(stack: Stack) -> None:
+    """PostgreSQL refuses NUL in strings with an error: such ids and URLs must be refused before."""
+    account = new_account(stack)
+    nul_id = "\x00" * 36
+    response = account.assign(_json_attachment("Picture", **{"@id": nul_id, "pictureType": "IMAGE"}), fmt="json")
+    assert response.status_code == 404
+    update = account.request(
+        "PUT", account.project_url(None, "attachment"), "json", _json_attachment("Link", **{"@id": nul_id,
+        "linkType": "VIRTUAL_TOUR", "url": "https://virtualtours.immobilienscout24.de/x"})
+    )  # fmt: skip
+    assert update.status_code == 404
+    bad_url = "https://virtualtours.immobilienscout24.de/\x00tour"
+    response = account.assign(_json_attachment("Link", url=bad_url, linkType="VIRTUAL_TOUR"), fmt="json")
+    assert response.status_code == 412
+    assert messages_of(response)[0][1].endswith(" : INVALID_URL]")
+    for attachment in ("abc%00", "%00" * 36, "..%2f..%2fx"):
+        for method in ("GET", "DELETE"):
+            gone = account.request(method, account.project_url(None, "attachment") + "/" + attachment, "json")
+            assert gone.status_code == 404, (method, attachment)
