@@ -43,3 +43,11 @@ lint: $(STAMP) ## ruff
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
+
+.PHONY: bench soak
+bench: $(STAMP) ## benchmarks: the service (uvicorn, 1 worker) on SQLite and PostgreSQL vs a bare ASGI ceiling (wrk)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: $(STAMP) ## long fault runs: rounds of kill -9 mid-load and restart on SQLite and PostgreSQL (bounded)
+	SOAK_RESULTS=bench/results/soak $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults/soak_faults.py $(SOAK_ARGS)
