@@ -66,6 +66,9 @@ def test_suffix_selects_the_representation(stack: Stack, suffix: str) -> None:
     assert _kind(response) == suffix
     response = account.request("GET", account.project_url() + "." + suffix, other)
     assert response.status_code == 200 and _kind(response) == suffix
+    # Document 003 also shows it at the end of the query string: path?parameters.xml
+    response = account.request("GET", account.project_url() + "?parameters." + suffix, other)
+    assert response.status_code == 200 and _kind(response) == suffix
 
 
 def test_accept_and_content_type_may_differ(stack: Stack) -> None:

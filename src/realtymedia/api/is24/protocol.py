@@ -1,6 +1,7 @@
 """IS24's protocol around every resource: representation, authentication, bodies, caching, errors.
 
-- The response is XML or JSON: a `.xml` / `.json` suffix of the path wins, then `Accept`
+- The response is XML or JSON: a `.xml` / `.json` suffix of the path (or of the query string,
+  `path?parameters.xml`) wins, then `Accept`
   (`application/xml`, `text/xml`, `application/json`, with `strict=true` and charset parameters).
   With no Accept, or `*/*` / `application/*`, the answer is XML, IS24's usual default. An Accept
   naming only other types gets a 404 (IS24: "404 instead of 406"), in XML.
@@ -64,10 +65,14 @@ class Envelope:
         refnum = str(uuid.uuid4())
         state = {"refnum": refnum, "suffix": None}
         path: str = scope["path"]
+        query: bytes = scope.get("query_string", b"")
         for suffix in (XML, JSON):
             if path.endswith("." + suffix):
                 state["suffix"] = suffix
                 scope = {**scope, "path": path[: -len(suffix) - 1]}
+                break
+            if query.endswith(b"." + suffix.encode()):  # document 003: "path?parameters.xml"
+                state["suffix"] = suffix
                 break
         scope.setdefault("state", {})
         scope["state"][_STATE] = state

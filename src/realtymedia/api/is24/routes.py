@@ -23,7 +23,7 @@ def _project_id(value: str) -> int:
     return int(value)
 
 
-def _file_url(call: Call):  # type: ignore[no-untyped-def]
+def _file_url(call: Call) -> resources.FileUrl:
     def file_url(item: Media) -> str | None:
         return media.file_url(call.core, item, base_url(call.request))
 
