@@ -117,8 +117,19 @@ def _check_image(stream: BinaryIO, declared: str, max_pixels: int) -> tuple[int,
     except Invalid:
         raise
     except Exception as error:  # Pillow raises many types for broken files
-        raise _mismatch(declared, f"a damaged or truncated {fmt} file ({error})") from None
+        raise _mismatch(declared, f"a damaged or truncated {fmt} file ({_detail(error, stream)})") from None
     return width, height
+
+
+def _detail(error: Exception, stream: BinaryIO) -> str:
+    """The library's reason, without anything that names where the file lies on the server."""
+    text = str(error).replace(repr(stream), "the file")
+    name = getattr(stream, "name", None)
+    if isinstance(name, str) and name:
+        text = text.replace(name, "the file")
+    # Decoders quote file names as 'name' or "name"; keep only the reason around them.
+    text = re.sub(r"""['"]?/[^'"\s]*['"]?""", "the file", text)
+    return text[:200]
 
 
 def _check_pdf(stream: BinaryIO, declared: str) -> None:
@@ -131,7 +142,7 @@ def _check_pdf(stream: BinaryIO, declared: str) -> None:
         if not encrypted:
             scripted = _pdf_has_javascript(reader)
     except PyPdfError as error:
-        raise _mismatch(declared, f"a damaged PDF ({error})") from None
+        raise _mismatch(declared, f"a damaged PDF ({_detail(error, stream)})") from None
     except Exception as error:
         raise _mismatch(declared, f"a damaged PDF ({type(error).__name__})") from None
     if encrypted:
