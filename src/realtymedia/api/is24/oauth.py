@@ -25,7 +25,7 @@ from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 from sqlalchemy.exc import IntegrityError
 
 from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import OAuthNonce, OAuthToken
+from realtymedia.persistence.models import OAuthConsumer, OAuthNonce, OAuthToken
 from realtymedia.services.accounts import Principal, principal
 from realtymedia.services.core import Core, now
 
@@ -49,6 +49,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
         super().__init__()
         self.core = core
         self.authorizing_user = authorizing_user
+        # oauthlib asks several questions about the same consumer and token: one query each per request.
+        self._consumers: dict[str, OAuthConsumer | None] = {}
+        self._tokens: dict[str, OAuthToken | None] = {}
 
     # -- policy -----------------------------------------------------------------------------
 
@@ -94,9 +97,17 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     # -- lookups ----------------------------------------------------------------------------
 
+    def _consumer(self, client_key: str) -> OAuthConsumer | None:
+        if client_key not in self._consumers:
+            with self.core.db.read() as session:
+                self._consumers[client_key] = repo.consumer(session, client_key)
+        return self._consumers[client_key]
+
     def _token(self, token: str, kind: str, client_key: str | None = None) -> OAuthToken | None:
-        with self.core.db.read() as session:
-            found = repo.oauth_token(session, token)
+        if token not in self._tokens:
+            with self.core.db.read() as session:
+                self._tokens[token] = repo.oauth_token(session, token)
+        found = self._tokens[token]
         if found is None or found.kind != kind or (client_key is not None and found.consumer_key != client_key):
             return None
         if kind == REQUEST and now() - found.created_at > REQUEST_TOKEN_LIFETIME:
@@ -104,8 +115,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return found
 
     def get_client_secret(self, client_key: str, request: Any) -> str:
-        with self.core.db.read() as session:
-            consumer = repo.consumer(session, client_key)
+        consumer = self._consumer(client_key)
         return consumer.secret if consumer else _DUMMY
 
     def get_request_token_secret(self, client_key: str, token: str, request: Any) -> str:
@@ -117,8 +127,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return found.secret if found else _DUMMY
 
     def validate_client_key(self, client_key: str, request: Any) -> bool:
-        with self.core.db.read() as session:
-            return repo.consumer(session, client_key) is not None
+        return self._consumer(client_key) is not None
 
     def validate_request_token(self, client_key: str, token: str, request: Any) -> bool:
         return self._token(token, REQUEST, client_key) is not None
@@ -252,8 +261,7 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
         valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
         if not valid:
             return None
-        with core.db.read() as session:
-            consumer = repo.consumer(session, request.client_key)
+        consumer = validator._consumer(request.client_key)
         user_id = consumer.user_id if consumer else None
     return principal(core, user_id) if user_id is not None else None
 

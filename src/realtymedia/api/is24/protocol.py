@@ -176,12 +176,22 @@ async def handle(request: Request, handler: Handler, *, username: str | None, re
         return error_response(refusal, Representation())
     try:
         raw = await read_body(request) if reads_body else b""
-        reply = await anyio.to_thread.run_sync(
-            partial(_answer, request, representation, handler, username, raw if reads_body else None)
-        )
+    except Exception as error:  # too large, or the client went away
+        return error_response(error, representation)
+    # The work, rendering included, runs in a worker thread: the event loop only moves bytes.
+    return await anyio.to_thread.run_sync(
+        partial(_answer_or_refuse, request, representation, handler, username, raw if reads_body else None)
+    )
+
+
+def _answer_or_refuse(
+    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
+) -> Response:
+    try:
+        reply = _answer(request, representation, handler, username, raw)
+        return _response(request, reply, representation)
     except Exception as error:  # every refusal, and any failure, answered in IS24's form
         return error_response(error, representation)
-    return _response(request, reply, representation)
 
 
 def _answer(
