@@ -298,16 +298,7 @@ def test_project_id_in_other_digits_names_no_project(seeded: Actor) -> None:
     assert_4xx(response, 404)
 
 
-def test_nul_bytes_in_ids(seeded: Actor, request: pytest.FixtureRequest) -> None:
-    if seeded.stack.name.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: an IS24 attachment id with a NUL byte (%00) reaches the database query: PostgreSQL "
-                "refuses NUL in text (psycopg.DataError) and the answer is a 500, not a 404/412 "
-                "(services/attachments.py delete/get pass the raw path id to the repository)",
-            )
-        )
+def test_nul_bytes_in_ids(seeded: Actor) -> None:
     before = state(seeded)
     existing = seeded.attachment_ids()[0]
     for attachment in (existing + "%00", "%00" * 36, existing[:-1] + "%00"):
@@ -407,16 +398,7 @@ def test_bad_files_are_refused_by_assign(seeded: Actor, declared: str, content: 
     assert state(seeded) == before
 
 
-def test_refusals_do_not_name_server_paths(seeded: Actor, request: pytest.FixtureRequest) -> None:
-    if isinstance(seeded.stack.core.storage, LocalStorage):  # S3's reader is an anonymous spool: no path
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: domain/media.py _check_image puts Pillow's error text in the refusal; on the local "
-                "backend it names the server's file path (\"cannot identify image file '/.../objects/...gif'\"), "
-                "an information leak to the client",
-            )
-        )
+def test_refusals_do_not_name_server_paths(seeded: Actor) -> None:
     attachment_id = seeded.upload_ticket(GIF_HTML, "image/gif")
     response = seeded.is24.assign_picture(seeded.project_id, attachment_id).send(seeded.client)
     assert response.status_code == 412
