@@ -59,7 +59,9 @@ class _Upload:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.path: Any = None
         self.handle: Any = None
-        self.buffer = bytearray()
+        # Parts of the file not yet written, as the parser sliced them: joined by no one, written in one go.
+        self.pending: list[bytes] = []
+        self.pending_size = 0
 
     # Parser callbacks: synchronous, so they only record; `feed` acts on the record.
     def on_part_begin(self) -> None:
@@ -129,9 +131,9 @@ class _Upload:
                 self.size += len(data)
                 if self.size_range.maximum is not None and self.size > self.size_range.maximum:
                     self.size_range.check(self.size)
-                self.md5.update(data)
-                self.buffer += data
-                if len(self.buffer) >= WRITE_BUFFER:
+                self.pending.append(data)
+                self.pending_size += len(data)
+                if self.pending_size >= WRITE_BUFFER:
                     await self._flush()
             elif kind == "file_end":
                 await self._flush()
@@ -140,9 +142,16 @@ class _Upload:
                 self.file_done = True
 
     async def _flush(self) -> None:
-        if self.buffer:
-            chunk, self.buffer = bytes(self.buffer), bytearray()
-            await anyio.to_thread.run_sync(self.handle.write, chunk)
+        if self.pending:
+            # The parts go to the thread as they are (no copy), and the digest is taken there too, off the
+            # event loop that every upload shares; flushes of one upload run in order, so the MD5 does too.
+            chunks, self.pending, self.pending_size = self.pending, [], 0
+            await anyio.to_thread.run_sync(self._write, chunks)
+
+    def _write(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.md5.update(chunk)
+        self.handle.writelines(chunks)
 
     async def discard(self) -> None:
         if self.handle is not None:
