@@ -139,3 +139,52 @@ def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
     with core.db.read() as session:
         assert repo.ticket(session, stale.id) is None
         assert repo.ticket(session, fresh.id) is not None
+
+
+def test_a_confirmed_file_cannot_be_replaced_through_its_form(any_stack: Stack) -> None:
+    """The form stays valid until the ticket expires; what was checked and kept must not change."""
+    from realtymedia.services import media
+
+    core = any_stack.core
+    user_id, project_id = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, "image/jpeg")
+    original = image_bytes("JPEG")
+    assert post_form(issued.form.url, issued.form.fields, original).status_code in (200, 201, 204)
+    ticket = usable(any_stack, issued, user_id, project_id)
+    info = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    assert info.key and info.key != issued.key
+    # Replaced between the check and the commit, and again after: neither reaches the kept copy.
+    assert post_form(issued.form.url, issued.form.fields, b"<html>swapped</html>").status_code in (200, 201, 204)
+    with core.db.write() as session:
+        item = media.append_file(
+            session, owner_kind=tickets.PROJECT, owner_id=str(project_id), ticket=ticket, info=info, kind="Picture"
+        )  # type: ignore[arg-type]
+        kept = item.key
+    tickets.release(core, [ticket])  # type: ignore[list-item]
+    assert post_form(issued.form.url, issued.form.fields, b"<html>swapped again</html>").status_code in (200, 201, 204)
+    assert kept == info.key
+    with core.storage.open(kept) as stream:
+        assert stream.read() == original
+
+
+def test_refused_confirmation_keeps_no_copy(any_stack: Stack) -> None:
+    core = any_stack.core
+    user_id, project_id = new_project(any_stack)
+    issued = issue(any_stack, user_id, project_id, "image/jpeg")
+    assert post_form(issued.form.url, issued.form.fields, image_bytes("PNG")).status_code in (200, 201, 204)
+    ticket = usable(any_stack, issued, user_id, project_id)
+    copies: list[str] = []
+    real_copy = core.storage.copy
+
+    def recording_copy(source: str, target: str) -> None:
+        copies.append(target)
+        real_copy(source, target)
+
+    core.storage.copy = recording_copy  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Invalid):
+            tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    finally:
+        del core.storage.copy
+    assert len(copies) == 1
+    assert core.storage.head(copies[0]) is None

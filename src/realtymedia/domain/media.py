@@ -52,11 +52,14 @@ def sniff(head: bytes) -> str:
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """What the bytes of a stored file were found to be, and (once confirmed) where they are kept."""
+
     content_type: str
     size: int
     sha256: str
     width: int | None = None
     height: int | None = None
+    key: str = ""
 
 
 def _mismatch(declared: str, found: str) -> Invalid:

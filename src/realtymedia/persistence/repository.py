@@ -108,10 +108,10 @@ def consume_ticket(session: Session, ticket_id: str, moment: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def expired_unused_tickets(session: Session, before: datetime, limit: int = 500) -> Sequence[Ticket]:
+def expired_tickets(session: Session, before: datetime, limit: int = 500) -> Sequence[Ticket]:
     return session.scalars(
         select(Ticket)
-        .where(Ticket.expires_at < before, Ticket.consumed_at.is_(None))
+        .where(Ticket.expires_at < before)
         .order_by(Ticket.expires_at)
         .limit(limit)
     ).all()

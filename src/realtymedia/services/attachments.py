@@ -29,10 +29,11 @@ from realtymedia.domain.attachments import (
     parse_kind,
 )
 from realtymedia.domain.errors import Invalid, NotFound, Violation
+from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
 from realtymedia.persistence import attachments as store
 from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import Media, Project
+from realtymedia.persistence.models import Media, Project, Ticket
 from realtymedia.services import media, projects, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.tickets import PROJECT
@@ -120,8 +121,21 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         info = tickets.confirm(core, ticket, resource=RESOURCE, ref=ticket.id)
         mismatch = check_file_kind(kind, info.content_type)
         if mismatch:
+            tickets.discard(core, [info])
             raise Invalid(mismatch)
     title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
+    try:
+        item = _add(core, user_id, project_id, kind, data, ticket, info, title)
+    except BaseException:
+        tickets.discard(core, [info] if info else [])
+        raise
+    tickets.release(core, [ticket] if ticket else [])
+    return item
+
+
+def _add(core: Core, user_id: int, project_id: int, kind: Kind, data: AttachmentInput, ticket: Ticket | None,
+         info: MediaInfo | None, title: str | None) -> Media:
+    assert data.subtype is not None
     with core.db.write() as session:
         locked = projects.owned(session, project_id, user_id, lock=True)
         _check_contract(session, locked, kind, data.subtype)

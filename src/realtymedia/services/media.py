@@ -31,10 +31,12 @@ def append_file(
     media_id: str | None = None,
     position: int | None = None,
 ) -> Media:
-    """Consume the ticket and add its confirmed file at the end of the owner's media.
+    """Consume the ticket and add its confirmed file (kept at `info.key`) at the end of the owner's media.
 
     Call with the owner locked, so that positions and limits hold under concurrency.
     """
+    if not info.key:
+        raise ValueError("append_file needs the info of a confirmed file (tickets.confirm)")
     tickets.consume(session, ticket.id, media_id or ticket.id)
     moment = now()
     item = Media(
@@ -45,7 +47,7 @@ def append_file(
         kind=kind,
         subtype=subtype,
         title=title,
-        key=ticket.key,
+        key=info.key,
         content_type=info.content_type,
         size=info.size,
         width=info.width,

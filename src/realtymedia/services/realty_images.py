@@ -203,8 +203,19 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
             else:
                 infos[index] = result
     if violations:
+        tickets.discard(core, infos.values())
         raise Invalid(sorted(violations, key=lambda v: _item_index(v.field)))
+    try:
+        saved = _append(core, realty_id, user_id, uploads, found, infos, base_url)
+    except BaseException:
+        tickets.discard(core, infos.values())
+        raise
+    tickets.release(core, found.values())
+    return saved
 
+
+def _append(core: Core, realty_id: str, user_id: int, uploads: Sequence[Upload], found: dict[int, Ticket],
+            infos: dict[int, MediaInfo], base_url: str) -> list[RealtyImage]:
     with core.db.write() as session:
         owned(session, realty_id, user_id, lock=True)
         existing = repo.count_media(session, REALTY, realty_id)

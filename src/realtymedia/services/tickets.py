@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from realtymedia.domain import codes
@@ -95,24 +96,55 @@ def find_usable(
 def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo:
     """Check the uploaded object: present, within the ticket's size, and truly of the declared type.
 
+    The upload key stays writable with the ticket's form until the ticket expires, so the object is
+    first copied (server-side) to a key of its own that no form can write, and that copy is what is
+    checked and kept: bytes cannot change between the check and their use, or after. The returned
+    info names the copy's key; whoever does not end up keeping it must `discard` it.
+
     Blocking (storage and decoding): call it outside the event loop and outside any transaction.
     """
     head = core.storage.head(ticket.key)
     if head is None:
         raise NotFound(resource, ref)
     if head.size > ticket.max_size or head.size == 0:
-        raise Invalid(
-            [
-                Violation(
-                    "file",
-                    head.size,
-                    codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
-                    f"file of {head.size} bytes, allowed 1..{ticket.max_size}",
-                )
-            ]
-        )
-    with core.storage.open(ticket.key) as stream:
-        return inspect(stream, ticket.content_type, core.settings.max_image_pixels)
+        raise Invalid([Violation("file", head.size, codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
+                                 f"file of {head.size} bytes, allowed 1..{ticket.max_size}")])
+    key = stored_key(ticket)
+    core.storage.copy(ticket.key, key)
+    try:
+        with core.storage.open(key) as stream:
+            info = inspect(stream, ticket.content_type, core.settings.max_image_pixels)
+    except BaseException:
+        core.storage.delete(key)
+        raise
+    return replace(info, key=key)
+
+
+def stored_key(ticket: Ticket) -> str:
+    """A fresh key for a confirmed copy: `media/{owner}/{ticket id}.{attempt}.{ext}`."""
+    ext = EXTENSIONS[ticket.content_type]
+    return f"media/{ticket.owner_kind}-{ticket.owner_id}/{ticket.id}.{uuid.uuid4().hex[:12]}.{ext}"
+
+
+def ticket_id_of(key: str) -> str | None:
+    """The ticket a stored copy came from (see stored_key), or None for keys of other origins."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "media":
+        return parts[2].split(".", 1)[0]
+    return None
+
+
+def release(core: Core, used: Iterable[Ticket]) -> None:
+    """After the commit that used them: the uploaded objects go, their files live on in the copies."""
+    for ticket in used:
+        core.storage.delete(ticket.key)
+
+
+def discard(core: Core, infos: Iterable[MediaInfo]) -> None:
+    """Remove confirmed copies that will not be kept (the request failed after confirming)."""
+    for info in infos:
+        if info.key:
+            core.storage.delete(info.key)
 
 
 def consume(session: object, ticket_id: str, ref: str) -> None:
@@ -122,20 +154,24 @@ def consume(session: object, ticket_id: str, ref: str) -> None:
 
 
 def cleanup(core: Core) -> dict[str, int]:
-    """Delete objects of tickets that expired longer than the grace period ago and were never used."""
+    """Remove what tickets leave behind once they expired longer than the grace period ago.
+
+    Unused tickets: the row, then the uploaded object. Used tickets: the row and the upload object
+    (the file lives on in its confirmed copy, see `confirm`).
+    """
     settings = core.settings
     cutoff = now() - timedelta(seconds=settings.cleanup_grace_seconds)
     removed = 0
     while True:
         with core.db.read() as session:
-            batch = [(t.id, t.key) for t in repo.expired_unused_tickets(session, cutoff)]
+            batch = [(t.id, t.key) for t in repo.expired_tickets(session, cutoff)]
         if not batch:
             break
         for ticket_id, key in batch:
-            # The row goes first: once it is gone no assign can consume it, so the object is free.
+            # The row goes first: once it is gone no request can use the ticket, so its object is free.
             with core.db.write() as session:
                 stale = repo.ticket(session, ticket_id)
-                if stale is None or stale.consumed_at is not None:
+                if stale is None:
                     continue
                 session.delete(stale)
             core.storage.delete(key)
