@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from realtymedia.api.common import SecurityHeaders
 from realtymedia.persistence import repository as repo
@@ -33,8 +34,26 @@ def create_app(core: Core | None = None) -> FastAPI:
 
     app.mount("/restapi", create_is24(core))
     app.mount(core.settings.realty_image_base_path, create_realty_image(core))
+    _answer_unrouted_in_dialect(app, core.settings.realty_image_base_path)
     from realtymedia.web import mount as mount_web
 
     mount_web(app)  # last: the page's mount at / would shadow anything added after it
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _answer_unrouted_in_dialect(app: FastAPI, realty_image_base: str) -> None:
+    """Paths no mount matches (a mount's pattern stops at a line break, say) still get their
+    dialect's error body when they name a dialect's prefix."""
+    from realtymedia.api.is24.errors import RESOURCE_NOT_FOUND, Refusal
+    from realtymedia.api.is24.protocol import Representation, error_response
+    from realtymedia.api.realty_image import errors as realty_image_errors
+
+    @app.exception_handler(HTTPException)
+    async def unrouted(request: Request, error: HTTPException) -> Response:
+        path = request.url.path
+        if path.startswith(realty_image_base + "/"):
+            return realty_image_errors.respond(404, "NOT_FOUND", "No such resource.")
+        if path.startswith("/restapi/"):
+            return error_response(Refusal(404, RESOURCE_NOT_FOUND, "The resource was not found."), Representation())
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
