@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from realtymedia.persistence.models import Media, Ticket
 from realtymedia.services.core import Core
+from realtymedia.services.tickets import ticket_id_of
 
 
 @dataclass
@@ -40,11 +41,16 @@ def check(
             for item in session.scalars(select(Media)).all()
             if owners is None or (item.owner_kind, item.owner_id) in owners
         ]
-        keys_of_items = {item.key for item in items}
-        tickets = {t.key: t for t in session.scalars(select(Ticket)).all() if owners is None or t.key in keys_of_items}
+        by_id = {t.id: t for t in session.scalars(select(Ticket)).all()}
+        by_key = {t.key: t for t in by_id.values()}
+    # A confirmed file is kept under a key of its own (media/{owner}/{ticket}.{attempt}.{ext}),
+    # which names its ticket; older rows kept the upload's key itself.
+    ticket_of = {item.id: by_id.get(ticket_id_of(item.key) or "") or by_key.get(item.key) for item in items if item.key}
+    tickets = {t.id: t for t in by_id.values() if owners is None or t in ticket_of.values()}
     report.media = len(items)
     positions: dict[tuple[str, str], list[int]] = defaultdict(list)
     keys: dict[str, int] = defaultdict(int)
+    uses: dict[str, int] = defaultdict(int)
     for item in items:
         positions[(item.owner_kind, item.owner_id)].append(item.position)
         if item.key is None:
@@ -61,7 +67,13 @@ def check(
             digest = hashlib.file_digest(stream, "sha256").hexdigest()  # type: ignore[arg-type]
         if digest != item.sha256:
             report.problems.append(f"object {item.key} is not the file that was checked (sha256 differs)")
-        ticket = tickets.get(item.key)
+        ticket = ticket_of.get(item.id)
+        if ticket is not None:
+            uses[ticket.id] += 1
+            if sent and ticket.key in sent:
+                with core.storage.open(item.key) as stream:
+                    if stream.read() != sent[ticket.key]:
+                        report.problems.append(f"media {item.id} keeps other bytes than were posted for it")
         if ticket is None:
             if not copies_allowed:
                 report.problems.append(f"media {item.id} ({item.key}) came from no ticket")
@@ -77,8 +89,8 @@ def check(
     for ticket in tickets.values():
         if ticket.consumed_at is not None:
             report.consumed_tickets += 1
-            if keys.get(ticket.key, 0) > 1:
-                report.problems.append(f"ticket {ticket.id} was consumed {keys[ticket.key]} times")
+        if uses.get(ticket.id, 0) > 1:
+            report.problems.append(f"ticket {ticket.id} was used by {uses[ticket.id]} media rows")
     for key, content in (sent or {}).items():
         if core.storage.head(key) is None:
             continue  # never arrived (killed in flight): invisible, which is right
