@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ class Database:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's busy
+        # handler, in steps of up to 100 ms. Queueing this process's writers on a lock of its own hands
+        # the database over as soon as it is free; other processes still meet the busy handler.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -68,7 +73,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any error."""
-        with self._writer() as session, session.begin():
+        with self._write_lock or nullcontext(), self._writer() as session, session.begin():
             yield session
 
     def upgrade(self) -> None:
