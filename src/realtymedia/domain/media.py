@@ -114,7 +114,21 @@ def _check_image(stream: BinaryIO, declared: str, max_pixels: int) -> tuple[int,
                 # Decoding at 1/8 scale still reads every byte, so truncation shows, at little memory.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             image.load()
-            for frame in range(1, min(getattr(image, "n_frames", 1), 1000)):
+            # Every frame is decoded at the full canvas: the limit holds for all of them together.
+            frames = getattr(image, "n_frames", 1)
+            if width * height * frames > max_pixels:
+                raise Invalid(
+                    [
+                        Violation(
+                            "file",
+                            declared,
+                            codes.CONTENT_MISMATCH,
+                            f"declared {declared}, found an animation of {frames} frames of "
+                            f"{width}x{height} pixels, more than the {max_pixels} pixels allowed",
+                        )
+                    ]
+                )
+            for frame in range(1, frames):
                 image.seek(frame)
                 image.load()
     except Invalid:

@@ -73,9 +73,7 @@ def remove(session: Session, item: Media) -> str | None:
 
 def delete_objects(core: Core, keys: Iterable[str | None]) -> None:
     """After the commit: the rows are gone, so the objects can go. A failure here leaks, never loses."""
-    for key in keys:
-        if key:
-            core.storage.delete(key)
+    tickets.remove_quietly(core, keys)
 
 
 def file_url(core: Core, item: Media, base_url: str) -> str | None:

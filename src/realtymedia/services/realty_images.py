@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from realtymedia.services import media, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.realties import owned
 from realtymedia.services.tickets import REALTY, USER
-from realtymedia.storage import UploadForm
+from realtymedia.storage import StorageError, UploadForm
 
 KIND = "Image"
 # Byte checks (and, on S3, object copies) of one request run in this many threads at most.
@@ -150,6 +151,9 @@ def _usable_ticket(core: Core, session: Session, user_id: int, key: str, field: 
 def _confirm(core: Core, ticket: Ticket, field: str) -> MediaInfo | list[Violation]:
     try:
         return tickets.confirm(core, ticket, resource="upload", ref=ticket.key)
+    except StorageError:
+        # Answered per item, so that the other items' confirmed copies are discarded, not leaked.
+        return [Violation(field, ticket.key, codes.UPLOAD_INCOMPLETE, f"{ticket.key} could not be read from storage")]
     except NotFound:
         return [Violation(field, ticket.key, codes.UPLOAD_INCOMPLETE, f"nothing has been uploaded to {ticket.key}")]
     except Invalid as error:
@@ -214,8 +218,15 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     return saved
 
 
-def _append(core: Core, realty_id: str, user_id: int, uploads: Sequence[Upload], found: dict[int, Ticket],
-            infos: dict[int, MediaInfo], base_url: str) -> list[RealtyImage]:
+def _append(
+    core: Core,
+    realty_id: str,
+    user_id: int,
+    uploads: Sequence[Upload],
+    found: dict[int, Ticket],
+    infos: dict[int, MediaInfo],
+    base_url: str,
+) -> list[RealtyImage]:
     with core.db.write() as session:
         owned(session, realty_id, user_id, lock=True)
         existing = repo.count_media(session, REALTY, realty_id)
@@ -288,59 +299,74 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
     Returns how many were copied. Objects are copied server-side before the commit and removed
     again if the transaction fails, so no row ever points at a missing object.
     """
+    # A snapshot of the source, then the object copies outside any transaction (storage is the slow
+    # part, and no writer should wait on it), then the rows under both realties' locks.
+    with core.db.read() as session:
+        for realty_id in (target_id, source_id):
+            owned(session, realty_id, user_id)
+        sources = [
+            (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256)
+            for s in repo.media_of(session, REALTY, source_id)
+        ]
+        refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
+        if refused:
+            raise Invalid(refused)
     copied: list[str] = []
     try:
+        plans = [(str(uuid.uuid4()), source) for source in sources]
+
+        def copy_one(plan: tuple[str, tuple[Any, ...]]) -> None:
+            new_id, source = plan
+            if source[0]:
+                target = copy_key(target_id, new_id, source[4])
+                core.storage.copy(source[0], target)
+                copied.append(target)
+
+        if plans:
+            with ThreadPoolExecutor(min(PARALLEL, len(plans))) as pool:
+                list(pool.map(copy_one, plans))
         with core.db.write() as session:
             locked = queries.lock_realties(session, [target_id, source_id])
             for realty_id in (target_id, source_id):
                 realty = locked.get(realty_id)
                 if realty is None or realty.user_id != user_id:
                     raise NotFound("realty", realty_id)
-            sources = list(repo.media_of(session, REALTY, source_id))
             refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
             if refused:
                 raise Invalid(refused)
             start = repo.next_position(session, REALTY, target_id)
             moment = now()
-            plans = []
-            for offset, source in enumerate(sources):
-                new_id = str(uuid.uuid4())
-                new_key = f"realties/{target_id}/{new_id}.{EXTENSIONS.get(source.content_type or '', 'bin')}"
-                plans.append((source.key, new_key))
+            for offset, (new_id, (key, kind, subtype, title, content_type, size, width, height, sha256)) in enumerate(
+                plans
+            ):
                 session.add(
                     Media(
                         id=new_id,
                         owner_kind=REALTY,
                         owner_id=target_id,
                         position=start + offset,
-                        kind=source.kind,
-                        subtype=source.subtype,
-                        title=source.title,
-                        key=new_key,
-                        content_type=source.content_type,
-                        size=source.size,
-                        width=source.width,
-                        height=source.height,
-                        sha256=source.sha256,
+                        kind=kind,
+                        subtype=subtype,
+                        title=title,
+                        key=copy_key(target_id, new_id, content_type) if key else None,
+                        content_type=content_type,
+                        size=size,
+                        width=width,
+                        height=height,
+                        sha256=sha256,
                         published=False,
                         created_at=moment,
                         updated_at=moment,
                     )
                 )
-            session.flush()
-
-            def copy_one(plan: tuple[str | None, str]) -> None:
-                if plan[0]:
-                    core.storage.copy(plan[0], plan[1])
-                    copied.append(plan[1])
-
-            if plans:
-                with ThreadPoolExecutor(min(PARALLEL, len(plans))) as pool:
-                    list(pool.map(copy_one, plans))
     except BaseException:
         media.delete_objects(core, copied)
         raise
     return len(sources)
+
+
+def copy_key(realty_id: str, image_id: str, content_type: str | None) -> str:
+    return f"realties/{realty_id}/{image_id}.{EXTENSIONS.get(content_type or '', 'bin')}"
 
 
 __all__ = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -13,7 +16,10 @@ from realtymedia.domain.media import EXTENSIONS, MediaInfo, inspect
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.services.core import Core, now
-from realtymedia.storage import UploadForm
+from realtymedia.storage import StorageError, UploadForm
+
+log = logging.getLogger(__name__)
+_INSPECTIONS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 # Owner kinds. A realty image grant is issued to a user: the realty is named only when it is saved.
 PROJECT, REALTY, USER = "project", "realty", "user"
@@ -107,15 +113,24 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
     if head is None:
         raise NotFound(resource, ref)
     if head.size > ticket.max_size or head.size == 0:
-        raise Invalid([Violation("file", head.size, codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
-                                 f"file of {head.size} bytes, allowed 1..{ticket.max_size}")])
+        raise Invalid(
+            [
+                Violation(
+                    "file",
+                    head.size,
+                    codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
+                    f"file of {head.size} bytes, allowed 1..{ticket.max_size}",
+                )
+            ]
+        )
     key = stored_key(ticket)
     core.storage.copy(ticket.key, key)
     try:
-        with core.storage.open(key) as stream:
+        # Decoding is CPU and memory: a bound for the whole process, not per request.
+        with _INSPECTIONS, core.storage.open(key) as stream:
             info = inspect(stream, ticket.content_type, core.settings.max_image_pixels)
     except BaseException:
-        core.storage.delete(key)
+        remove_quietly(core, [key])
         raise
     return replace(info, key=key)
 
@@ -136,15 +151,25 @@ def ticket_id_of(key: str) -> str | None:
 
 def release(core: Core, used: Iterable[Ticket]) -> None:
     """After the commit that used them: the uploaded objects go, their files live on in the copies."""
-    for ticket in used:
-        core.storage.delete(ticket.key)
+    remove_quietly(core, [ticket.key for ticket in used])
 
 
 def discard(core: Core, infos: Iterable[MediaInfo]) -> None:
     """Remove confirmed copies that will not be kept (the request failed after confirming)."""
-    for info in infos:
-        if info.key:
-            core.storage.delete(info.key)
+    remove_quietly(core, [info.key for info in infos if info.key])
+
+
+def remove_quietly(core: Core, keys: Iterable[str | None]) -> None:
+    """Remove objects whose rows are already gone (or never came). The change they follow has been
+    committed, so a storage failure here must not turn its answer into an error: the object is
+    left behind (a leak, never a loss), logged, and `cleanup` or an operator removes it later."""
+    for key in keys:
+        if not key:
+            continue
+        try:
+            core.storage.delete(key)
+        except StorageError:
+            log.warning("could not remove object %s; left for cleanup", key, exc_info=True)
 
 
 def consume(session: object, ticket_id: str, ref: str) -> None:
@@ -174,7 +199,7 @@ def cleanup(core: Core) -> dict[str, int]:
                 if stale is None:
                     continue
                 session.delete(stale)
-            core.storage.delete(key)
+            remove_quietly(core, [key])
             removed += 1
     with core.db.write() as session:
         repo.forget_nonces_before(session, now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))

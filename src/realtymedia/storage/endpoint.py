@@ -299,7 +299,8 @@ def make_router(storage: Storage, max_upload_bytes: int, content_type_of: Callab
             if not await anyio.to_thread.run_sync(path.exists):
                 return Response("Not Found", status_code=404, media_type="text/plain")
             return FileResponse(path, media_type=content_type, headers=headers)
-        presigned = storage.presigned_get(key, content_type)  # type: ignore[attr-defined]
+        # botocore may fetch credentials over HTTP to sign: not on the event loop.
+        presigned = await anyio.to_thread.run_sync(storage.presigned_get, key, content_type)  # type: ignore[attr-defined]
         return RedirectResponse(presigned, status_code=302, headers={"Cache-Control": "private, max-age=60"})
 
     return router

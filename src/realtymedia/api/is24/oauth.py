@@ -145,6 +145,10 @@ class Validator(RequestValidator):  # type: ignore[misc]
         request_token: str | None = None,
         access_token: str | None = None,
     ) -> bool:
+        # oauthlib asks this before it checks the consumer or the signature: an unknown consumer
+        # must not get to write (it will be refused next), or anyone could fill the table.
+        if self._consumer(client_key) is None:
+            return True
         record = OAuthNonce(
             consumer_key=client_key,
             nonce=nonce,
