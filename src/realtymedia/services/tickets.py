@@ -124,7 +124,15 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
             ]
         )
     key = stored_key(ticket)
-    core.storage.copy(ticket.key, key)
+    try:
+        core.storage.copy(ticket.key, key)
+    except (OSError, StorageError):
+        # A concurrent request used this ticket, and its commit released the upload after `head`
+        # saw it: the same answer as an upload that is not there.
+        if core.storage.head(ticket.key) is None:
+            remove_quietly(core, [key])
+            raise NotFound(resource, ref) from None
+        raise
     try:
         # Decoding is CPU and memory: a bound for the whole process, not per request.
         with _INSPECTIONS, core.storage.open(key) as stream:
