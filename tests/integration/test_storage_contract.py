@@ -67,6 +67,9 @@ def test_missing_object(any_stack: Stack) -> None:
     assert storage.head("contract/never-there.bin") is None
     with pytest.raises(StorageError), storage.open("contract/never-there.bin"):
         pass
+    with pytest.raises(StorageError):
+        storage.copy("contract/never-there.bin", "contract/copy-of-nothing.bin")
+    assert storage.head("contract/copy-of-nothing.bin") is None
 
 
 @pytest.mark.parametrize(

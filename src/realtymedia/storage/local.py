@@ -67,11 +67,16 @@ class LocalStorage:
         target_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.incoming / f"{uuid.uuid4()}.copy"
         try:
-            # A hard link is a copy on this disk at no cost: objects are never changed in place.
-            os.link(source_path, tmp)
-        except OSError:
-            shutil.copyfile(source_path, tmp)
-        os.replace(tmp, target_path)
+            try:
+                # A hard link is a copy on this disk at no cost: objects are never changed in place.
+                os.link(source_path, tmp)
+            except FileNotFoundError:
+                raise
+            except OSError:
+                shutil.copyfile(source_path, tmp)
+            os.replace(tmp, target_path)
+        except OSError as error:
+            raise StorageError(f"cannot copy {source} to {target}: {error.strerror}") from None
 
     def delete(self, key: str) -> None:
         try:
