@@ -10,8 +10,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 from realtymedia.services import tickets
 from realtymedia.storage.local import LocalStorage
 from tests.faults.killing import assert_clean, kill_round
@@ -24,12 +22,6 @@ def test_kill9_mid_load_sqlite(tmp_path: Path) -> None:
     assert_clean(figures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a server killed mid-upload leaves its partial file in objects/.incoming (the kill rounds leave "
-    "3-9 per round); nothing ever removes them: services/tickets.cleanup only deletes objects of expired tickets, "
-    "so the disk leaks. cleanup should also remove .incoming files older than the longest upload",
-)
 def test_cleanup_removes_partial_files_of_killed_uploads(local_stack: Stack) -> None:
     storage = local_stack.core.storage
     assert isinstance(storage, LocalStorage)

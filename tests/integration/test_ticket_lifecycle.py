@@ -12,6 +12,7 @@ from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.persistence import repository as repo
 from realtymedia.services import accounts, projects, tickets
 from realtymedia.services.core import now
+from realtymedia.storage.local import LocalStorage
 from tests.support import Stack, image_bytes, pdf_bytes, pixel_bomb_png, post_form
 
 IS24_TYPES = ("image/jpeg", "image/gif", "image/png", "application/pdf")
@@ -133,7 +134,16 @@ def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
         repo.ticket(session, stale.id).expires_at = now() - timedelta(  # type: ignore[union-attr]
             seconds=core.settings.cleanup_grace_seconds + 60
         )
-    tickets.cleanup(core)
+    in_progress = None
+    if isinstance(core.storage, LocalStorage):
+        in_progress = core.storage.new_incoming()  # an upload still streaming in: never touched
+        in_progress.write_bytes(b"\xff\xd8\xff")
+    try:
+        tickets.cleanup(core)
+        assert in_progress is None or in_progress.exists()
+    finally:
+        if in_progress is not None:
+            in_progress.unlink(missing_ok=True)
     assert core.storage.head(stale.key) is None
     assert core.storage.head(fresh.key) is not None
     with core.db.read() as session:

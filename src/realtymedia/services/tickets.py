@@ -190,7 +190,8 @@ def cleanup(core: Core) -> dict[str, int]:
     """Remove what tickets leave behind once they expired longer than the grace period ago.
 
     Unused tickets: the row, then the uploaded object. Used tickets: the row and the upload object
-    (the file lives on in its confirmed copy, see `confirm`).
+    (the file lives on in its confirmed copy, see `confirm`). And partial files of uploads that a
+    crash interrupted, once older than any upload may take.
     """
     settings = core.settings
     cutoff = now() - timedelta(seconds=settings.cleanup_grace_seconds)
@@ -209,7 +210,8 @@ def cleanup(core: Core) -> dict[str, int]:
                 session.delete(stale)
             remove_quietly(core, [key])
             removed += 1
+    abandoned = core.storage.remove_abandoned(settings.ticket_lifetime_seconds + settings.cleanup_grace_seconds)
     with core.db.write() as session:
         repo.forget_nonces_before(session, now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))
         repo.forget_idempotent_before(session, now() - timedelta(seconds=settings.idempotency_ttl_seconds))
-    return {"deleted_objects": removed}
+    return {"deleted_objects": removed, "removed_partial_uploads": abandoned}

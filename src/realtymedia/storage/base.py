@@ -51,3 +51,7 @@ class Storage(Protocol):
     def file_url(self, key: str, base_url: str) -> str:
         """Where clients read the stored object."""
         ...
+
+    def remove_abandoned(self, older_than_seconds: float) -> int:
+        """Remove partial uploads left by a crash mid-upload, older than this; returns how many."""
+        ...

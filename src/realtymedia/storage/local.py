@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,20 @@ class LocalStorage:
 
     def file_url(self, key: str, base_url: str) -> str:
         return f"{base_url}/files/{key}"
+
+    def remove_abandoned(self, older_than_seconds: float) -> int:
+        # An upload in progress writes to .incoming and renames when complete; a killed server
+        # leaves its part files behind. None is younger than the longest upload may take.
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.incoming.iterdir():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
 
     # -- for the POST endpoint --------------------------------------------------------------
 

@@ -84,6 +84,9 @@ class S3Storage:
             return f"{self.public_url}/{key}"
         return f"{base_url}/files/{key}"
 
+    def remove_abandoned(self, older_than_seconds: float) -> int:
+        return 0  # S3 makes a POSTed object visible only when complete, and keeps no part of a failed one
+
     def presigned_get(self, key: str, content_type: str, expires_in: int = 300) -> str:
         params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
         if content_type == "application/pdf":
