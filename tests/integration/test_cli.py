@@ -39,6 +39,9 @@ def test_accounts_projects_realties(env: dict[str, str]) -> None:
     assert user["username"] == name and user["password"] == "s3cret"
     assert set(user["oauth"]) == {"consumer_key", "consumer_secret", "access_token", "access_token_secret"}
     assert user["bearer_token"].startswith("rm_")
+    # Credentials go on command lines (`--consumer-secret VALUE`): none may start with "-".
+    for name in ("consumer_secret", "access_token", "access_token_secret"):
+        assert all(c in "0123456789abcdef" for c in user["oauth"][name]), name
     generated = run(env, "users", "create", name + "x")
     assert len(generated["password"]) >= 12
     duplicate = run(env, "users", "create", name, ok=False)

@@ -38,11 +38,13 @@ def create_user(core: Core, username: str, password: str | None = None) -> dict[
         raise invalid(
             "username", username, codes.INVALID_VALUE, "username must be 1-100 characters, no / \\ ? #, not 'me'"
         )
-    password = password or secrets.token_urlsafe(12)
+    # Hex, not urlsafe base64: a credential must never start with "-", or a command line that passes
+    # it as `--consumer-secret VALUE` reads it as an option.
+    password = password or secrets.token_hex(9)
     consumer_key = f"{username}-{secrets.token_hex(6)}"
-    consumer_secret = secrets.token_urlsafe(24)
-    access_token = secrets.token_urlsafe(24)
-    access_secret = secrets.token_urlsafe(24)
+    consumer_secret = secrets.token_hex(20)
+    access_token = secrets.token_hex(20)
+    access_secret = secrets.token_hex(20)
     bearer = "rm_" + secrets.token_urlsafe(32)
     moment = now()
     try:
