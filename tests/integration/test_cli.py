@@ -40,8 +40,8 @@ def test_accounts_projects_realties(env: dict[str, str]) -> None:
     assert set(user["oauth"]) == {"consumer_key", "consumer_secret", "access_token", "access_token_secret"}
     assert user["bearer_token"].startswith("rm_")
     # Credentials go on command lines (`--consumer-secret VALUE`): none may start with "-".
-    for name in ("consumer_secret", "access_token", "access_token_secret"):
-        assert all(c in "0123456789abcdef" for c in user["oauth"][name]), name
+    for credential in ("consumer_secret", "access_token", "access_token_secret"):
+        assert all(c in "0123456789abcdef" for c in user["oauth"][credential]), credential
     generated = run(env, "users", "create", name + "x")
     assert len(generated["password"]) >= 12
     duplicate = run(env, "users", "create", name, ok=False)
