@@ -46,6 +46,12 @@ def oauth_token(session: Session, token: str) -> OAuthToken | None:
     return session.get(OAuthToken, token)
 
 
+def spend_request_token(session: Session, token: str) -> bool:
+    """Delete a request token; False when another transaction already did."""
+    result = session.execute(delete(OAuthToken).where(OAuthToken.token == token, OAuthToken.kind == "request"))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def remember_nonce(session: Session, nonce: OAuthNonce) -> bool:
     """Record a nonce; False when it was seen before (a replay)."""
     exists = session.scalar(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import Product
 from realtymedia.domain.errors import AccessDenied, NotFound, invalid
@@ -67,6 +69,18 @@ def owned(session: object, project_id: int, user_id: int, *, lock: bool = False)
 
 
 def touch(project: Project) -> None:
-    """Mark the project changed: its ETag and Last-Modified move."""
-    project.updated_at = now()
+    """Mark the project changed: its ETag and Last-Modified move.
+
+    HTTP dates have whole seconds, so every change moves `updated_at` to a later whole second than
+    the one before: a client that read the project earlier in the same second never gets a 304
+    for a version it has not seen (If-Modified-Since compares seconds).
+    """
+    project.updated_at = next_second(project.updated_at)
     project.version = (project.version or 0) + 1
+
+
+def next_second(previous: datetime | None) -> datetime:
+    moment = now().replace(microsecond=0)
+    if previous is None:
+        return moment
+    return max(moment, previous.replace(microsecond=0) + timedelta(seconds=1))

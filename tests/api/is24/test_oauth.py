@@ -305,3 +305,28 @@ def test_a_project_id_in_other_digits_names_no_project(stack: Stack) -> None:
     response = account.request("GET", account.url(fullwidth, "attachment"))
     assert response.status_code == 404
     assert messages_of(response)[0][0] == "ERROR_RESOURCE_NOT_FOUND"
+
+
+def test_racing_exchanges_of_one_request_token_mint_one_access_token(stack: Stack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = new_account(stack, fresh=True)
+    consumer = OAuth1Session(account.oauth["consumer_key"], account.oauth["consumer_secret"], callback_uri=CALLBACK)
+    request_token = consumer.fetch_request_token(_oauth(stack, "request_token"))
+    allowed = _allow(stack, account, request_token["oauth_token"])
+    verifier = parse_qs(urlsplit(allowed.headers["location"]).query)["oauth_verifier"][0]
+
+    def exchange(_: int) -> int:
+        auth = OAuth1(
+            account.oauth["consumer_key"],
+            account.oauth["consumer_secret"],
+            request_token["oauth_token"],
+            request_token["oauth_token_secret"],
+            verifier=verifier,
+        )
+        return requests.post(_oauth(stack, "access_token"), auth=auth, timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(exchange, range(8)))
+    assert statuses.count(200) == 1, statuses
+    assert all(status in (400, 401) for status in statuses if status != 200), statuses

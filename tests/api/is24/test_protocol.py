@@ -149,6 +149,25 @@ def test_modified_after_the_date_is_a_normal_get(stack: Stack) -> None:
     assert account.request("GET", url, If_Modified_Since=before).status_code == 200
 
 
+def test_a_change_in_the_same_second_is_never_answered_304(stack: Stack) -> None:
+    # HTTP dates have whole seconds: a read and a change within one second must not make the
+    # read's Last-Modified look current.
+    account = new_account(stack)
+    url = account.project_url(None, "attachment")
+    for _ in range(3):
+        seen = account.request("GET", url).headers["Last-Modified"]
+        assert account.assign(examples.LINK["xml"]).status_code == 201
+        again = account.request("GET", url, If_Modified_Since=seen)
+        assert again.status_code == 200
+        assert again.headers["Last-Modified"] != seen
+        account.request("DELETE", account.project_url(None, "attachment", _link_id(account)))
+
+
+def _link_id(account: object) -> str:
+    listed = account.request("GET", account.project_url(None, "attachment"), "json").json()  # type: ignore[attr-defined]
+    return str(listed["realestateproject.attachments"][0]["attachment"][0]["@id"])
+
+
 def test_path_parameters_are_percent_decoded(stack: Stack) -> None:
     username = f"max mustermann;{uuid.uuid4().hex[:6]}@example.de"
     account = new_account(stack, username=username)

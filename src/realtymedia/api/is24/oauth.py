@@ -21,6 +21,7 @@ from oauthlib.oauth1 import (
     ResourceEndpoint,
     SignatureOnlyEndpoint,
 )
+from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 from sqlalchemy.exc import IntegrityError
 
@@ -220,14 +221,19 @@ class Validator(RequestValidator):  # type: ignore[misc]
         with self.core.db.write() as session:
             request_token = repo.oauth_token(session, request.resource_owner_key)
             if request_token is None or request_token.user_id is None:
-                raise ValueError("the request token was not authorised")
+                raise InvalidRequestError(description="the request token was not authorised")
+            user_id = request_token.user_id
+            # Spend the request token in the same transaction: of two exchanges racing with the
+            # same verifier, only the one whose delete took the row gets an access token.
+            if not repo.spend_request_token(session, request.resource_owner_key):
+                raise InvalidRequestError(description="the request token has already been exchanged")
             session.add(
                 OAuthToken(
                     token=token["oauth_token"],
                     secret=token["oauth_token_secret"],
                     kind=ACCESS,
                     consumer_key=request.client_key,
-                    user_id=request_token.user_id,
+                    user_id=user_id,
                     created_at=now(),
                 )
             )
