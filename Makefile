@@ -38,8 +38,9 @@ test-fast: $(STAMP) ## run only the unit tests
 chromium: ## install Debian's chromium for the browser test, when /usr/bin/chromium is missing
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff on everything, mypy --strict on src/
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var

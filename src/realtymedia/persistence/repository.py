@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import TextClause, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import (
@@ -182,7 +182,5 @@ def forget_idempotent_before(session: Session, moment: datetime) -> None:
     session.execute(delete(IdempotentResponse).where(IdempotentResponse.created_at < moment))
 
 
-def select_one() -> object:
-    from sqlalchemy import text
-
+def select_one() -> TextClause:
     return text("SELECT 1")

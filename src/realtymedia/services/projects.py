@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import Product
 from realtymedia.domain.errors import AccessDenied, NotFound, invalid
@@ -54,13 +56,13 @@ def as_dict(project: Project, owner: str) -> dict[str, object]:
     }
 
 
-def owned(session: object, project_id: int, user_id: int, *, lock: bool = False) -> Project:
+def owned(session: Session, project_id: int, user_id: int, *, lock: bool = False) -> Project:
     """The project, if it exists and belongs to the user. Locked for the transaction when asked."""
     project = (
         repo.lock_project(session, project_id)
-        if lock  # type: ignore[arg-type]
+        if lock
         else session.get(Project, project_id)
-    )  # type: ignore[attr-defined]
+    )
     if project is None:
         raise NotFound("realestateproject", project_id)
     if project.user_id != user_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.domain.realty_images import check_name
@@ -55,13 +56,13 @@ def as_dict(realty: Realty, image_count: int) -> dict[str, object]:
     }
 
 
-def owned(session: object, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
+def owned(session: Session, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
     """The realty, if it exists and is the user's (None: any user). Others' realties do not exist for them."""
     realty = (
         repo.lock_realty(session, realty_id)
-        if lock  # type: ignore[arg-type]
+        if lock
         else session.get(Realty, realty_id)
-    )  # type: ignore[attr-defined]
+    )
     if realty is None or (user_id is not None and realty.user_id != user_id):
         raise NotFound("realty", realty_id)
     return realty

@@ -1,11 +1,16 @@
 """Object storage: one small interface, a local-disk and an S3 backend."""
 
+from typing import TYPE_CHECKING
+
 from realtymedia.storage.base import ObjectInfo, Storage, StorageError, UploadForm
+
+if TYPE_CHECKING:
+    from realtymedia.settings import Settings
 
 __all__ = ["ObjectInfo", "Storage", "StorageError", "UploadForm", "make_storage"]
 
 
-def make_storage(settings: "Settings") -> Storage:  # noqa: F821
+def make_storage(settings: "Settings") -> Storage:
     if settings.storage == "s3":
         from realtymedia.storage.s3 import S3Storage
 

@@ -227,7 +227,7 @@ def make_router(storage: Storage, max_upload_bytes: int, content_type_of: Callab
             upload = _Upload(local, bucket, max_body)
             parser = MultipartParser(
                 boundary,
-                {  # type: ignore[arg-type]
+                {
                     "on_part_begin": upload.on_part_begin,
                     "on_part_data": upload.on_part_data,
                     "on_part_end": upload.on_part_end,

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -47,7 +47,7 @@ class LocalStorage:
         self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
         post = presign(self._signer, self.bucket, key, content_type, max_size, expires_in, extra)
-        return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=post["fields"])
+        return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=dict(post["fields"]))
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
@@ -124,7 +124,7 @@ class LocalStorage:
 
 def presign(
     client: object, bucket: str, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     fields = {"Content-Type": content_type, **extra}
     # Fields are not conditions by themselves: each must be listed, or S3 would let a client change it.
     conditions: list[object] = [{name: value} for name, value in fields.items()]

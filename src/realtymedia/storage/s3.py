@@ -42,7 +42,7 @@ class S3Storage:
         self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
         post = presign(self.client, self.bucket, key, content_type, max_size, expires_in, extra)
-        return UploadForm(url=str(post["url"]), fields=dict(post["fields"]))  # type: ignore[call-overload]
+        return UploadForm(url=str(post["url"]), fields=dict(post["fields"]))
 
     def head(self, key: str) -> ObjectInfo | None:
         try:

@@ -209,7 +209,7 @@ def _answer(
 
 def full_url(request: Request) -> str:
     """The URL as the client signed it: public base, the raw path (percent-encoding as sent) and query."""
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"")
     url = base_url(request) + raw_path.decode("latin-1")
     return url + ("?" + query.decode("latin-1") if query else "")

@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from realtymedia.api.common import base_url, core_of
 from realtymedia.api.realty_image import errors, idempotency, schemas
@@ -82,17 +83,20 @@ def _error(description: str) -> dict[str, Any]:
     return {"model": schemas.ErrorBody, "description": description}
 
 
-COMMON = {
+COMMON: dict[int | str, dict[str, Any]] = {
     400: _error("Bad parameters (`BAD_REQUEST_PARAMETERS`) or body (`BAD_REQUEST_BODY`); `errors` names each."),
     401: _error("`UNAUTHORIZED`: no valid bearer token or web session."),
     404: _error("`NOT_FOUND`: no such realty or image, or not the caller's."),
     409: _error("`STATUS_CONFLICT`: the Request-ID was used for another request, or that request is in progress."),
     500: _error("`TECHNICAL_ERROR`."),
 }
-WITH_BODY = {**COMMON, 415: _error("`UNSUPPORTED_MEDIA_TYPE`: the body is not application/json.")}
+WITH_BODY: dict[int | str, dict[str, Any]] = {
+    **COMMON,
+    415: _error("`UNSUPPORTED_MEDIA_TYPE`: the body is not application/json."),
+}
 
 
-def _dump(model: Any) -> Any:
+def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=False)
 
 

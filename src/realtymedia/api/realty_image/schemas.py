@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,7 @@ EXAMPLE_IMAGE = "940bf547-122f-4811-8ca0-6ffb9776f035"
 EXAMPLE_KEY = "uploads/5f0c8d8e-8f3e-4a57-9d1e-0d8e2f5b1c3a"
 
 
-def _example(value: object) -> ConfigDict:
+def _example(value: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [value]})
 
 

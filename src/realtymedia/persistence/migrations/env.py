@@ -7,7 +7,7 @@ from realtymedia.persistence.db import make_engine
 from realtymedia.persistence.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url: str = config.get_main_option("sqlalchemy.url") or ""
 assert url
 
 
