@@ -7,7 +7,7 @@ the vendor's body in errors.py; Request-ID handling is in idempotency.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
@@ -108,7 +108,7 @@ def _image(image: realty_images.RealtyImage) -> dict[str, Any]:
             description=image.description,
             order=image.order,
             published=image.published,
-            contentType=image.content_type,  # type: ignore[arg-type]
+            contentType=image.content_type,
             width=image.width,
             height=image.height,
             size=image.size,
@@ -158,7 +158,7 @@ def upload_grants(
     user: User,
     rid: RequestId,
     type: Annotated[
-        Literal["image/jpeg", "image/png", "image/webp"],
+        schemas.ImageContentType,
         Query(description="Content type of the image that is going to be uploaded.", examples=["image/png"]),
     ],
 ) -> JSONResponse:

@@ -8,7 +8,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from realtymedia.domain.realty_images import DESCRIPTION_MAX, MAX_IMAGES
+from realtymedia.domain.realty_images import DESCRIPTION_MAX, GRANT_CONTENT_TYPES, MAX_IMAGES
+
+# The content types the domain allows, as one type for the schemas and the query parameter: the
+# list lives in domain.realty_images only. (Literal of a tuple is Literal of its items.)
+ImageContentType = Literal[GRANT_CONTENT_TYPES]  # type: ignore[valid-type]
 
 EXAMPLE_REALTY = "ddc25849-7bc7-43c0-9c3b-602cb03f7806"
 EXAMPLE_IMAGE = "940bf547-122f-4811-8ca0-6ffb9776f035"
@@ -97,7 +101,7 @@ class RealtyImage(BaseModel):
     description: str | None
     order: int = Field(ge=0, description="Position in the realty's list, from 0.")
     published: bool = Field(description="Published images cannot be deleted.")
-    contentType: Literal["image/jpeg", "image/png", "image/webp"]
+    contentType: ImageContentType
     width: int | None
     height: int | None
     size: int = Field(ge=0, description="Bytes.")
