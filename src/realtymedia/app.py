@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -14,7 +18,15 @@ from realtymedia.storage.endpoint import make_router
 
 def create_app(core: Core | None = None) -> FastAPI:
     core = core or Core.from_settings()
-    app = FastAPI(title="realtymedia", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Blocking work (database, storage, byte checks) runs in anyio's worker threads. They share
+        # one GIL: more of them than the work can use only adds hand-offs between them.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.worker_threads
+        yield
+
+    app = FastAPI(title="realtymedia", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.core = core
 
     def content_type_of(key: str) -> str | None:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     oauth_timestamp_tolerance_seconds: int = 600
     realty_image_base_path: str = "/realty-image/v2"
     idempotency_ttl_seconds: int = 24 * 60 * 60
+    # A worker remembers a valid bearer token's user this long instead of asking the database on
+    # every request (0: always ask). Tokens are never revoked today; a revocation would take this long.
+    bearer_cache_seconds: int = 30
+    # Threads per worker process for blocking work (database, storage, byte checks).
+    worker_threads: int = 40
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -32,10 +32,14 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def user_by_bearer_hash(session: Session, token_hash: str) -> User | None:
-    return session.scalar(
-        select(User).join(BearerToken, BearerToken.user_id == User.id).where(BearerToken.token_hash == token_hash)
-    )
+def principal_by_bearer_hash(session: Session, token_hash: str) -> tuple[int, str] | None:
+    """(user id, username) of a bearer token, in one indexed lookup without ORM objects."""
+    row = session.execute(
+        select(User.id, User.username)
+        .join(BearerToken, BearerToken.user_id == User.id)
+        .where(BearerToken.token_hash == token_hash)
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def consumer(session: Session, key: str) -> OAuthConsumer | None:

@@ -102,9 +102,23 @@ def authenticate_password(core: Core, username: str, password: str) -> Principal
 
 
 def authenticate_bearer(core: Core, token: str) -> Principal | None:
-    with core.db.read() as session:
-        user = repo.user_by_bearer_hash(session, hash_token(token))
-        return Principal(user.id, user.username) if user else None
+    """The token's user. A valid token is remembered for settings.bearer_cache_seconds; an invalid
+    one is asked about every time (so a token made by another worker works at once)."""
+    digest = hash_token(token)
+
+    def lookup() -> Principal | None:
+        with core.db.read() as session:
+            found = repo.principal_by_bearer_hash(session, digest)
+        return Principal(*found) if found else None
+
+    principal: Principal | None = core.principals.get_or_make(digest, lookup)
+    return principal
+
+
+def known_bearer(core: Core, token: str) -> Principal | None:
+    """The token's user if this worker remembers it: no database, so safe on the event loop."""
+    principal: Principal | None = core.principals.get(hash_token(token))
+    return principal
 
 
 def issue_bearer_token(core: Core, user_id: int) -> str:

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from cachetools import Cache, LRUCache, TTLCache
 
 from realtymedia.persistence.db import Database
 from realtymedia.settings import Settings
 from realtymedia.storage import Storage, make_storage
+
+
+class Memo:
+    """A bounded, thread-safe in-process cache (LRU, or TTL when `seconds` is given).
+
+    Only for values a worker can recompute from the database: many stateless workers each keep
+    their own, so nothing may depend on what another worker holds.
+    """
+
+    def __init__(self, maxsize: int, seconds: float | None = None) -> None:
+        self._cache: Cache[Hashable, Any] = TTLCache(maxsize, seconds) if seconds else LRUCache(maxsize)
+        self._lock = threading.Lock()
+        self.enabled = seconds is None or seconds > 0
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            return self._cache.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.enabled:
+            with self._lock:
+                self._cache[key] = value
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        found = self.get(key)
+        if found is None:
+            found = make()
+            if found is not None:
+                self.put(key, found)
+        return found
 
 
 @dataclass
@@ -15,6 +50,14 @@ class Core:
     settings: Settings
     db: Database
     storage: Storage
+    # Bearer token hash -> Principal, for settings.bearer_cache_seconds.
+    principals: Memo = field(init=False)
+    # Rendered answers of read endpoints, keyed by what they were rendered from (incl. a version).
+    renderings: Memo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.principals = Memo(4096, self.settings.bearer_cache_seconds)
+        self.renderings = Memo(256)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Core:

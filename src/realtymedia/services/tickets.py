@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import EXTENSIONS, MediaInfo, inspect
@@ -46,10 +48,12 @@ def issue(
     key_prefix: str | None = None,
     extra_fields: dict[str, str] | None = None,
     field: str = "attachmentContentType",
+    session: Session | None = None,
 ) -> IssuedTicket:
     """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key.
 
-    The key is `{key_prefix or owner_id}/{ticket id}.{ext}`.
+    The key is `{key_prefix or owner_id}/{ticket id}.{ext}`. The ticket is recorded in `session`
+    when given (it commits with the caller's transaction), else in a transaction of its own.
     """
     if not content_type:
         raise invalid(field, None, codes.MANDATORY_FIELD_EMPTY, f"{field} is required")
@@ -66,20 +70,22 @@ def issue(
     form = core.storage.presign_post(
         key, content_type, settings.max_upload_bytes, settings.ticket_lifetime_seconds, base_url, extra_fields or {}
     )
-    with core.db.write() as session:
-        session.add(
-            Ticket(
-                id=ticket_id,
-                owner_kind=owner_kind,
-                owner_id=owner_id,
-                user_id=user_id,
-                key=key,
-                content_type=content_type,
-                max_size=settings.max_upload_bytes,
-                expires_at=expires_at,
-                created_at=moment,
-            )
-        )
+    row = Ticket(
+        id=ticket_id,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        user_id=user_id,
+        key=key,
+        content_type=content_type,
+        max_size=settings.max_upload_bytes,
+        expires_at=expires_at,
+        created_at=moment,
+    )
+    if session is not None:
+        session.add(row)
+    else:
+        with core.db.write() as own:
+            own.add(row)
     return IssuedTicket(ticket_id, key, content_type, expires_at, form)
 
 
