@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,34 @@ def lock_realties(session: Session, realty_ids: Sequence[str]) -> dict[str, Real
         select(Realty).where(Realty.id.in_(sorted(set(realty_ids)))).order_by(Realty.id).with_for_update()
     ).all()
     return {r.id: r for r in rows}
+
+
+def realty_owner_and_version(session: Session, realty_id: str) -> tuple[int, int] | None:
+    row = session.execute(select(Realty.user_id, Realty.version).where(Realty.id == realty_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+IMAGE_COLUMNS = (
+    Media.id,
+    Media.owner_id,
+    Media.key,
+    Media.title,
+    Media.position,
+    Media.published,
+    Media.content_type,
+    Media.width,
+    Media.height,
+    Media.size,
+    Media.sha256,
+    Media.created_at,
+    Media.updated_at,
+)
+
+
+def image_rows(session: Session, owner_kind: str, owner_id: str) -> Sequence[Any]:
+    """The owner's media in order, as plain rows of IMAGE_COLUMNS (no ORM objects: lists are read often)."""
+    owner = (Media.owner_kind == owner_kind, Media.owner_id == owner_id)
+    return session.execute(select(*IMAGE_COLUMNS).where(*owner).order_by(Media.position)).all()
 
 
 def realties_page(session: Session, user_id: int, start: int, size: int) -> tuple[Sequence[Realty], int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -56,13 +57,26 @@ def as_dict(realty: Realty, image_count: int) -> dict[str, object]:
     }
 
 
+def touch(realty: Realty, moment: datetime | None = None) -> None:
+    """Record a change to the realty or to any of its images, in the changing transaction.
+
+    `version` is what answers rendered from the realty are keyed by: every change must move it.
+    """
+    realty.updated_at = moment or now()
+    realty.version = (realty.version or 0) + 1
+
+
+def version(session: Session, realty_id: str, user_id: int) -> int:
+    """The realty's version, if it is the user's (NotFound otherwise), in one small query."""
+    found = queries.realty_owner_and_version(session, realty_id)
+    if found is None or found[0] != user_id:
+        raise NotFound("realty", realty_id)
+    return found[1]
+
+
 def owned(session: Session, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
     """The realty, if it exists and is the user's (None: any user). Others' realties do not exist for them."""
-    realty = (
-        repo.lock_realty(session, realty_id)
-        if lock
-        else session.get(Realty, realty_id)
-    )
+    realty = repo.lock_realty(session, realty_id) if lock else session.get(Realty, realty_id)
     if realty is None or (user_id is not None and realty.user_id != user_id):
         raise NotFound("realty", realty_id)
     return realty
@@ -94,8 +108,7 @@ def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object
         realty = owned(session, realty_id, user_id, lock=True)
         realty.published = True
         realty.published_at = moment
-        realty.updated_at = moment
-        realty.version = (realty.version or 0) + 1
+        touch(realty, moment)
         session.execute(
             update(Media)
             .where(Media.owner_kind == REALTY, Media.owner_id == realty_id)

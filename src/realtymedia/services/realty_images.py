@@ -24,9 +24,9 @@ from realtymedia.domain.ordering import check_full_list
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Ticket
-from realtymedia.services import media, tickets
+from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, now
-from realtymedia.services.realties import owned
+from realtymedia.services.realties import owned, touch
 from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm
 
@@ -95,8 +95,12 @@ def _image(core: Core, item: Media, base_url: str) -> RealtyImage:
     )
 
 
-def grant(core: Core, user_id: int, content_type: str | None, base_url: str) -> Grant:
-    """A short-lived signed form for one image; the realty is named only when the image is saved."""
+def grant(
+    core: Core, user_id: int, content_type: str | None, base_url: str, *, session: Session | None = None
+) -> Grant:
+    """A short-lived signed form for one image; the realty is named only when the image is saved.
+
+    Recorded in `session` when given (the caller's transaction), else in a transaction of its own."""
     issued = tickets.issue(
         core,
         user_id=user_id,
@@ -107,6 +111,7 @@ def grant(core: Core, user_id: int, content_type: str | None, base_url: str) -> 
         base_url=base_url,
         key_prefix="uploads",
         field="type",
+        session=session,
     )
     return Grant(issued.key, issued.content_type, issued.expires_at, issued.form)
 
@@ -114,7 +119,37 @@ def grant(core: Core, user_id: int, content_type: str | None, base_url: str) -> 
 def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[RealtyImage]:
     with core.db.read() as session:
         owned(session, realty_id, user_id)
-        return [_image(core, item, base_url) for item in repo.media_of(session, REALTY, realty_id)]
+        rows = queries.image_rows(session, REALTY, realty_id)
+    file_url = core.storage.file_url
+    return [
+        RealtyImage(
+            id=id_,
+            realty_id=owner_id,
+            url=file_url(key, base_url) if key else "",
+            description=title,
+            order=position,
+            published=bool(published),
+            content_type=content_type or "",
+            width=width,
+            height=height,
+            size=size or 0,
+            sha256=sha256 or "",
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+        for (id_, owner_id, key, title, position, published, content_type, width, height, size, sha256, created_at,
+             updated_at) in rows
+    ]  # fmt: skip
+
+
+def images_version(core: Core, user_id: int, realty_id: str) -> int:
+    """A number that moves with every change to the realty's images (NotFound: not the user's realty).
+
+    Read it before `images`: an answer rendered from `images` can then be kept under this version,
+    since it shows that version or a later one, never an earlier one.
+    """
+    with core.db.read() as session:
+        return realties.version(session, realty_id, user_id)
 
 
 def _target(index: int) -> str:
@@ -228,7 +263,7 @@ def _append(
     base_url: str,
 ) -> list[RealtyImage]:
     with core.db.write() as session:
-        owned(session, realty_id, user_id, lock=True)
+        realty = owned(session, realty_id, user_id, lock=True)
         existing = repo.count_media(session, REALTY, realty_id)
         refused = rules.check_capacity(existing, len(uploads), "uploadedImages")
         if refused:
@@ -252,6 +287,7 @@ def _append(
             except Invalid as error:  # used by a concurrent request since we looked: nothing is kept
                 raise Invalid(_retarget(error, _target(index))) from None
             added.append(item)
+        touch(realty)
         session.flush()
         return [_image(core, item, base_url) for item in added]
 
@@ -277,19 +313,20 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
                 if change.set_description:
                     item.title = change.description
                 item.updated_at = moment
-        realty.updated_at = moment
+        touch(realty, moment)
 
 
 def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
     """Delete an unpublished image and its stored object; a published one stays (Conflict)."""
     with core.db.write() as session:
-        owned(session, realty_id, user_id, lock=True)
+        realty = owned(session, realty_id, user_id, lock=True)
         item = repo.media_item(session, REALTY, realty_id, image_id)
         if item is None:
             raise NotFound("realtyImage", image_id)
         if item.published:
             raise Conflict(f"Realty image [{image_id}] has been published and cannot be deleted.", "published")
         key = media.remove(session, item)
+        touch(realty)
     media.delete_objects(core, [key])
 
 
@@ -336,6 +373,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 raise Invalid(refused)
             start = repo.next_position(session, REALTY, target_id)
             moment = now()
+            touch(locked[target_id], moment)
             for offset, (new_id, (key, kind, subtype, title, content_type, size, width, height, sha256)) in enumerate(
                 plans
             ):

@@ -85,7 +85,8 @@ class Api:
         info = tickets.confirm(core, ticket, resource="upload", ref=key)
         ids = []
         with core.db.write() as session:
-            realties.owned(session, realty_id, self.user_id, lock=True)
+            realty = realties.owned(session, realty_id, self.user_id, lock=True)
+            realties.touch(realty)  # a change to the realty's images, like any other
             from realtymedia.persistence import repository as repo
 
             start = repo.next_position(session, tickets.REALTY, realty_id)

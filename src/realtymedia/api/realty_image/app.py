@@ -10,10 +10,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from realtymedia.api.common import base_url, core_of
 from realtymedia.api.realty_image import errors, idempotency, schemas
@@ -32,10 +34,17 @@ bearer = HTTPBearer(
 )
 
 
-def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The bearer token's or the web session's user. Async, so that a token this worker remembers
+    (and a session cookie, which is signed) costs no hand-off to a thread; others are looked up in one."""
     core = core_of(request)
     if credentials is not None:
-        principal = accounts.authenticate_bearer(core, credentials.credentials)
+        token = credentials.credentials
+        principal = accounts.known_bearer(core, token) or await run_in_threadpool(
+            accounts.authenticate_bearer, core, token
+        )
         if principal is None:
             raise ApiError(401, "The bearer token is not valid.")
         return principal
@@ -47,7 +56,7 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
     return principal
 
 
-def request_id(
+async def request_id(
     value: Annotated[
         UUID,
         Header(
@@ -63,7 +72,7 @@ def request_id(
     return str(value)
 
 
-def json_body(request: Request) -> None:
+async def json_body(request: Request) -> None:
     """A body must be JSON; anything else is a 415 (not a confusing validation error)."""
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
@@ -100,22 +109,25 @@ def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=False)
 
 
-def _image(image: realty_images.RealtyImage) -> dict[str, Any]:
-    return _dump(
-        schemas.RealtyImage(
-            id=UUID(image.id),
-            url=image.url,
-            description=image.description,
-            order=image.order,
-            published=image.published,
-            contentType=image.content_type,
-            width=image.width,
-            height=image.height,
-            size=image.size,
-            sha256=image.sha256,
-            createdAt=image.created_at,
-        )
+def _image_model(image: realty_images.RealtyImage) -> schemas.RealtyImage:
+    """The wire model of an image, without validation: the values come from our own database."""
+    return schemas.RealtyImage.model_construct(
+        id=UUID(image.id),
+        url=image.url,
+        description=image.description,
+        order=image.order,
+        published=image.published,
+        contentType=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=image.size,
+        sha256=image.sha256,
+        createdAt=image.created_at,
     )
+
+
+def _image(image: realty_images.RealtyImage) -> dict[str, Any]:
+    return _dump(_image_model(image))
 
 
 def _realty(realty: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +155,13 @@ def _once(
     return idempotency.run(core_of(request), user.user_id, rid, print_, action)
 
 
+def _once_atomic(
+    request: Request, user: Principal, rid: str, payload: Any, action: Callable[[Session], tuple[int, Any]]
+) -> JSONResponse:
+    print_ = idempotency.fingerprint(request.method, request.url.path, request.url.query, payload)
+    return idempotency.run_atomic(core_of(request), user.user_id, rid, print_, action)
+
+
 router = APIRouter()
 
 
@@ -166,14 +185,14 @@ def upload_grants(
     then the file as field `file`, to `url`). Then save the image with POST /realty/{realtyId}/images."""
     core = core_of(request)
 
-    def action() -> tuple[int, Any]:
-        granted = realty_images.grant(core, user.user_id, type, base_url(request))
+    def action(session: Session) -> tuple[int, Any]:
+        granted = realty_images.grant(core, user.user_id, type, base_url(request), session=session)
         fields = {"key": granted.key, **_grant_fields(granted.form.fields)}
         grant = schemas.UploadGrant(url=granted.form.url, method="POST", fields=fields)  # type: ignore[arg-type]
         # No X-Amz-Security-Token unless the credentials have one: an empty field would break the policy.
         return 200, grant.model_dump(mode="json", by_alias=True, exclude_none=True)
 
-    return _once(request, user, rid, None, action)
+    return _once_atomic(request, user, rid, None, action)
 
 
 @router.post(
@@ -208,10 +227,25 @@ def save_images(
     response_model=schemas.RealtyImages,
     responses={k: v for k, v in COMMON.items() if k != 409},
 )
-def fetch_images(request: Request, user: User, realty_id: RealtyId) -> dict[str, Any]:
+async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Response:
     """Metadata of the realty's images, in their order."""
-    found = realty_images.images(core_of(request), user.user_id, str(realty_id), base_url(request))
-    return {"realtyImages": [_image(image) for image in found]}
+    body = await run_in_threadpool(_images_json, core_of(request), user.user_id, str(realty_id), base_url(request))
+    return Response(body, media_type="application/json")
+
+
+def _images_json(core: Core, user_id: int, realty_id: str, base: str) -> bytes:
+    """The answer of GET images, rendered once per version of the realty and kept (a list of 200
+    images is read far more often than it changes). Every request still reads the version, so
+    a change made through any worker shows at once; see realty_images.images_version."""
+    version = realty_images.images_version(core, user_id, realty_id)
+
+    def render() -> bytes:
+        found = realty_images.images(core, user_id, realty_id, base)
+        listing = schemas.RealtyImages.model_construct(realtyImages=[_image_model(image) for image in found])
+        return listing.model_dump_json(by_alias=True).encode()
+
+    body: bytes = core.renderings.get_or_make(("realty images", realty_id, version, base), render)
+    return body
 
 
 @router.put(

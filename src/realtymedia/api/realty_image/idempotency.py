@@ -1,9 +1,14 @@
 """Request-ID as an idempotency key: the first answer is kept for a day and replayed to repeats.
 
-The record is claimed before the work starts, in a transaction of its own, so the primary key
-(user, Request-ID) lets only one of two racing duplicates execute; the other is told that the
-request is in progress (409) and gets the kept answer once it is done. A crash drops the claim,
-so a retry executes again.
+Two ways, by what the action touches:
+
+- `run`: actions with work outside the database (object copies, byte checks). The record is claimed
+  before the work starts, in a transaction of its own, so the primary key (user, Request-ID) lets
+  only one of two racing duplicates execute; the other is told that the request is in progress
+  (409) and gets the kept answer once it is done. A crash drops the claim, so a retry executes again.
+- `run_atomic`: actions that only write to the database. The record is written in the action's own
+  transaction: one write transaction per request instead of three. A racing duplicate waits on
+  the record's key (PostgreSQL) or the write lock (SQLite) and then replays the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from realtymedia.api.realty_image import errors
 from realtymedia.domain.errors import DomainError
@@ -44,9 +50,7 @@ def _claim(core: Core, user_id: int, request_id: str, print_: str) -> Idempotent
             with core.db.write() as session:
                 found = queries.idempotent(session, user_id, request_id)
                 if found is not None:
-                    expired = found.created_at < moment - ttl
-                    abandoned = found.status == IN_PROGRESS and found.created_at < moment - ABANDONED_AFTER
-                    if not (expired or abandoned):
+                    if _current(found, moment, ttl):
                         session.expunge(found)
                         return found
                     queries.drop_idempotent(session, user_id, request_id)
@@ -66,6 +70,13 @@ def _claim(core: Core, user_id: int, request_id: str, print_: str) -> Idempotent
         except IntegrityError:
             continue  # a racing duplicate claimed it first: read its record on the next round
     raise RuntimeError("could not claim the Request-ID")
+
+
+def _current(found: IdempotentResponse, moment: Any, ttl: timedelta) -> bool:
+    """Whether a record still answers its Request-ID (not expired, not abandoned mid-request)."""
+    expired = found.created_at < moment - ttl
+    abandoned = found.status == IN_PROGRESS and found.created_at < moment - ABANDONED_AFTER
+    return not (expired or abandoned)
 
 
 def _answer_of(record: IdempotentResponse, print_: str, request_id: str) -> JSONResponse:
@@ -103,3 +114,55 @@ def run(
     with core.db.write() as session:
         queries.finish_idempotent(session, user_id, request_id, response.status_code, bytes(response.body).decode())
     return response
+
+
+def run_atomic(
+    core: Core,
+    user_id: int,
+    request_id: str,
+    print_: str,
+    action: Callable[[Session], tuple[int, Any]],
+) -> JSONResponse:
+    """Execute `action` (database writes only, in the session it is given) once per (user, Request-ID).
+
+    The action and its record commit together or not at all. A refusal (DomainError) rolls the
+    action back and is then kept as the answer like any other.
+    """
+    ttl = timedelta(seconds=core.settings.idempotency_ttl_seconds)
+    for _ in range(3):
+        moment = now()
+        try:
+            with core.db.write() as session:
+                found = queries.idempotent(session, user_id, request_id)
+                if found is not None and _current(found, moment, ttl):
+                    session.expunge(found)
+                    return _answer_of(found, print_, request_id)
+                if found is not None:
+                    queries.drop_idempotent(session, user_id, request_id)
+                    session.flush()
+                status, content = action(session)
+                response = JSONResponse(content, status_code=status)
+                queries.add_idempotent(session, _record(user_id, request_id, print_, response, moment))
+            return response
+        except IntegrityError:
+            continue  # a racing duplicate committed first: replay its answer on the next round
+        except DomainError as error:
+            refusal = errors.from_domain(error)
+            try:
+                with core.db.write() as session:
+                    queries.add_idempotent(session, _record(user_id, request_id, print_, refusal, moment))
+            except IntegrityError:
+                continue
+            return refusal
+    raise RuntimeError("could not record the Request-ID")
+
+
+def _record(user_id: int, request_id: str, print_: str, response: JSONResponse, moment: Any) -> IdempotentResponse:
+    return IdempotentResponse(
+        user_id=user_id,
+        request_id=request_id,
+        fingerprint=print_,
+        status=response.status_code,
+        body=bytes(response.body).decode(),
+        created_at=moment,
+    )
