@@ -263,3 +263,31 @@ def test_repeated_grant_and_delete_are_replayed(api: Api) -> None:
     replay = api.call("DELETE", f"/realty/{realty}/images/{image['id']}", rid=rid)
     assert (replay.status_code, replay.headers.get("Idempotent-Replayed")) == (200, "true")
     error_of(api.call("DELETE", f"/realty/{realty}/images/{image['id']}"), 404, "NOT_FOUND")
+
+
+def test_racing_duplicate_grants_record_one_ticket_and_answer_alike(api: Api) -> None:
+    """Grants keep their Request-ID record in the ticket's own transaction: a duplicate that races
+    waits for it and replays the same answer; only one ticket exists."""
+    from sqlalchemy import func, select
+
+    from realtymedia.persistence.models import Ticket
+
+    rid = str(uuid.uuid4())
+    barrier = threading.Barrier(8)
+
+    def send(_: int) -> httpx.Response:
+        with httpx.Client(base_url=api.stack.url, timeout=60) as http:
+            barrier.wait()
+            return http.get(
+                BASE + "/uploadGrants?type=image/jpeg",
+                headers={"Authorization": f"Bearer {api.token}", "Request-ID": rid},
+            )
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(send, range(8)))
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    assert len({r.json()["fields"]["key"] for r in responses}) == 1
+    assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1
+    with api.stack.core.db.read() as session:
+        count = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.user_id == api.user_id))
+    assert count == 1
