@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import TextClause, delete, func, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import (
@@ -50,29 +54,122 @@ def oauth_token(session: Session, token: str) -> OAuthToken | None:
     return session.get(OAuthToken, token)
 
 
+@dataclass(frozen=True)
+class ConsumerCredentials:
+    key: str
+    secret: str
+    user_id: int
+    username: str | None  # of the consumer's owner: who a 2-legged request acts for
+    name: str
+
+
+@dataclass(frozen=True)
+class TokenCredentials:
+    token: str
+    secret: str
+    kind: str
+    consumer_key: str
+    user_id: int | None
+    username: str | None  # of the user who authorised the token
+    callback: str | None
+    verifier: str | None
+    created_at: datetime
+
+
+# Every signed request asks these: plain Core statements, built once (SQLAlchemy then reuses their
+# compiled form without rebuilding or re-keying them), returning rows rather than ORM objects.
+_consumers = cast(Table, OAuthConsumer.__table__)
+_tokens = cast(Table, OAuthToken.__table__)
+_users = cast(Table, User.__table__)
+_nonces = cast(Table, OAuthNonce.__table__)
+_consumer_user = _users.alias("consumer_user")
+_token_user = _users.alias("token_user")
+_CONSUMER_COLUMNS = (
+    _consumers.c.key,
+    _consumers.c.secret,
+    _consumers.c.user_id,
+    _consumer_user.c.username,
+    _consumers.c.name,
+)
+_TOKEN_COLUMNS = (
+    _tokens.c.token,
+    _tokens.c.secret,
+    _tokens.c.kind,
+    _tokens.c.consumer_key,
+    _tokens.c.user_id,
+    _token_user.c.username,
+    _tokens.c.callback,
+    _tokens.c.verifier,
+    _tokens.c.created_at,
+)
+_CONSUMER = (
+    select(*_CONSUMER_COLUMNS)
+    .select_from(_consumers.outerjoin(_consumer_user, _consumer_user.c.id == _consumers.c.user_id))
+    .where(_consumers.c.key == bindparam("consumer_key"))
+)
+_TOKEN = (
+    select(*_TOKEN_COLUMNS)
+    .select_from(_tokens.outerjoin(_token_user, _token_user.c.id == _tokens.c.user_id))
+    .where(_tokens.c.token == bindparam("token"))
+)
+_CONSUMER_AND_TOKEN = (
+    select(*_CONSUMER_COLUMNS, *_TOKEN_COLUMNS)
+    .select_from(
+        _consumers.outerjoin(_consumer_user, _consumer_user.c.id == _consumers.c.user_id)
+        .outerjoin(_tokens, _tokens.c.token == bindparam("token"))
+        .outerjoin(_token_user, _token_user.c.id == _tokens.c.user_id)
+    )
+    .where(_consumers.c.key == bindparam("consumer_key"))
+)
+
+
+def oauth_credentials(
+    session: Session, consumer_key: str, token: str | None
+) -> tuple[ConsumerCredentials | None, TokenCredentials | None]:
+    """The consumer and (if named) the token of a signed request, with their users' names: one query.
+
+    No consumer, no token either (a token belongs to its consumer: the request is refused anyway).
+    """
+    if not token:
+        row = session.execute(_CONSUMER, {"consumer_key": consumer_key}).first()
+        return (ConsumerCredentials(*row) if row else None), None
+    both = session.execute(_CONSUMER_AND_TOKEN, {"consumer_key": consumer_key, "token": token}).first()
+    if both is None:
+        return None, None
+    values: tuple[Any, ...] = tuple(both)
+    consumer_part, token_part = values[: len(_CONSUMER_COLUMNS)], values[len(_CONSUMER_COLUMNS) :]
+    return ConsumerCredentials(*consumer_part), (TokenCredentials(*token_part) if token_part[0] is not None else None)
+
+
+def oauth_token_credentials(session: Session, token: str) -> TokenCredentials | None:
+    row = session.execute(_TOKEN, {"token": token}).first()
+    return TokenCredentials(*row) if row else None
+
+
 def spend_request_token(session: Session, token: str) -> bool:
     """Delete a request token; False when another transaction already did."""
     result = session.execute(delete(OAuthToken).where(OAuthToken.token == token, OAuthToken.kind == "request"))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def remember_nonce(session: Session, nonce: OAuthNonce) -> bool:
-    """Record a nonce; False when it was seen before (a replay)."""
-    exists = session.scalar(
-        select(func.count())
-        .select_from(OAuthNonce)
-        .where(
-            OAuthNonce.consumer_key == nonce.consumer_key,
-            OAuthNonce.nonce == nonce.nonce,
-            OAuthNonce.timestamp == nonce.timestamp,
-            OAuthNonce.token == nonce.token,
-        )
-    )
-    if exists:
-        return False
-    session.add(nonce)
-    session.flush()
-    return True
+_REMEMBER_NONCE = {
+    # RETURNING rather than the row count: psycopg reports none for INSERT ... ON CONFLICT here.
+    dialect: insert(_nonces).on_conflict_do_nothing().returning(_nonces.c.nonce)
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
+def remember_nonce(
+    session: Session, consumer_key: str, nonce: str, timestamp: int, token: str, moment: datetime
+) -> bool:
+    """Record a nonce; False when it was seen before (a replay).
+
+    One statement, atomic in the database: of two requests with the same nonce, at the same moment
+    or on different workers, exactly one inserts the row; the other's insert does nothing.
+    """
+    row = {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp, "token": token, "created_at": moment}
+    statement = _REMEMBER_NONCE[session.get_bind().dialect.name]
+    return session.execute(statement, row).first() is not None
 
 
 def forget_nonces_before(session: Session, moment: datetime) -> None:

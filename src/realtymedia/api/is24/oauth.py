@@ -23,11 +23,11 @@ from oauthlib.oauth1 import (
 )
 from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
-from sqlalchemy.exc import IntegrityError
 
 from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import OAuthConsumer, OAuthNonce, OAuthToken
-from realtymedia.services.accounts import Principal, principal
+from realtymedia.persistence.models import OAuthToken
+from realtymedia.persistence.repository import ConsumerCredentials, TokenCredentials
+from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
 
 REQUEST, ACCESS = "request", "access"
@@ -50,9 +50,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
         super().__init__()
         self.core = core
         self.authorizing_user = authorizing_user
-        # oauthlib asks several questions about the same consumer and token: one query each per request.
-        self._consumers: dict[str, OAuthConsumer | None] = {}
-        self._tokens: dict[str, OAuthToken | None] = {}
+        # oauthlib asks several questions about the same consumer and token: asked once per request.
+        self._consumers: dict[str, ConsumerCredentials | None] = {}
+        self._tokens: dict[str, TokenCredentials | None] = {}
 
     # -- policy -----------------------------------------------------------------------------
 
@@ -98,16 +98,24 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     # -- lookups ----------------------------------------------------------------------------
 
-    def _consumer(self, client_key: str) -> OAuthConsumer | None:
+    def prefetch(self, client_key: str, token: str | None) -> None:
+        """The consumer and token of a signed request, and their users, in one query before oauthlib asks."""
+        with self.core.db.read() as session:
+            consumer, found = repo.oauth_credentials(session, client_key, token)
+        self._consumers[client_key] = consumer
+        if consumer is not None and token:
+            self._tokens[token] = found
+
+    def _consumer(self, client_key: str) -> ConsumerCredentials | None:
         if client_key not in self._consumers:
             with self.core.db.read() as session:
-                self._consumers[client_key] = repo.consumer(session, client_key)
+                self._consumers[client_key] = repo.oauth_credentials(session, client_key, None)[0]
         return self._consumers[client_key]
 
-    def _token(self, token: str, kind: str, client_key: str | None = None) -> OAuthToken | None:
+    def _token(self, token: str, kind: str, client_key: str | None = None) -> TokenCredentials | None:
         if token not in self._tokens:
             with self.core.db.read() as session:
-                self._tokens[token] = repo.oauth_token(session, token)
+                self._tokens[token] = repo.oauth_token_credentials(session, token)
         found = self._tokens[token]
         if found is None or found.kind != kind or (client_key is not None and found.consumer_key != client_key):
             return None
@@ -150,18 +158,10 @@ class Validator(RequestValidator):  # type: ignore[misc]
         # must not get to write (it will be refused next), or anyone could fill the table.
         if self._consumer(client_key) is None:
             return True
-        record = OAuthNonce(
-            consumer_key=client_key,
-            nonce=nonce,
-            timestamp=int(timestamp),
-            token=request_token or access_token or "",
-            created_at=now(),
-        )
-        try:
-            with self.core.db.write() as session:
-                return repo.remember_nonce(session, record)
-        except IntegrityError:  # the same nonce, at the same moment, from a concurrent request
-            return False
+        with self.core.db.write() as session:
+            return repo.remember_nonce(
+                session, client_key, nonce, int(timestamp), request_token or access_token or "", now()
+            )
 
     def validate_redirect_uri(self, client_key: str, redirect_uri: str, request: Any) -> bool:
         return redirect_uri == "oob" or redirect_uri.startswith(("https://", "http://"))
@@ -259,6 +259,9 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
         return None
     validator = Validator(core)
     token = params.get("oauth_token")
+    client_key = params.get("oauth_consumer_key")
+    if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
+        validator.prefetch(client_key, token)
     if token:
         valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
             uri, method, "", dict(headers), realms=[]
@@ -266,14 +269,14 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
         if not valid:
             return None
         found = validator._token(request.resource_owner_key, ACCESS, request.client_key)
-        user_id = found.user_id if found else None
+        user_id, username = (found.user_id, found.username) if found else (None, None)
     else:
         valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
         if not valid:
             return None
         consumer = validator._consumer(request.client_key)
-        user_id = consumer.user_id if consumer else None
-    return principal(core, user_id) if user_id is not None else None
+        user_id, username = (consumer.user_id, consumer.username) if consumer else (None, None)
+    return Principal(user_id, username) if user_id is not None and username is not None else None
 
 
 def request_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
@@ -286,11 +289,11 @@ def access_token_response(core: Core, uri: str, method: str, body: str, headers:
 
 def request_token_consumer(core: Core, token: str) -> str | None:
     """The name of the consumer that asks for access with this request token, if the token is usable."""
-    found = Validator(core)._token(token, REQUEST)
+    validator = Validator(core)
+    found = validator._token(token, REQUEST)
     if found is None or found.verifier is not None:
         return None
-    with core.db.read() as session:
-        consumer = repo.consumer(session, found.consumer_key)
+    consumer = validator._consumer(found.consumer_key)
     return consumer.name if consumer else None
 
 
