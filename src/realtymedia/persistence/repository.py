@@ -207,20 +207,36 @@ def ticket_by_key(session: Session, key: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.key == key))
 
 
+def tickets_by_keys(session: Session, keys: Sequence[str]) -> dict[str, Ticket]:
+    """The tickets of these keys, in one query."""
+    if not keys:
+        return {}
+    return {t.key: t for t in session.scalars(select(Ticket).where(Ticket.key.in_(set(keys))))}
+
+
 def consume_ticket(session: Session, ticket_id: str, moment: datetime) -> bool:
     """Mark a ticket used; False when it already was. Atomic even without a lock."""
+    return consume_tickets(session, [ticket_id], moment) == 1
+
+
+def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> int:
+    """Mark unused tickets used in one statement; how many were (fewer than given: some were used)."""
     result = session.execute(
-        update(Ticket).where(Ticket.id == ticket_id, Ticket.consumed_at.is_(None)).values(consumed_at=moment)
+        update(Ticket)
+        .where(Ticket.id.in_(ticket_ids), Ticket.consumed_at.is_(None))
+        .values(consumed_at=moment)
+        .execution_options(synchronize_session=False)  # no Ticket objects of this session are changed after
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def consumed_among(session: Session, ticket_ids: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.consumed_at.is_not(None))))
 
 
 def expired_tickets(session: Session, before: datetime, limit: int = 500) -> Sequence[Ticket]:
     return session.scalars(
-        select(Ticket)
-        .where(Ticket.expires_at < before)
-        .order_by(Ticket.expires_at)
-        .limit(limit)
+        select(Ticket).where(Ticket.expires_at < before).order_by(Ticket.expires_at).limit(limit)
     ).all()
 
 

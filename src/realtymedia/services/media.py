@@ -38,12 +38,42 @@ def append_file(
     if not info.key:
         raise ValueError("append_file needs the info of a confirmed file (tickets.confirm)")
     tickets.consume(session, ticket.id, media_id or ticket.id)
-    moment = now()
-    item = Media(
-        id=media_id or ticket.id,
+    if position is None:
+        position = repo.next_position(session, owner_kind, owner_id)
+    return add_confirmed(
+        session,
         owner_kind=owner_kind,
         owner_id=owner_id,
-        position=repo.next_position(session, owner_kind, owner_id) if position is None else position,
+        info=info,
+        kind=kind,
+        subtype=subtype,
+        title=title,
+        media_id=media_id or ticket.id,
+        position=position,
+    )
+
+
+def add_confirmed(
+    session: Session,
+    *,
+    owner_kind: str,
+    owner_id: str,
+    info: MediaInfo,
+    kind: str,
+    media_id: str,
+    position: int,
+    subtype: str | None = None,
+    title: str | None = None,
+) -> Media:
+    """Add a confirmed file whose ticket the caller consumed in this transaction (tickets.consume_all)."""
+    if not info.key:
+        raise ValueError("add_confirmed needs the info of a confirmed file (tickets.confirm)")
+    moment = now()
+    item = Media(
+        id=media_id,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        position=position,
         kind=kind,
         subtype=subtype,
         title=title,

@@ -31,8 +31,10 @@ from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm
 
 KIND = "Image"
-# Byte checks (and, on S3, object copies) of one request run in this many threads at most.
-PARALLEL = 8
+# Byte checks and object copies (storage round trips on S3) run in these threads, shared by all
+# requests of the process; tickets.confirm bounds the decodes among them to the cores.
+PARALLEL = 16
+_POOL = ThreadPoolExecutor(PARALLEL, thread_name_prefix="realty-images")
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,8 @@ def _retarget(error: Invalid, field: str) -> list[Violation]:
     return [Violation(field, v.value, v.code, v.message) for v in error.violations]
 
 
-def _usable_ticket(core: Core, session: Session, user_id: int, key: str, field: str) -> Ticket:
+def _usable_ticket(core: Core, ticket: Ticket | None, user_id: int, key: str, field: str) -> Ticket:
     """The grant behind `key`, if it is this user's and still usable; else Invalid naming the item."""
-    ticket = repo.ticket_by_key(session, key) if rules.is_upload_key(key) else None
     try:
         return tickets.find_usable(
             core, ticket, user_id=user_id, owner_kind=USER, owner_id=str(user_id), resource="upload", ref=key
@@ -224,9 +225,10 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
         violations += rules.check_capacity(repo.count_media(session, REALTY, realty_id), len(uploads), "uploadedImages")
         if violations:
             raise Invalid(violations)
+        by_key = repo.tickets_by_keys(session, [u.key for u in uploads if rules.is_upload_key(u.key)])
         for index, upload in enumerate(uploads):
             try:
-                found[index] = _usable_ticket(core, session, user_id, upload.key, _target(index))
+                found[index] = _usable_ticket(core, by_key.get(upload.key), user_id, upload.key, _target(index))
             except Invalid as error:
                 violations += error.violations
 
@@ -234,8 +236,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     # usable ones are checked even when others are not, so one answer names every bad item.
     infos: dict[int, MediaInfo] = {}
     if found:
-        with ThreadPoolExecutor(min(PARALLEL, len(found))) as pool:
-            checked = dict(zip(found, pool.map(lambda i: _confirm(core, found[i], _target(i)), found), strict=True))
+        checked = dict(zip(found, _POOL.map(lambda i: _confirm(core, found[i], _target(i)), found), strict=True))
         for index, result in sorted(checked.items()):
             if isinstance(result, list):
                 violations += result
@@ -268,25 +269,23 @@ def _append(
         refused = rules.check_capacity(existing, len(uploads), "uploadedImages")
         if refused:
             raise Invalid(refused)
+        # All tickets in one statement; one used by a concurrent request since we looked refuses
+        # the whole save (the transaction rolls back: nothing is kept).
+        tickets.consume_all(session, {found[i].id: (_target(i), uploads[i].key) for i in range(len(uploads))})
         start = repo.next_position(session, REALTY, realty_id)
-        added = []
-        for index, upload in enumerate(uploads):
-            ticket, info = found[index], infos[index]
-            try:
-                item = media.append_file(
-                    session,
-                    owner_kind=REALTY,
-                    owner_id=realty_id,
-                    ticket=ticket,
-                    info=info,
-                    kind=KIND,
-                    title=upload.description,
-                    media_id=str(uuid.uuid4()),
-                    position=start + index,
-                )
-            except Invalid as error:  # used by a concurrent request since we looked: nothing is kept
-                raise Invalid(_retarget(error, _target(index))) from None
-            added.append(item)
+        added = [
+            media.add_confirmed(
+                session,
+                owner_kind=REALTY,
+                owner_id=realty_id,
+                info=infos[index],
+                kind=KIND,
+                title=upload.description,
+                media_id=str(uuid.uuid4()),
+                position=start + index,
+            )
+            for index, upload in enumerate(uploads)
+        ]
         touch(realty)
         session.flush()
         return [_image(core, item, base_url) for item in added]
@@ -359,9 +358,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 core.storage.copy(source[0], target)
                 copied.append(target)
 
-        if plans:
-            with ThreadPoolExecutor(min(PARALLEL, len(plans))) as pool:
-                list(pool.map(copy_one, plans))
+        list(_POOL.map(copy_one, plans))
         with core.db.write() as session:
             locked = queries.lock_realties(session, [target_id, source_id])
             for realty_id in (target_id, source_id):

@@ -186,10 +186,28 @@ def remove_quietly(core: Core, keys: Iterable[str | None]) -> None:
             log.warning("could not remove object %s; left for cleanup", key, exc_info=True)
 
 
-def consume(session: object, ticket_id: str, ref: str) -> None:
+def consume(session: Session, ticket_id: str, ref: str) -> None:
     """Mark the ticket used inside the caller's transaction; a second use is refused."""
-    if not repo.consume_ticket(session, ticket_id, now()):  # type: ignore[arg-type]
+    if not repo.consume_ticket(session, ticket_id, now()):
         raise Invalid([Violation("id", ref, codes.TICKET_USED, f"upload {ref} has already been used")])
+
+
+def consume_all(session: Session, refs: dict[str, tuple[str, str]]) -> None:
+    """Mark many tickets used in one statement, inside the caller's transaction: all or none.
+
+    `refs` maps each ticket id to (field, ref) for the refusal that names the ones used already.
+    """
+    ids = list(refs)
+    if repo.consume_tickets(session, ids, now()) == len(ids):
+        return
+    used = repo.consumed_among(session, ids)
+    raise Invalid(
+        [
+            Violation(refs[t][0], refs[t][1], codes.TICKET_USED, f"upload {refs[t][1]} has already been used")
+            for t in ids
+            if t in used
+        ]
+    )
 
 
 def cleanup(core: Core) -> dict[str, int]:
