@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # Empty means SQLite at {data_dir}/realtymedia.sqlite3.
     database_url: str = ""
+    # Connections per worker process: pool_size kept open, up to pool_overflow more under load.
+    # A request waits for a free one. PostgreSQL's max_connections must cover workers x the sum.
+    database_pool_size: int = 10
+    database_pool_overflow: int = 10
     # Empty means: take scheme and host from each request.
     public_base_url: str = ""
 

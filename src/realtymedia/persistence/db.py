@@ -14,18 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> Engine:
+    """At most pool_size + max_overflow connections per process: on PostgreSQL, size the server's
+    max_connections to workers x that (or put a pooler in front)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             **kwargs,
         )
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **kwargs)
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
@@ -53,9 +55,9 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size, max_overflow)
         self.is_sqlite = url.startswith("sqlite")
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine

@@ -62,7 +62,11 @@ class Core:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Core:
         settings = settings or Settings()
-        return cls(settings, Database(settings.resolved_database_url), make_storage(settings))
+        return cls(
+            settings,
+            Database(settings.resolved_database_url, settings.database_pool_size, settings.database_pool_overflow),
+            make_storage(settings),
+        )
 
     def close(self) -> None:
         self.db.dispose()
