@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from realtymedia.domain.attachments import (
     is_file,
     parse_kind,
 )
-from realtymedia.domain.errors import Invalid, NotFound, Violation
+from realtymedia.domain.errors import AccessDenied, Invalid, NotFound, Violation
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
 from realtymedia.persistence import attachments as store
@@ -53,6 +54,19 @@ class ProjectView:
     attachments: Sequence[Media]
 
 
+@dataclass(frozen=True)
+class ProjectVersion:
+    """Names one state of a project and its attachments: every change to either moves `version`
+    and `updated_at` (projects.touch, in the changing transaction). `created_at` tells a project
+    from an earlier one that had the same id."""
+
+    id: int
+    user_id: int
+    version: int
+    updated_at: datetime
+    created_at: datetime
+
+
 # -- projects -------------------------------------------------------------------------------
 
 
@@ -65,6 +79,18 @@ def project(core: Core, user_id: int, project_id: int) -> ProjectView:
     with core.db.read() as session:
         found = projects.owned(session, project_id, user_id)
         return ProjectView(found, _attachments(session, found.id))
+
+
+def project_version(core: Core, user_id: int, project_id: int) -> ProjectVersion:
+    """The project's current version, refused as `project` refuses; one small query, no attachments."""
+    with core.db.read() as session:
+        row = store.project_version(session, project_id)
+    if row is None:
+        raise NotFound("realestateproject", project_id)
+    found = ProjectVersion(*row)
+    if found.user_id != user_id:
+        raise AccessDenied("You are not allowed to access this real estate project.")
+    return found
 
 
 def _attachments(session: Session, project_id: int) -> Sequence[Media]:
@@ -133,8 +159,16 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
     return item
 
 
-def _add(core: Core, user_id: int, project_id: int, kind: Kind, data: AttachmentInput, ticket: Ticket | None,
-         info: MediaInfo | None, title: str | None) -> Media:
+def _add(
+    core: Core,
+    user_id: int,
+    project_id: int,
+    kind: Kind,
+    data: AttachmentInput,
+    ticket: Ticket | None,
+    info: MediaInfo | None,
+    title: str | None,
+) -> Media:
     assert data.subtype is not None
     with core.db.write() as session:
         locked = projects.owned(session, project_id, user_id, lock=True)
@@ -252,6 +286,7 @@ def _check_contract(session: Session, owner: Project, kind: Kind, subtype: str, 
 
 
 __all__ = [
+    "ProjectVersion",
     "ProjectView",
     "assign",
     "delete",
@@ -259,6 +294,7 @@ __all__ = [
     "issue_ticket",
     "order",
     "project",
+    "project_version",
     "projects_of",
     "update",
 ]

@@ -119,7 +119,10 @@ def _attribute_names(node: Node) -> set[str]:
 
 
 def to_json(doc: Document) -> bytes:
-    text = json.dumps({f"{doc.namespace}.{doc.root.name}": _json_value(doc.root)}, ensure_ascii=False, indent=2)
+    # Compact, as IS24's Jettison writes it (the documents indent their examples for reading); it is
+    # also what the standard library encodes in C: indentation takes its pure-Python path.
+    value = {f"{doc.namespace}.{doc.root.name}": _json_value(doc.root)}
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # IS24 escapes the solidus; "/" occurs only inside strings in JSON, so this is safe.
     return text.replace("/", "\\/").encode()
 

@@ -10,6 +10,8 @@
 - OAuth 1.0a (3-legged, or 2-legged acting for the consumer's owner), or the web page's session.
 - Reads carry an ETag (a hash of the representation) and Last-Modified (the project's last change);
   If-None-Match, else If-Modified-Since (a date in the future is ignored), answer 304.
+- A read whose answer depends only on a version it names (a project's attachments) is rendered
+  once per worker and version (`kept`); the request is still authenticated and the version read.
 - Every response carries `L-IS24-RequestRefnum`, errors and 401s included.
 """
 
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import partial
+from functools import cached_property, partial
 from urllib.parse import quote
 
 import anyio
@@ -50,6 +53,7 @@ READABLE = {"application/xml": XML, "text/xml": XML, "application/json": JSON}
 MAX_BODY = 1024 * 1024
 REFNUM = "L-IS24-RequestRefnum"
 _STATE = "is24"
+_UNRESERVED = re.compile(r"[0-9A-Za-z._~-]+").fullmatch
 
 
 class Envelope:
@@ -134,9 +138,22 @@ def render(doc: Document, representation: Representation) -> bytes:
     return codec.to_json(doc) if representation.format == JSON else codec.to_xml(doc)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A representation's bytes and their ETag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, doc: Document, representation: Representation) -> Rendered:
+        body = render(doc, representation)
+        return cls(body, _etag(body))
+
+
 @dataclass
 class Reply:
-    doc: Document | None
+    doc: Document | Rendered | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     # Reads: when the resource last changed; makes the answer conditional (ETag, Last-Modified, 304).
@@ -158,12 +175,39 @@ class Call:
     def user_id(self) -> int:
         return self.principal.user_id
 
-    def url(self, *segments: object) -> str:
-        """Absolute URL of a resource below the user's realestateproject container, as the caller named the user."""
+    @cached_property
+    def base_url(self) -> str:
+        return base_url(self.request)
+
+    @cached_property
+    def container_url(self) -> str:
+        """Absolute URL of the user's realestateproject container, as the caller named the user."""
         root = self.request.scope.get("root_path", "")
         user = quote(self.username or self.principal.username, safe="@")
-        tail = "".join("/" + quote(str(s), safe="@") for s in segments)
-        return f"{base_url(self.request)}{root}/api/offer/v1.0/user/{user}/realestateproject{tail}"
+        return f"{self.base_url}{root}/api/offer/v1.0/user/{user}/realestateproject"
+
+    def url(self, *segments: object) -> str:
+        """Absolute URL of a resource below the user's realestateproject container."""
+        tail = ""
+        for segment in segments:
+            text = str(segment)
+            # Ids (numbers, UUIDs) are unreserved characters: quote only what could need it.
+            tail += "/" + (text if _UNRESERVED(text) else quote(text, safe="@"))
+        return self.container_url + tail
+
+
+def kept(call: Call, version: Hashable, make: Callable[[], Document]) -> Rendered:
+    """The rendering of `make()`, kept per worker for this version and representation.
+
+    `version` must name everything the document is built from (for a project's attachments:
+    the project's version, read before them). The key adds what the rendering also depends on:
+    the representation and the URLs' prefix (public base, mount, the user as the caller named
+    them). Answers are never shared between users: the version is read with the owner checked.
+    Each worker keeps its own; a change made through any worker moves the version it reads.
+    """
+    key = ("is24", version, call.representation, call.container_url)
+    rendered: Rendered = call.core.renderings.get_or_make(key, lambda: Rendered.of(make(), call.representation))
+    return rendered
 
 
 Handler = Callable[[Call], Reply]
@@ -270,10 +314,14 @@ def error_response(error: BaseException, representation: Representation) -> Resp
 
 
 def _response(request: Request, reply: Reply, representation: Representation) -> Response:
-    content = render(reply.doc, representation) if reply.doc is not None else b""
+    if isinstance(reply.doc, Rendered):
+        content, etag = reply.doc.body, reply.doc.etag
+    else:
+        content = render(reply.doc, representation) if reply.doc is not None else b""
+        etag = None
     headers = dict(reply.headers)
     if reply.last_modified is not None and request.method == "GET":
-        etag = '"' + base64.urlsafe_b64encode(hashlib.sha256(content).digest()[:18]).decode() + '"'
+        etag = etag or _etag(content)
         headers.update(
             {"ETag": etag, "Last-Modified": format_datetime(reply.last_modified, usegmt=True), "Vary": "Accept"}
         )
@@ -281,6 +329,10 @@ def _response(request: Request, reply: Reply, representation: Representation) ->
             return Response(status_code=304, headers=headers)
         headers["Cache-Control"] = "private, no-cache"
     return Response(content, reply.status, headers, media_type=MEDIA_TYPES[representation.format])
+
+
+def _etag(content: bytes) -> str:
+    return '"' + base64.urlsafe_b64encode(hashlib.sha256(content).digest()[:18]).decode() + '"'
 
 
 def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from realtymedia.api.common import base_url
 from realtymedia.api.is24 import resources
+from realtymedia.api.is24.codec import Document
 from realtymedia.api.is24.errors import messages
-from realtymedia.api.is24.protocol import Call, Reply, handle
+from realtymedia.api.is24.protocol import Call, Reply, handle, kept
 from realtymedia.domain.errors import NotFound
 from realtymedia.persistence.models import Media
 from realtymedia.services import attachments, media
@@ -25,7 +26,7 @@ def _project_id(value: str) -> int:
 
 def _file_url(call: Call) -> resources.FileUrl:
     def file_url(item: Media) -> str | None:
-        return media.file_url(call.core, item, base_url(call.request))
+        return media.file_url(call.core, item, call.base_url)
 
     return file_url
 
@@ -53,8 +54,13 @@ async def list_projects(request: Request, username: str) -> Response:
 @router.get(ROOT + "/{project_id}")
 async def read_project(request: Request, username: str, project_id: str) -> Response:
     def run(call: Call) -> Reply:
-        view = attachments.project(call.core, call.user_id, _project_id(project_id))
-        return Reply(resources.project(view, call.url), last_modified=view.project.updated_at)
+        pid = _project_id(project_id)
+        current = attachments.project_version(call.core, call.user_id, pid)
+
+        def make() -> Document:
+            return resources.project(attachments.project(call.core, call.user_id, pid), call.url)
+
+        return Reply(kept(call, ("project", current), make), last_modified=current.updated_at)
 
     return await handle(request, run, username=username)
 
@@ -108,9 +114,16 @@ async def order(request: Request, username: str, project_id: str) -> Response:
 @router.get(ROOT + "/{project_id}/attachment")
 async def list_attachments(request: Request, username: str, project_id: str) -> Response:
     def run(call: Call) -> Reply:
-        view = attachments.project(call.core, call.user_id, _project_id(project_id))
-        doc = resources.attachments(view.attachments, call.url, _file_url(call), strict=call.representation.strict)
-        return Reply(doc, last_modified=view.project.updated_at)
+        pid = _project_id(project_id)
+        # The version first, then (when this worker has no rendering of it) the attachments: a kept
+        # answer is never older than the version it is kept for.
+        current = attachments.project_version(call.core, call.user_id, pid)
+
+        def make() -> Document:
+            view = attachments.project(call.core, call.user_id, pid)
+            return resources.attachments(view.attachments, call.url, _file_url(call), strict=call.representation.strict)
+
+        return Reply(kept(call, ("attachments", current), make), last_modified=current.updated_at)
 
     return await handle(request, run, username=username)
 
