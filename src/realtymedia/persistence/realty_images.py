@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import IdempotentResponse, Media, Realty
@@ -79,6 +81,23 @@ def add_idempotent(session: Session, record: IdempotentResponse) -> None:
     """Insert the record; the primary key (user, request id) makes a second insert fail."""
     session.add(record)
     session.flush()
+
+
+_idempotent = cast(Table, IdempotentResponse.__table__)
+_RECORD_IDEMPOTENT = {
+    # RETURNING rather than the row count: psycopg reports none for INSERT ... ON CONFLICT.
+    dialect: insert(_idempotent).on_conflict_do_nothing().returning(_idempotent.c.request_id)
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
+def record_idempotent(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a finished record; False (and nothing changed) when the Request-ID has one already.
+
+    One statement: of two racing transactions, the second waits for the first (PostgreSQL's unique
+    index, SQLite's write lock) and then inserts nothing."""
+    statement = _RECORD_IDEMPOTENT[session.get_bind().dialect.name]
+    return session.execute(statement, values).first() is not None
 
 
 def idempotent(session: Session, user_id: int, request_id: str) -> IdempotentResponse | None:

@@ -116,6 +116,10 @@ def run(
     return response
 
 
+class _Repeat(Exception):
+    """The Request-ID has a record already: roll this execution back and answer from the record."""
+
+
 def run_atomic(
     core: Core,
     user_id: int,
@@ -125,44 +129,51 @@ def run_atomic(
 ) -> JSONResponse:
     """Execute `action` (database writes only, in the session it is given) once per (user, Request-ID).
 
-    The action and its record commit together or not at all. A refusal (DomainError) rolls the
-    action back and is then kept as the answer like any other.
+    The action runs first and its record is inserted last, in the same transaction, by a statement
+    that does nothing when the Request-ID has a record already (a repeat, or a racing duplicate
+    that committed first): then the action is rolled back and the record answers. A new request
+    costs no lookup. A refusal (DomainError) is kept as the answer like any other.
     """
     ttl = timedelta(seconds=core.settings.idempotency_ttl_seconds)
     for _ in range(3):
         moment = now()
         try:
             with core.db.write() as session:
-                found = queries.idempotent(session, user_id, request_id)
-                if found is not None and _current(found, moment, ttl):
-                    session.expunge(found)
-                    return _answer_of(found, print_, request_id)
-                if found is not None:
-                    queries.drop_idempotent(session, user_id, request_id)
-                    session.flush()
-                status, content = action(session)
-                response = JSONResponse(content, status_code=status)
-                queries.add_idempotent(session, _record(user_id, request_id, print_, response, moment))
+                try:
+                    status, content = action(session)
+                    response = JSONResponse(content, status_code=status)
+                except DomainError as error:
+                    session.rollback()
+                    response = errors.from_domain(error)
+                if not queries.record_idempotent(session, _values(user_id, request_id, print_, response, moment)):
+                    raise _Repeat
             return response
-        except IntegrityError:
-            continue  # a racing duplicate committed first: replay its answer on the next round
-        except DomainError as error:
-            refusal = errors.from_domain(error)
-            try:
-                with core.db.write() as session:
-                    queries.add_idempotent(session, _record(user_id, request_id, print_, refusal, moment))
-            except IntegrityError:
-                continue
-            return refusal
+        except (_Repeat, IntegrityError):
+            earlier = _earlier(core, user_id, request_id, moment, ttl)
+            if earlier is not None:
+                return _answer_of(earlier, print_, request_id)
     raise RuntimeError("could not record the Request-ID")
 
 
-def _record(user_id: int, request_id: str, print_: str, response: JSONResponse, moment: Any) -> IdempotentResponse:
-    return IdempotentResponse(
-        user_id=user_id,
-        request_id=request_id,
-        fingerprint=print_,
-        status=response.status_code,
-        body=bytes(response.body).decode(),
-        created_at=moment,
-    )
+def _earlier(core: Core, user_id: int, request_id: str, moment: Any, ttl: timedelta) -> IdempotentResponse | None:
+    """The record that answers the Request-ID; None after removing one that no longer does."""
+    with core.db.write() as session:
+        found = queries.idempotent(session, user_id, request_id)
+        if found is None:
+            return None
+        if _current(found, moment, ttl):
+            session.expunge(found)
+            return found
+        queries.drop_idempotent(session, user_id, request_id, found.created_at)
+        return None
+
+
+def _values(user_id: int, request_id: str, print_: str, response: JSONResponse, moment: Any) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "request_id": request_id,
+        "fingerprint": print_,
+        "status": response.status_code,
+        "body": bytes(response.body).decode(),
+        "created_at": moment,
+    }
