@@ -58,11 +58,7 @@ def as_dict(project: Project, owner: str) -> dict[str, object]:
 
 def owned(session: Session, project_id: int, user_id: int, *, lock: bool = False) -> Project:
     """The project, if it exists and belongs to the user. Locked for the transaction when asked."""
-    project = (
-        repo.lock_project(session, project_id)
-        if lock
-        else session.get(Project, project_id)
-    )
+    project = repo.lock_project(session, project_id) if lock else session.get(Project, project_id)
     if project is None:
         raise NotFound("realestateproject", project_id)
     if project.user_id != user_id:

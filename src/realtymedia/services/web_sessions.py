@@ -39,8 +39,9 @@ def login(core: Core, username: str, password: str) -> tuple[str, str, Principal
     if principal is None:
         return None
     csrf = secrets.token_urlsafe(24)
-    payload = json.dumps({"u": principal.user_id, "n": principal.username, "c": csrf,
-                          "e": int(time.time()) + LIFETIME_SECONDS}).encode()
+    payload = json.dumps(
+        {"u": principal.user_id, "n": principal.username, "c": csrf, "e": int(time.time()) + LIFETIME_SECONDS}
+    ).encode()
     return _sign(core, payload), csrf, principal
 
 
