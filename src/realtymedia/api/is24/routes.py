@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from realtymedia.api.common import base_url
 from realtymedia.api.is24 import resources
@@ -14,7 +18,25 @@ from realtymedia.persistence.models import Media
 from realtymedia.services import attachments, media
 
 ROOT = "/api/offer/v1.0/user/{username}/realestateproject"
-router = APIRouter()
+Endpoint = Callable[[Request], Awaitable[Response]]
+# Plain Starlette routes: the dialect parses, negotiates, authenticates and answers errors itself
+# (protocol.handle), so FastAPI's parameter solving and route contexts would only add to every request.
+routes: list[Route] = []
+
+
+def _route(method: str, *paths: str) -> Callable[[Endpoint], Endpoint]:
+    def register(endpoint: Endpoint) -> Endpoint:
+        for path in paths:
+            route = Route(ROOT + path, endpoint, methods=[method])
+            route.methods = {method}  # no implicit HEAD: IS24 has none (405, in IS24's form)
+            routes.append(route)
+        return endpoint
+
+    return register
+
+
+def _path(request: Request, *names: str) -> tuple[str, ...]:
+    return tuple(str(request.path_params[name]) for name in names)
 
 
 def _project_id(value: str) -> int:
@@ -39,9 +61,10 @@ def _done(code: str, verb: str, attachment_id: str, status: int = 200, **headers
 # -- projects -------------------------------------------------------------------------------
 
 
-@router.get(ROOT)
-@router.get(ROOT + "/")
-async def list_projects(request: Request, username: str) -> Response:
+@_route("GET", "", "/")
+async def list_projects(request: Request) -> Response:
+    (username,) = _path(request, "username")
+
     def run(call: Call) -> Reply:
         views = attachments.projects_of(call.core, call.user_id)
         changed = max((v.project.updated_at for v in views), default=None)
@@ -51,8 +74,10 @@ async def list_projects(request: Request, username: str) -> Response:
     return await handle(request, run, username=username)
 
 
-@router.get(ROOT + "/{project_id}")
-async def read_project(request: Request, username: str, project_id: str) -> Response:
+@_route("GET", "/{project_id}")
+async def read_project(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         pid = _project_id(project_id)
         current = attachments.project_version(call.core, call.user_id, pid)
@@ -68,8 +93,10 @@ async def read_project(request: Request, username: str, project_id: str) -> Resp
 # -- attachments ----------------------------------------------------------------------------
 
 
-@router.post(ROOT + "/{project_id}/attachment/upload-ticket")
-async def upload_ticket(request: Request, username: str, project_id: str) -> Response:
+@_route("POST", "/{project_id}/attachment/upload-ticket")
+async def upload_ticket(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         content_type = resources.read_ticket_request(call.body)
         issued = attachments.issue_ticket(
@@ -80,8 +107,10 @@ async def upload_ticket(request: Request, username: str, project_id: str) -> Res
     return await handle(request, run, username=username, reads_body=True)
 
 
-@router.post(ROOT + "/{project_id}/attachment")
-async def assign(request: Request, username: str, project_id: str) -> Response:
+@_route("POST", "/{project_id}/attachment")
+async def assign(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         pid = _project_id(project_id)
         item = attachments.assign(call.core, call.user_id, pid, resources.read_attachment(call.body))
@@ -91,8 +120,10 @@ async def assign(request: Request, username: str, project_id: str) -> Response:
     return await handle(request, run, username=username, reads_body=True)
 
 
-@router.put(ROOT + "/{project_id}/attachment")
-async def update(request: Request, username: str, project_id: str) -> Response:
+@_route("PUT", "/{project_id}/attachment")
+async def update(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         item = attachments.update(
             call.core, call.user_id, _project_id(project_id), resources.read_attachment(call.body)
@@ -102,8 +133,10 @@ async def update(request: Request, username: str, project_id: str) -> Response:
     return await handle(request, run, username=username, reads_body=True)
 
 
-@router.put(ROOT + "/{project_id}/attachment/order")
-async def order(request: Request, username: str, project_id: str) -> Response:
+@_route("PUT", "/{project_id}/attachment/order")
+async def order(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         ids = attachments.order(call.core, call.user_id, _project_id(project_id), resources.read_order(call.body))
         return Reply(resources.attachments_order(ids))
@@ -111,8 +144,10 @@ async def order(request: Request, username: str, project_id: str) -> Response:
     return await handle(request, run, username=username, reads_body=True)
 
 
-@router.get(ROOT + "/{project_id}/attachment")
-async def list_attachments(request: Request, username: str, project_id: str) -> Response:
+@_route("GET", "/{project_id}/attachment")
+async def list_attachments(request: Request) -> Response:
+    username, project_id = _path(request, "username", "project_id")
+
     def run(call: Call) -> Reply:
         pid = _project_id(project_id)
         # The version first, then (when this worker has no rendering of it) the attachments: a kept
@@ -128,8 +163,10 @@ async def list_attachments(request: Request, username: str, project_id: str) -> 
     return await handle(request, run, username=username)
 
 
-@router.get(ROOT + "/{project_id}/attachment/{attachment_id}")
-async def read_attachment(request: Request, username: str, project_id: str, attachment_id: str) -> Response:
+@_route("GET", "/{project_id}/attachment/{attachment_id}")
+async def read_attachment(request: Request) -> Response:
+    username, project_id, attachment_id = _path(request, "username", "project_id", "attachment_id")
+
     def run(call: Call) -> Reply:
         owner, item = attachments.get(call.core, call.user_id, _project_id(project_id), attachment_id)
         return Reply(resources.attachment(item, call.url, _file_url(call)), last_modified=owner.updated_at)
@@ -137,8 +174,10 @@ async def read_attachment(request: Request, username: str, project_id: str, atta
     return await handle(request, run, username=username)
 
 
-@router.delete(ROOT + "/{project_id}/attachment/{attachment_id}")
-async def delete(request: Request, username: str, project_id: str, attachment_id: str) -> Response:
+@_route("DELETE", "/{project_id}/attachment/{attachment_id}")
+async def delete(request: Request) -> Response:
+    username, project_id, attachment_id = _path(request, "username", "project_id", "attachment_id")
+
     def run(call: Call) -> Reply:
         attachments.delete(call.core, call.user_id, _project_id(project_id), attachment_id)
         return _done("MESSAGE_RESOURCE_DELETED", "deleted", attachment_id)

@@ -14,8 +14,9 @@ from html import escape
 from urllib.parse import urlencode
 
 import anyio
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from realtymedia.api.common import base_url, core_of
 from realtymedia.api.is24 import oauth
@@ -23,7 +24,6 @@ from realtymedia.api.is24.errors import Refusal
 from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
 from realtymedia.services import accounts
 
-router = APIRouter()
 CSRF_COOKIE = "rm_oauth_csrf"
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Allow access</title></head>
@@ -47,7 +47,6 @@ def _token_response(result: tuple[dict[str, str], str | None, int]) -> Response:
     return Response(body or "", status, headers)
 
 
-@router.api_route("/security/oauth/request_token", methods=["GET", "POST"])
 async def request_token(request: Request) -> Response:
     try:
         body = (await read_body(request)).decode("utf-8", "replace")
@@ -61,7 +60,6 @@ async def request_token(request: Request) -> Response:
     return _token_response(result)
 
 
-@router.api_route("/security/oauth/access_token", methods=["GET", "POST"])
 async def access_token(request: Request) -> Response:
     try:
         body = (await read_body(request)).decode("utf-8", "replace")
@@ -99,15 +97,14 @@ def _message(text: str, status: int) -> HTMLResponse:
     return HTMLResponse(f"<!doctype html><html><body><p>{escape(text)}</p></body></html>", status)
 
 
-@router.get("/security/oauth/confirm_access")
-async def confirm_access_page(request: Request, oauth_token: str = "") -> Response:
+async def confirm_access_page(request: Request) -> Response:
+    oauth_token = request.query_params.get("oauth_token", "")
     consumer = await anyio.to_thread.run_sync(oauth.request_token_consumer, core_of(request), oauth_token)
     if consumer is None:
         return _message("This request for access is unknown, expired or already answered.", 404)
     return _page(request, oauth_token, consumer)
 
 
-@router.post("/security/oauth/confirm_access")
 async def confirm_access(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     token = str(form.get("oauth_token", ""))
@@ -145,3 +142,18 @@ def _pairs(body: str | None) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(body or "")
+
+
+def _routes() -> list[Route]:
+    made = [
+        Route("/security/oauth/request_token", request_token, methods=["GET", "POST"]),
+        Route("/security/oauth/access_token", access_token, methods=["GET", "POST"]),
+        Route("/security/oauth/confirm_access", confirm_access_page, methods=["GET"]),
+        Route("/security/oauth/confirm_access", confirm_access, methods=["POST"]),
+    ]
+    for route in made:
+        route.methods = (route.methods or set()) - {"HEAD"}
+    return made
+
+
+routes = _routes()
