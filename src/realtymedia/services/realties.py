@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
 from realtymedia.domain.errors import Invalid, NotFound
@@ -66,7 +66,7 @@ def touch(realty: Realty, moment: datetime | None = None) -> None:
     realty.version = (realty.version or 0) + 1
 
 
-def version(session: Session, realty_id: str, user_id: int) -> int:
+def version(session: Session | Connection, realty_id: str, user_id: int) -> int:
     """The realty's version, if it is the user's (NotFound otherwise), in one small query."""
     found = queries.realty_owner_and_version(session, realty_id)
     if found is None or found[0] != user_id:

@@ -150,8 +150,8 @@ def images_version(core: Core, user_id: int, realty_id: str) -> int:
     Read it before `images`: an answer rendered from `images` can then be kept under this version,
     since it shows that version or a later one, never an earlier one.
     """
-    with core.db.read() as session:
-        return realties.version(session, realty_id, user_id)
+    with core.db.connection() as connection:
+        return realties.version(connection, realty_id, user_id)
 
 
 def _target(index: int) -> str:
