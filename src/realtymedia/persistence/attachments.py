@@ -10,11 +10,15 @@ from sqlalchemy.orm import Session
 from realtymedia.persistence.models import Media, Project
 
 PROJECT = "project"
+# Built once (SQLAlchemy then reuses their compiled form): asked on every read and change.
 _projects = cast(Table, Project.__table__)
-# Built once: every read of a project's attachments asks it first (see services.attachments.project_version).
+_media = cast(Table, Media.__table__)
 _VERSION = select(
     _projects.c.id, _projects.c.user_id, _projects.c.version, _projects.c.updated_at, _projects.c.created_at
 ).where(_projects.c.id == bindparam("project_id"))
+_OWNER = select(_projects.c.user_id, _projects.c.product).where(_projects.c.id == bindparam("project_id"))
+_SUBTYPES = select(_media.c.subtype).where(_media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id"))
+_SUBTYPES_EXCEPT = _SUBTYPES.where(_media.c.id != bindparam("exclude"))
 
 
 def project_version(session: Session, project_id: int) -> tuple[Any, ...] | None:
@@ -23,9 +27,16 @@ def project_version(session: Session, project_id: int) -> tuple[Any, ...] | None
     return tuple(row) if row else None
 
 
+def project_owner(session: Session, project_id: int) -> tuple[int, str] | None:
+    """(user_id, product) of a project, without loading it."""
+    row = session.execute(_OWNER, {"project_id": project_id}).first()
+    return (row[0], row[1]) if row else None
+
+
 def subtypes(session: Session, project_id: int, exclude: str | None = None) -> list[str]:
     """The subtypes (pictureType, pdfDocumentType, linkType) the project's attachments have now."""
-    query = select(Media.subtype).where(Media.owner_kind == PROJECT, Media.owner_id == str(project_id))
-    if exclude is not None:
-        query = query.where(Media.id != exclude)
-    return [s for s in session.scalars(query) if s]
+    if exclude is None:
+        found = session.scalars(_SUBTYPES, {"owner_id": str(project_id)})
+    else:
+        found = session.scalars(_SUBTYPES_EXCEPT, {"owner_id": str(project_id), "exclude": exclude})
+    return [s for s in found if s]

@@ -29,7 +29,7 @@ from realtymedia.domain.attachments import (
     is_file,
     parse_kind,
 )
-from realtymedia.domain.errors import AccessDenied, Invalid, NotFound, Violation
+from realtymedia.domain.errors import AccessDenied, DomainError, Invalid, NotFound, Violation
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
 from realtymedia.persistence import attachments as store
@@ -85,12 +85,25 @@ def project_version(core: Core, user_id: int, project_id: int) -> ProjectVersion
     """The project's current version, refused as `project` refuses; one small query, no attachments."""
     with core.db.read() as session:
         row = store.project_version(session, project_id)
-    if row is None:
-        raise NotFound("realestateproject", project_id)
-    found = ProjectVersion(*row)
-    if found.user_id != user_id:
-        raise AccessDenied("You are not allowed to access this real estate project.")
+    found = ProjectVersion(*row) if row else None
+    if found is None or found.user_id != user_id:
+        raise _not_owned(project_id, exists=found is not None)
     return found
+
+
+def _owned_product(session: Session, project_id: int, user_id: int) -> str:
+    """The project's product, refused as projects.owned refuses, without loading the project."""
+    row = store.project_owner(session, project_id)
+    if row is None or row[0] != user_id:
+        raise _not_owned(project_id, exists=row is not None)
+    return row[1]
+
+
+def _not_owned(project_id: int, *, exists: bool) -> DomainError:
+    # The answers of projects.owned, for the reads that need no Project object.
+    if not exists:
+        return NotFound("realestateproject", project_id)
+    return AccessDenied("You are not allowed to access this real estate project.")
 
 
 def _attachments(session: Session, project_id: int) -> Sequence[Media]:
@@ -104,7 +117,7 @@ def issue_ticket(
     core: Core, user_id: int, project_id: int, content_type: str | None, base_url: str
 ) -> tickets.IssuedTicket:
     with core.db.read() as session:
-        projects.owned(session, project_id, user_id)
+        _owned_product(session, project_id, user_id)
     return tickets.issue(
         core,
         user_id=user_id,
@@ -128,8 +141,8 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
     kind = parse_kind(data.kind)
     assert kind is not None and data.subtype is not None  # check_input said so
     with core.db.read() as session:
-        found = projects.owned(session, project_id, user_id)
-        _check_contract(session, found, kind, data.subtype)
+        # Cheap refusals before the file is copied and decoded; checked again under the lock in _add.
+        _check_contract(session, project_id, _owned_product(session, project_id, user_id), kind, data.subtype)
         ticket = None
         if is_file(kind):
             ticket = tickets.find_usable(
@@ -172,7 +185,7 @@ def _add(
     assert data.subtype is not None
     with core.db.write() as session:
         locked = projects.owned(session, project_id, user_id, lock=True)
-        _check_contract(session, locked, kind, data.subtype)
+        _check_contract(session, project_id, locked.product, kind, data.subtype)
         if ticket is not None and info is not None:
             item = media.append_file(
                 session,
@@ -220,7 +233,7 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
             raise Invalid(
                 [Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")]
             )
-        _check_contract(session, locked, kind, data.subtype, ignore=item.id)
+        _check_contract(session, project_id, locked.product, kind, data.subtype, ignore=item.id)
         item.subtype = data.subtype
         item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
         if kind is Kind.LINK:
@@ -278,9 +291,11 @@ def _known_form(attachment_id: str) -> str:
     return attachment_id if _ID.fullmatch(attachment_id) else ""
 
 
-def _check_contract(session: Session, owner: Project, kind: Kind, subtype: str, ignore: str | None = None) -> None:
-    existing = store.subtypes(session, owner.id, exclude=ignore)
-    violations = check_contract(Product(owner.product), kind, subtype, existing)
+def _check_contract(
+    session: Session, project_id: int, product: str, kind: Kind, subtype: str, ignore: str | None = None
+) -> None:
+    existing = store.subtypes(session, project_id, exclude=ignore)
+    violations = check_contract(Product(product), kind, subtype, existing)
     if violations:
         raise Invalid(violations)
 
