@@ -53,6 +53,8 @@ class Validator(RequestValidator):  # type: ignore[misc]
         # oauthlib asks several questions about the same consumer and token: asked once per request.
         self._consumers: dict[str, ConsumerCredentials | None] = {}
         self._tokens: dict[str, TokenCredentials | None] = {}
+        # (consumer key, timestamp, nonce, token) -> whether it was new, when recorded by prefetch.
+        self._nonces: dict[tuple[str, str, str, str], bool] = {}
 
     # -- policy -----------------------------------------------------------------------------
 
@@ -98,10 +100,20 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     # -- lookups ----------------------------------------------------------------------------
 
-    def prefetch(self, client_key: str, token: str | None) -> None:
-        """The consumer and token of a signed request, and their users, in one query before oauthlib asks."""
-        with self.core.db.read() as session:
+    def prefetch(self, client_key: str, token: str | None, nonce: str | None, timestamp: str | None) -> None:
+        """Before oauthlib asks: the consumer and token of a signed request and their users (one
+        query), and, in the same transaction, the nonce recorded if the consumer exists.
+
+        oauthlib would record the nonce in a transaction of its own a moment later, before it checks
+        anything else that needs the database, so the answer is the same: a replay is refused by
+        the same atomic insert. Its own checks (timestamp window, signature) still follow.
+        """
+        plausible = nonce and timestamp and self.check_nonce(nonce) and timestamp.isdigit()
+        with self.core.db.write() if plausible else self.core.db.read() as session:
             consumer, found = repo.oauth_credentials(session, client_key, token)
+            if consumer is not None and nonce and timestamp and plausible:
+                new = repo.remember_nonce(session, client_key, nonce, int(timestamp), token or "", now())
+                self._nonces[(client_key, timestamp, nonce, token or "")] = new
         self._consumers[client_key] = consumer
         if consumer is not None and token:
             self._tokens[token] = found
@@ -158,6 +170,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
         # must not get to write (it will be refused next), or anyone could fill the table.
         if self._consumer(client_key) is None:
             return True
+        recorded = self._nonces.pop((client_key, timestamp, nonce, request_token or access_token or ""), None)
+        if recorded is not None:
+            return recorded
         with self.core.db.write() as session:
             return repo.remember_nonce(
                 session, client_key, nonce, int(timestamp), request_token or access_token or "", now()
@@ -261,7 +276,7 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
     token = params.get("oauth_token")
     client_key = params.get("oauth_consumer_key")
     if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
-        validator.prefetch(client_key, token)
+        validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
     if token:
         valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
             uri, method, "", dict(headers), realms=[]

@@ -1,0 +1,73 @@
+"""Replay protection: a nonce is recorded once, atomically, in the database every worker shares."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from oauthlib.oauth1 import Client
+from sqlalchemy import func, select
+from tests.support import Stack
+
+from realtymedia.api.is24 import oauth
+from realtymedia.persistence.models import OAuthNonce
+from realtymedia.services.core import Core
+
+from .helpers import Account, new_account
+
+
+def _signed(account: Account, url: str, method: str = "GET", two_legged: bool = False) -> dict[str, str]:
+    o = account.oauth
+    if two_legged:
+        client = Client(o["consumer_key"], o["consumer_secret"], nonce=uuid.uuid4().hex)
+    else:
+        client = Client(
+            o["consumer_key"], o["consumer_secret"], o["access_token"], o["access_token_secret"], nonce=uuid.uuid4().hex
+        )
+    _, headers, _ = client.sign(url, method)
+    return dict(headers)
+
+
+def _nonces(core: Core) -> int:
+    with core.db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(OAuthNonce)) or 0)
+
+
+def test_the_same_signed_request_at_once_is_answered_once(stack: Stack) -> None:
+    account = new_account(stack)
+    url = account.project_url(None, "attachment")
+    for two_legged in (False, True):
+        headers = _signed(account, url, two_legged=two_legged)
+        with ThreadPoolExecutor(8) as pool:
+            sent = [pool.submit(httpx.get, url, headers=headers, timeout=60) for _ in range(8)]
+        statuses = sorted(f.result().status_code for f in sent)
+        assert statuses == [200] + [401] * 7
+
+
+def test_a_replay_is_refused_by_another_worker(stack: Stack) -> None:
+    account = new_account(stack)
+    url = account.project_url(None, "attachment")
+    headers = _signed(account, url)
+    assert httpx.get(url, headers=headers, timeout=60).status_code == 200
+    other = Core.from_settings(stack.settings)  # a worker of its own, on the same database
+    try:
+        assert oauth.authenticate(other, url, "GET", headers) is None
+        fresh = _signed(account, url)
+        found = oauth.authenticate(other, url, "GET", fresh)
+        assert found is not None and found.username == account.username
+        assert oauth.authenticate(other, url, "GET", fresh) is None
+    finally:
+        other.close()
+
+
+def test_unknown_consumers_record_no_nonce(stack: Stack) -> None:
+    account = new_account(stack)
+    url = account.project_url()
+    before = _nonces(stack.core)
+    for _ in range(3):
+        client = Client("no-such-consumer", "secret", nonce=uuid.uuid4().hex, timestamp=str(int(time.time())))
+        _, headers, _ = client.sign(url, "GET")
+        assert httpx.get(url, headers=dict(headers), timeout=60).status_code == 401
+    assert _nonces(stack.core) == before
