@@ -116,18 +116,20 @@ def _attachments(session: Session, project_id: int) -> Sequence[Media]:
 def issue_ticket(
     core: Core, user_id: int, project_id: int, content_type: str | None, base_url: str
 ) -> tickets.IssuedTicket:
-    with core.db.read() as session:
+    # The ownership check and the ticket in one transaction: one round of BEGIN/COMMIT, not two.
+    with core.db.write() as session:
         _owned_product(session, project_id, user_id)
-    return tickets.issue(
-        core,
-        user_id=user_id,
-        owner_kind=PROJECT,
-        owner_id=str(project_id),
-        content_type=content_type,
-        allowed=TICKET_CONTENT_TYPES,
-        base_url=base_url,
-        extra_fields=dict(TICKET_FIELDS),
-    )
+        return tickets.issue(
+            core,
+            user_id=user_id,
+            owner_kind=PROJECT,
+            owner_id=str(project_id),
+            content_type=content_type,
+            allowed=TICKET_CONTENT_TYPES,
+            base_url=base_url,
+            extra_fields=dict(TICKET_FIELDS),
+            session=session,
+        )
 
 
 # -- changes --------------------------------------------------------------------------------
