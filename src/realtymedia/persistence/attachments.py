@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import Media, Project
@@ -17,6 +18,18 @@ _VERSION = select(
     _projects.c.id, _projects.c.user_id, _projects.c.version, _projects.c.updated_at, _projects.c.created_at
 ).where(_projects.c.id == bindparam("project_id"))
 _OWNER = select(_projects.c.user_id, _projects.c.product).where(_projects.c.id == bindparam("project_id"))
+# The project locked for a change (FOR UPDATE on PostgreSQL; SQLite's writer holds the database),
+# then its version moved: plain rows, so that a change loads and flushes no Project object.
+_LOCK = (
+    select(_projects.c.user_id, _projects.c.product, _projects.c.version, _projects.c.updated_at)
+    .where(_projects.c.id == bindparam("project_id"))
+    .with_for_update()
+)
+_TOUCH = (
+    update(_projects)
+    .where(_projects.c.id == bindparam("project_id"))
+    .values(version=bindparam("new_version"), updated_at=bindparam("new_updated_at"))
+)
 _SUBTYPES = select(_media.c.subtype).where(_media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id"))
 _SUBTYPES_EXCEPT = _SUBTYPES.where(_media.c.id != bindparam("exclude"))
 
@@ -31,6 +44,16 @@ def project_owner(session: Session, project_id: int) -> tuple[int, str] | None:
     """(user_id, product) of a project, without loading it."""
     row = session.execute(_OWNER, {"project_id": project_id}).first()
     return (row[0], row[1]) if row else None
+
+
+def lock_project(session: Session, project_id: int) -> tuple[Any, ...] | None:
+    """(user_id, product, version, updated_at) of the project, locked until the transaction ends."""
+    row = session.execute(_LOCK, {"project_id": project_id}).first()
+    return tuple(row) if row else None
+
+
+def set_project_version(session: Session, project_id: int, version: int, updated_at: datetime) -> None:
+    session.execute(_TOUCH, {"project_id": project_id, "new_version": version, "new_updated_at": updated_at})
 
 
 def subtypes(session: Session, project_id: int, exclude: str | None = None) -> list[str]:

@@ -57,7 +57,7 @@ class ProjectView:
 @dataclass(frozen=True)
 class ProjectVersion:
     """Names one state of a project and its attachments: every change to either moves `version`
-    and `updated_at` (projects.touch, in the changing transaction). `created_at` tells a project
+    and `updated_at` (_touch, in the changing transaction). `created_at` tells a project
     from an earlier one that had the same id."""
 
     id: int
@@ -97,6 +97,29 @@ def _owned_product(session: Session, project_id: int, user_id: int) -> str:
     if row is None or row[0] != user_id:
         raise _not_owned(project_id, exists=row is not None)
     return row[1]
+
+
+@dataclass(frozen=True)
+class _Locked:
+    """A project locked for a change in this transaction (as plain values: no Project to flush)."""
+
+    id: int
+    product: str
+    version: int
+    updated_at: datetime
+
+
+def _lock(session: Session, project_id: int, user_id: int) -> _Locked:
+    """The project, locked for the transaction, refused as projects.owned refuses."""
+    row = store.lock_project(session, project_id)
+    if row is None or row[0] != user_id:
+        raise _not_owned(project_id, exists=row is not None)
+    return _Locked(project_id, row[1], row[2], row[3])
+
+
+def _touch(session: Session, locked: _Locked) -> None:
+    """projects.touch, as one UPDATE: ETag and Last-Modified move, to a later whole second."""
+    store.set_project_version(session, locked.id, (locked.version or 0) + 1, projects.next_second(locked.updated_at))
 
 
 def _not_owned(project_id: int, *, exists: bool) -> DomainError:
@@ -186,7 +209,7 @@ def _add(
 ) -> Media:
     assert data.subtype is not None
     with core.db.write() as session:
-        locked = projects.owned(session, project_id, user_id, lock=True)
+        locked = _lock(session, project_id, user_id)
         _check_contract(session, project_id, locked.product, kind, data.subtype)
         if ticket is not None and info is not None:
             item = media.append_file(
@@ -214,7 +237,7 @@ def _add(
                 updated_at=moment,
             )
             session.add(item)
-        projects.touch(locked)
+        _touch(session, locked)
         session.flush()
         return item
 
@@ -227,7 +250,7 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
     kind = parse_kind(data.kind)
     assert kind is not None and data.subtype is not None and data.id is not None
     with core.db.write() as session:
-        locked = projects.owned(session, project_id, user_id, lock=True)
+        locked = _lock(session, project_id, user_id)
         item = repo.media_item(session, PROJECT, str(project_id), _known_form(data.id))
         if item is None:
             raise NotFound(RESOURCE, data.id)
@@ -241,7 +264,7 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         if kind is Kind.LINK:
             item.url = data.url
         item.updated_at = now()
-        projects.touch(locked)
+        _touch(session, locked)
         session.flush()
         return item
 
@@ -249,12 +272,12 @@ def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
 def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> None:
     """Remove the attachment; its stored object goes once the row's removal is committed."""
     with core.db.write() as session:
-        locked = projects.owned(session, project_id, user_id, lock=True)
+        locked = _lock(session, project_id, user_id)
         item = repo.media_item(session, PROJECT, str(project_id), _known_form(attachment_id))
         if item is None:
             raise NotFound(RESOURCE, attachment_id)
         key = media.remove(session, item)
-        projects.touch(locked)
+        _touch(session, locked)
     media.delete_objects(core, [key])
 
 
@@ -265,14 +288,14 @@ def order(core: Core, user_id: int, project_id: int, given: list[str] | None) ->
     if violations:
         raise Invalid(violations)
     with core.db.write() as session:
-        locked = projects.owned(session, project_id, user_id, lock=True)
+        locked = _lock(session, project_id, user_id)
         items = list(_attachments(session, project_id))
         files = {i.id: i for i in items if is_file(Kind(i.kind))}
         new_order = move_to_front(list(files), given or [])
         links = [i for i in items if i.id not in files]
         if [files[i] for i in new_order] + links != items:
             repo.renumber(session, [files[i] for i in new_order] + links)
-            projects.touch(locked)
+            _touch(session, locked)
         return new_order
 
 
