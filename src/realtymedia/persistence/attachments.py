@@ -30,8 +30,10 @@ _TOUCH = (
     .where(_projects.c.id == bindparam("project_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("new_updated_at"))
 )
-_SUBTYPES = select(_media.c.subtype).where(_media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id"))
-_SUBTYPES_EXCEPT = _SUBTYPES.where(_media.c.id != bindparam("exclude"))
+_CONTENTS = select(_media.c.subtype, _media.c.position).where(
+    _media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id")
+)
+_CONTENTS_EXCEPT = _CONTENTS.where(_media.c.id != bindparam("exclude"))
 
 
 def project_version(session: Session, project_id: int) -> tuple[Any, ...] | None:
@@ -56,10 +58,11 @@ def set_project_version(session: Session, project_id: int, version: int, updated
     session.execute(_TOUCH, {"project_id": project_id, "new_version": version, "new_updated_at": updated_at})
 
 
-def subtypes(session: Session, project_id: int, exclude: str | None = None) -> list[str]:
-    """The subtypes (pictureType, pdfDocumentType, linkType) the project's attachments have now."""
+def subtypes_and_end(session: Session, project_id: int, exclude: str | None = None) -> tuple[list[str], int]:
+    """The subtypes (pictureType, pdfDocumentType, linkType) the project's attachments have now, and
+    the position after the last of them (where a new one goes), in one query."""
     if exclude is None:
-        found = session.scalars(_SUBTYPES, {"owner_id": str(project_id)})
+        rows = session.execute(_CONTENTS, {"owner_id": str(project_id)}).all()
     else:
-        found = session.scalars(_SUBTYPES_EXCEPT, {"owner_id": str(project_id), "exclude": exclude})
-    return [s for s in found if s]
+        rows = session.execute(_CONTENTS_EXCEPT, {"owner_id": str(project_id), "exclude": exclude}).all()
+    return [subtype for subtype, _ in rows if subtype], max((position for _, position in rows), default=-1) + 1

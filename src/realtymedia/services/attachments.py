@@ -210,7 +210,7 @@ def _add(
     assert data.subtype is not None
     with core.db.write() as session:
         locked = _lock(session, project_id, user_id)
-        _check_contract(session, project_id, locked.product, kind, data.subtype)
+        end = _check_contract(session, project_id, locked.product, kind, data.subtype)
         if ticket is not None and info is not None:
             item = media.append_file(
                 session,
@@ -221,6 +221,7 @@ def _add(
                 kind=kind.value,
                 subtype=data.subtype,
                 title=title,
+                position=end,
             )
         else:
             moment = now()
@@ -228,7 +229,7 @@ def _add(
                 id=str(uuid.uuid4()),
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
-                position=repo.next_position(session, PROJECT, str(project_id)),
+                position=end,
                 kind=kind.value,
                 subtype=data.subtype,
                 url=data.url,
@@ -318,11 +319,13 @@ def _known_form(attachment_id: str) -> str:
 
 def _check_contract(
     session: Session, project_id: int, product: str, kind: Kind, subtype: str, ignore: str | None = None
-) -> None:
-    existing = store.subtypes(session, project_id, exclude=ignore)
+) -> int:
+    """Refuse what the product's contract does not allow; else the position after the last attachment."""
+    existing, end = store.subtypes_and_end(session, project_id, exclude=ignore)
     violations = check_contract(Product(product), kind, subtype, existing)
     if violations:
         raise Invalid(violations)
+    return end
 
 
 __all__ = [
