@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import Media, Project
@@ -30,10 +30,14 @@ _TOUCH = (
     .where(_projects.c.id == bindparam("project_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("new_updated_at"))
 )
-_CONTENTS = select(_media.c.subtype, _media.c.position).where(
-    _media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id")
+# One row per distinct subtype (a handful, however many attachments), with its last position.
+_OWNED_MEDIA = (_media.c.owner_kind == PROJECT, _media.c.owner_id == bindparam("owner_id"))
+_CONTENTS = select(_media.c.subtype, func.max(_media.c.position)).where(*_OWNED_MEDIA).group_by(_media.c.subtype)
+_CONTENTS_EXCEPT = (
+    select(_media.c.subtype, func.max(_media.c.position))
+    .where(*_OWNED_MEDIA, _media.c.id != bindparam("exclude"))
+    .group_by(_media.c.subtype)
 )
-_CONTENTS_EXCEPT = _CONTENTS.where(_media.c.id != bindparam("exclude"))
 
 
 def project_version(session: Session, project_id: int) -> tuple[Any, ...] | None:
@@ -59,8 +63,8 @@ def set_project_version(session: Session, project_id: int, version: int, updated
 
 
 def subtypes_and_end(session: Session, project_id: int, exclude: str | None = None) -> tuple[list[str], int]:
-    """The subtypes (pictureType, pdfDocumentType, linkType) the project's attachments have now, and
-    the position after the last of them (where a new one goes), in one query."""
+    """The distinct subtypes (pictureType, pdfDocumentType, linkType) the project's attachments have
+    now, and the position after the last of them (where a new one goes), in one query."""
     if exclude is None:
         rows = session.execute(_CONTENTS, {"owner_id": str(project_id)}).all()
     else:
