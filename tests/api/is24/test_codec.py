@@ -125,3 +125,60 @@ def test_one_mapping_of_errors(error: Exception, status: int, code: str) -> None
     assert got_status == status
     assert doc.root.children[0].child_text("messageCode") == code
     assert "boom" not in codec.to_xml(doc).decode()
+
+
+def _element_tree_xml(doc: codec.Document) -> bytes:
+    """The XML as ElementTree writes it (how the codec rendered it before writing it directly)."""
+    import xml.etree.ElementTree as ET
+
+    def element(node: codec.Node, tag: str) -> ET.Element:
+        made = ET.Element(tag, {k: codec._xml_value(v) for k, v in node.attrs.items()})
+        made.text = node.text
+        for child in node.children:
+            made.append(element(child, child.name))
+        return made
+
+    prefix, uri = codec.NAMESPACES[doc.namespace]
+    root = element(doc.root, f"{prefix}:{doc.root.name}")
+    declared = {f"xmlns:{prefix}": uri}
+    if doc.namespace == codec.COMMON:
+        declared["xmlns:gis"] = codec.GIS
+    used = codec._attribute_names(doc.root)
+    if any(name.startswith("xsi:") for name in used):
+        declared["xmlns:xsi"] = codec.XSI
+    if any(name.startswith("xlink:") for name in used):
+        declared["xmlns:xlink"] = codec.XLINK
+    root.attrib = {**declared, **root.attrib}
+    ET.indent(root, "    ")
+    return codec.XML_DECLARATION + ET.tostring(root, encoding="unicode").encode()
+
+
+def _documents() -> list[codec.Document]:
+    odd = "a & b < c > d \" e ' f\n\tg\r h / ü 🏠"
+    deep = codec.Node("attachments", wrapped=True, arrays=("attachment",))
+    for index in range(3):
+        node = deep.add("attachment", **{"id": f"id-{index}", "xlink:href": f"https://x/{odd}"})
+        node.attrs["xsi:type"] = codec.TypeName(codec.REALESTATEPROJECT, "Picture")
+        node.add("title", odd if index == 0 else "")
+        urls = codec.Node("urls", wrapped=True, arrays=("url",))
+        urls.add("url", scale="SCALE_MAX", href=odd)
+        node.children.append(urls)
+        node.add("empty")
+        node.add("blank", "  ")
+    issued = IssuedTicket(
+        "7cc1979e", "k/1.jpg", "image/jpeg", datetime.now(UTC), UploadForm("https://s3/b", {"key": odd, "acl": "x"})
+    )
+    return [
+        codec.Document(codec.REALESTATEPROJECT, deep),
+        codec.Document(codec.REALESTATEPROJECT, codec.Node("attachments", wrapped=True)),
+        codec.Document(codec.REALESTATEPROJECT, codec.Node("leaf", {"id": odd}, text=odd)),
+        resources.upload_ticket(issued),
+        resources.attachments_order(["a", odd]),
+        translate(Invalid([Violation("title", odd, codes.INVALID_CHARACTERS)]))[1],
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_xml_is_written_byte_for_byte_as_element_tree_would(index: int) -> None:
+    doc = _documents()[index]
+    assert codec.to_xml(doc) == _element_tree_xml(doc)

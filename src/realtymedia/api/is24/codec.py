@@ -1,4 +1,4 @@
-"""One neutral tree per IS24 resource, rendered to XML (ElementTree) or to JSON in IS24's mapping.
+"""One neutral tree per IS24 resource, rendered to XML (as ElementTree would) or to JSON in IS24's mapping.
 
 IS24's JSON is the XML seen through Jettison-like rules: the root becomes `"<prefix>.<name>"`,
 attributes become `"@name"` (`xsi:type` -> `"@xsi.type"`, namespace prefixes as `prefix:`),
@@ -10,7 +10,7 @@ wrapped in a one-element array. Input is parsed back into the same tree: XML wit
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET  # noqa: S405 -- used to build and serialise, never to parse
+import xml.etree.ElementTree as ET  # noqa: S405 -- its types only; defusedxml parses
 from dataclasses import dataclass, field
 
 import defusedxml.ElementTree as SafeET
@@ -85,8 +85,7 @@ class Document:
 
 def to_xml(doc: Document) -> bytes:
     prefix, uri = NAMESPACES[doc.namespace]
-    element = _element(doc.root, f"{prefix}:{doc.root.name}")
-    declared = {f"xmlns:{prefix}": uri}
+    declared: dict[str, str | TypeName] = {f"xmlns:{prefix}": uri}
     if doc.namespace == COMMON:
         declared["xmlns:gis"] = GIS
     used = _attribute_names(doc.root)
@@ -94,17 +93,38 @@ def to_xml(doc: Document) -> bytes:
         declared["xmlns:xsi"] = XSI
     if any(name.startswith("xlink:") for name in used):
         declared["xmlns:xlink"] = XLINK
-    element.attrib = {**declared, **element.attrib}
-    ET.indent(element, "    ")
-    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
+    out: list[str] = []
+    _write_xml(out, doc.root, f"{prefix}:{doc.root.name}", {**declared, **doc.root.attrs}, "\n")
+    return XML_DECLARATION + "".join(out).encode()
 
 
-def _element(node: Node, tag: str) -> ET.Element:
-    element = ET.Element(tag, {k: _xml_value(v) for k, v in node.attrs.items()})
-    element.text = node.text
-    for child in node.children:
-        element.append(_element(child, child.name))
-    return element
+def _write_xml(out: list[str], node: Node, tag: str, attrs: dict[str, str | TypeName], indentation: str) -> None:
+    """What ElementTree writes for the tree after `ET.indent(element, "    ")`, byte for byte, without
+    building the Element tree first (a list of 150 attachments is rendered in a third of the time)."""
+    out.append("<" + tag)
+    for name, value in attrs.items():
+        out.append(f' {name}="{_escape_attribute(_xml_value(value))}"')
+    if node.children:
+        inner = indentation + "    "
+        out.append(">" + (_escape_text(node.text) if node.text and node.text.strip() else inner))
+        last = len(node.children) - 1
+        for index, child in enumerate(node.children):
+            _write_xml(out, child, child.name, child.attrs, inner)
+            out.append(inner if index < last else indentation)
+        out.append(f"</{tag}>")
+    elif node.text:
+        out.append(f">{_escape_text(node.text)}</{tag}>")
+    else:
+        out.append(" />")
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attribute(value: str) -> str:
+    escaped = _escape_text(value).replace('"', "&quot;")
+    return escaped.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
 
 
 def _xml_value(value: str | TypeName) -> str:
