@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import Media, Project
@@ -40,7 +40,7 @@ _CONTENTS_EXCEPT = (
 )
 
 
-def project_version(session: Session, project_id: int) -> tuple[Any, ...] | None:
+def project_version(session: Session | Connection, project_id: int) -> tuple[Any, ...] | None:
     """(id, user_id, version, updated_at, created_at) of a project, without loading it."""
     row = session.execute(_VERSION, {"project_id": project_id}).first()
     return tuple(row) if row else None

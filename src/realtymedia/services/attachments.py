@@ -83,8 +83,8 @@ def project(core: Core, user_id: int, project_id: int) -> ProjectView:
 
 def project_version(core: Core, user_id: int, project_id: int) -> ProjectVersion:
     """The project's current version, refused as `project` refuses; one small query, no attachments."""
-    with core.db.read() as session:
-        row = store.project_version(session, project_id)
+    with core.db.connection() as connection:  # one small read on every GET: no ORM session around it
+        row = store.project_version(connection, project_id)
     found = ProjectVersion(*row) if row else None
     if found is None or found.user_id != user_id:
         raise _not_owned(project_id, exists=found is not None)
