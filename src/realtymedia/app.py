@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from realtymedia.api.common import SecurityHeaders
+from realtymedia.api.common import SecurityHeaders, telemetry
 from realtymedia.persistence import repository as repo
 from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router
@@ -26,7 +26,14 @@ def create_app(core: Core | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.worker_threads
         yield
 
-    app = FastAPI(title="realtymedia", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="realtymedia",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        telemetry=telemetry(core),
+    )
     app.state.core = core
 
     def content_type_of(key: str) -> str | None:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # A worker remembers a valid bearer token's user this long instead of asking the database on
     # every request (0: always ask). Tokens are never revoked today; a revocation would take this long.
     bearer_cache_seconds: int = 30
+    # FastAPI's OpenTelemetry spans, metrics and logs (providers and exporters are the operator's).
+    opentelemetry: bool = False
     # Threads per worker process for blocking work (database, storage, byte checks).
     worker_threads: int = 40
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,6 +14,16 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-resource-policy", b"cross-origin"),
 ]
+
+
+def telemetry(core: Core) -> TelemetryConfig:
+    """FastAPI's OpenTelemetry instrumentation, on only when settings.opentelemetry asks for it.
+
+    Left on, FastAPI asks OpenTelemetry on every request whether a provider is configured
+    (environment lookups): 17 of the 150 us the stack spends on a request it answers 404, for
+    nothing when none is."""
+    on = core.settings.opentelemetry
+    return TelemetryConfig(tracing=on, metrics=on, logs=on)
 
 
 def core_of(request: Request) -> Core:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from realtymedia.api.common import base_url, core_of
+from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, idempotency, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
 from realtymedia.api.realty_image.errors import ApiError
@@ -404,6 +404,7 @@ def create_app(core: Core) -> FastAPI:
         # 200 items with 2000-character descriptions fit well within; a larger body is a 413 from its
         # Content-Length alone, before any of it is read.
         max_body_size=4 * 1024 * 1024,
+        telemetry=telemetry(core),
     )
     app.state.core = core
     app.include_router(router)
