@@ -219,14 +219,20 @@ def consume_ticket(session: Session, ticket_id: str, moment: datetime) -> bool:
     return consume_tickets(session, [ticket_id], moment) == 1
 
 
+_tickets = cast(Table, Ticket.__table__)
+# A Core statement, built once: the ORM's bulk UPDATE machinery cost an assign a tenth of its time.
+_CONSUME_TICKETS = (
+    update(_tickets)
+    .where(_tickets.c.id.in_(bindparam("ids", expanding=True)), _tickets.c.consumed_at.is_(None))
+    .values(consumed_at=bindparam("moment"))
+)
+
+
 def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> int:
-    """Mark unused tickets used in one statement; how many were (fewer than given: some were used)."""
-    result = session.execute(
-        update(Ticket)
-        .where(Ticket.id.in_(ticket_ids), Ticket.consumed_at.is_(None))
-        .values(consumed_at=moment)
-        .execution_options(synchronize_session=False)  # no Ticket objects of this session are changed after
-    )
+    """Mark unused tickets used in one statement; how many were (fewer than given: some were used).
+
+    Ticket objects this session loaded keep their old consumed_at: callers do not read it after."""
+    result = session.execute(_CONSUME_TICKETS, {"ids": list(ticket_ids), "moment": moment})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
