@@ -229,23 +229,23 @@ def save_images(
 )
 async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Response:
     """Metadata of the realty's images, in their order."""
-    body = await run_in_threadpool(_images_json, core_of(request), user.user_id, str(realty_id), base_url(request))
+    core, rid, base = core_of(request), str(realty_id), base_url(request)
+    # Rendered once per version of the realty and kept: a list of 200 images is read far more
+    # often than it changes. Every request still reads the version, so a change made through any
+    # worker shows at once (see realty_images.images_version).
+    version = await core.small_read(realty_images.images_version, core, user.user_id, rid)
+    key = ("realty images", rid, version, base)
+    body: bytes | None = core.renderings.get(key)
+    if body is None:
+        body = await run_in_threadpool(_render_images, core, user.user_id, rid, base)
+        core.renderings.put(key, body)
     return Response(body, media_type="application/json")
 
 
-def _images_json(core: Core, user_id: int, realty_id: str, base: str) -> bytes:
-    """The answer of GET images, rendered once per version of the realty and kept (a list of 200
-    images is read far more often than it changes). Every request still reads the version, so
-    a change made through any worker shows at once; see realty_images.images_version."""
-    version = realty_images.images_version(core, user_id, realty_id)
-
-    def render() -> bytes:
-        found = realty_images.images(core, user_id, realty_id, base)
-        listing = schemas.RealtyImages.model_construct(realtyImages=[_image_model(image) for image in found])
-        return listing.model_dump_json(by_alias=True).encode()
-
-    body: bytes = core.renderings.get_or_make(("realty images", realty_id, version, base), render)
-    return body
+def _render_images(core: Core, user_id: int, realty_id: str, base: str) -> bytes:
+    found = realty_images.images(core, user_id, realty_id, base)
+    listing = schemas.RealtyImages.model_construct(realtyImages=[_image_model(image) for image in found])
+    return listing.model_dump_json(by_alias=True).encode()
 
 
 @router.put(
