@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,8 +24,12 @@ def lock_realties(session: Session, realty_ids: Sequence[str]) -> dict[str, Real
     return {r.id: r for r in rows}
 
 
+# Built once: GET images runs it on every request, and building a statement costs more than running it.
+_OWNER_AND_VERSION = select(Realty.user_id, Realty.version).where(Realty.id == bindparam("realty_id"))
+
+
 def realty_owner_and_version(session: Session | Connection, realty_id: str) -> tuple[int, int] | None:
-    row = session.execute(select(Realty.user_id, Realty.version).where(Realty.id == realty_id)).first()
+    row = session.execute(_OWNER_AND_VERSION, {"realty_id": realty_id}).first()
     return (row[0], row[1]) if row else None
 
 
