@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, Table, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def principal_by_bearer_hash(session: Session, token_hash: str) -> tuple[int, str] | None:
+def principal_by_bearer_hash(session: Session | Connection, token_hash: str) -> tuple[int, str] | None:
     """(user id, username) of a bearer token, in one indexed lookup without ORM objects."""
     row = session.execute(
         select(User.id, User.username)

@@ -107,8 +107,8 @@ def authenticate_bearer(core: Core, token: str) -> Principal | None:
     digest = hash_token(token)
 
     def lookup() -> Principal | None:
-        with core.db.read() as session:
-            found = repo.principal_by_bearer_hash(session, digest)
+        with core.db.connection() as connection:
+            found = repo.principal_by_bearer_hash(connection, digest)
         return Principal(*found) if found else None
 
     principal: Principal | None = core.principals.get_or_make(digest, lookup)

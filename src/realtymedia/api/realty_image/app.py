@@ -38,11 +38,12 @@ async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The bearer token's or the web session's user. Async, so that a token this worker remembers
-    (and a session cookie, which is signed) costs no hand-off to a thread; others are looked up in one."""
+    (and a session cookie, which is signed) costs no hand-off to a thread; others are looked up
+    with Core.small_read."""
     core = core_of(request)
     if credentials is not None:
         token = credentials.credentials
-        principal = accounts.known_bearer(core, token) or await run_in_threadpool(
+        principal = accounts.known_bearer(core, token) or await core.small_read(
             accounts.authenticate_bearer, core, token
         )
         if principal is None:
