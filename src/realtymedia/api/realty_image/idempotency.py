@@ -139,20 +139,30 @@ def run_atomic(
         moment = now()
         try:
             with core.db.write() as session:
-                try:
-                    status, content = action(session)
-                    response = JSONResponse(content, status_code=status)
-                except DomainError as error:
-                    session.rollback()
-                    response = errors.from_domain(error)
+                status, content = action(session)
+                response = JSONResponse(content, status_code=status)
                 if not queries.record_idempotent(session, _values(user_id, request_id, print_, response, moment)):
                     raise _Repeat
             return response
+        except DomainError as error:  # the action's transaction is rolled back; keep the refusal
+            refusal = errors.from_domain(error)
+            if _keep(core, _values(user_id, request_id, print_, refusal, moment)):
+                return refusal
         except (_Repeat, IntegrityError):
-            earlier = _earlier(core, user_id, request_id, moment, ttl)
-            if earlier is not None:
-                return _answer_of(earlier, print_, request_id)
+            pass
+        earlier = _earlier(core, user_id, request_id, moment, ttl)
+        if earlier is not None:
+            return _answer_of(earlier, print_, request_id)
     raise RuntimeError("could not record the Request-ID")
+
+
+def _keep(core: Core, values: dict[str, Any]) -> bool:
+    """Record an answer in a transaction of its own; False when the Request-ID has a record."""
+    try:
+        with core.db.write() as session:
+            return queries.record_idempotent(session, values)
+    except IntegrityError:
+        return False
 
 
 def _earlier(core: Core, user_id: int, request_id: str, moment: Any, ttl: timedelta) -> IdempotentResponse | None:
