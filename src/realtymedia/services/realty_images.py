@@ -8,11 +8,11 @@ Byte checks of uploads run before any transaction; each change then locks the re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,16 @@ KIND = "Image"
 # requests of the process; tickets.confirm bounds the decodes among them to the cores.
 PARALLEL = 16
 _POOL = ThreadPoolExecutor(PARALLEL, thread_name_prefix="realty-images")
+X = TypeVar("X")
+Y = TypeVar("Y")
+
+
+def _settled(work: Callable[[X], Y], items: list[X]) -> list[Future[Y]]:
+    """`work` on every item in the shared pool; returns once every call has finished, so that a
+    caller cleaning up after a failure sees everything the other calls made."""
+    futures = [_POOL.submit(work, item) for item in items]
+    wait(futures)
+    return futures
 
 
 @dataclass(frozen=True)
@@ -236,7 +246,13 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     # usable ones are checked even when others are not, so one answer names every bad item.
     infos: dict[int, MediaInfo] = {}
     if found:
-        checked = dict(zip(found, _POOL.map(lambda i: _confirm(core, found[i], _target(i)), found), strict=True))
+        settled = _settled(lambda i: _confirm(core, found[i], _target(i)), list(found))
+        failed = [problem for f in settled if (problem := f.exception()) is not None]
+        if failed:  # unexpected: keep nothing of the others either
+            made = [f.result() for f in settled if f.exception() is None]
+            tickets.discard(core, [info for info in made if isinstance(info, MediaInfo)])
+            raise failed[0]
+        checked = dict(zip(found, (f.result() for f in settled), strict=True))
         for index, result in sorted(checked.items()):
             if isinstance(result, list):
                 violations += result
@@ -358,7 +374,8 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 core.storage.copy(source[0], target)
                 copied.append(target)
 
-        list(_POOL.map(copy_one, plans))
+        for done in _settled(copy_one, plans):
+            done.result()  # the first failure, once every copy has finished (all are then removed)
         with core.db.write() as session:
             locked = queries.lock_realties(session, [target_id, source_id])
             for realty_id in (target_id, source_id):

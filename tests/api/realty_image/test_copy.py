@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
 from tests.api.realty_image.conftest import Api
 from tests.api.realty_image.test_images import error_of
 
@@ -99,3 +100,30 @@ def test_a_failed_copy_leaves_no_rows_and_no_objects(api: Api) -> None:
     assert "Idempotent-Replayed" not in again.headers
     assert len(api.images(target)) == 3
     assert len(_keys_under(api, f"realties/{target}/")) == 3
+
+
+def test_a_copy_failing_while_slower_copies_run_leaves_no_objects(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copies share a process-wide pool: the cleanup after a failure must wait for the copies
+    still running, or those land after it and stay forever (storage as slow as S3 here)."""
+    from realtymedia.services import realty_images
+    from realtymedia.storage import StorageError
+
+    source, target = api.realty(), api.realty()
+    api.save(source, [api.upload() for _ in range(4)])
+    core = api.stack.core
+    real_copy = core.storage.copy
+    first = realty_images.images(core, api.user_id, source, "")[0].url.split("/files/", 1)[1]
+
+    def slow_copy(key: str, to: str) -> None:
+        if key == first:
+            time.sleep(0.05)
+            raise StorageError("source vanished")
+        time.sleep(0.4)
+        real_copy(key, to)
+
+    monkeypatch.setattr(core.storage, "copy", slow_copy)
+    with pytest.raises(StorageError):
+        realty_images.copy(core, api.user_id, target, source)
+    time.sleep(0.6)
+    assert _keys_under(api, f"realties/{target}/") == []
+    assert api.images(target) == []
