@@ -66,6 +66,10 @@ class Database:
         # handler, in steps of up to 100 ms. Queueing this process's writers on a lock of its own hands
         # the database over as soon as it is free; other processes still meet the busy handler.
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        # connection() has a pool of its own on SQLite: it serves the small reads that run on the
+        # event loop (Core.small_read), which must never wait for a connection held by a worker
+        # thread. Elsewhere it shares the main pool (those reads run in worker threads).
+        self._small = make_engine(url, 2, 8) if self.is_sqlite else self.engine
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -76,7 +80,7 @@ class Database:
     def connection(self) -> Iterator[Connection]:
         """A Core connection for small reads on hot paths: no ORM session around it (GET images'
         version check costs about a quarter less this way, on SQLite)."""
-        with self.engine.connect() as connection:
+        with self._small.connect() as connection:
             yield connection
 
     @contextmanager
@@ -90,6 +94,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._small.dispose()
 
 
 def alembic_config(url: str) -> Any:
