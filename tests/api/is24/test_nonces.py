@@ -71,3 +71,21 @@ def test_unknown_consumers_record_no_nonce(stack: Stack) -> None:
         _, headers, _ = client.sign(url, "GET")
         assert httpx.get(url, headers=dict(headers), timeout=60).status_code == 401
     assert _nonces(stack.core) == before
+
+
+def test_implausible_timestamps_are_401_and_record_no_nonce(stack: Stack) -> None:
+    """A known consumer's request with a timestamp that is not a number within the window is
+    refused as oauthlib refuses it (401, not a 500 from the database), and writes no nonce row."""
+    account = new_account(stack)
+    url = account.project_url()
+    o = account.oauth
+    before = _nonces(stack.core)
+    for timestamp in ("²", "9" * 25, str(int(time.time()) - 100_000), str(int(time.time()) + 100_000)):
+        client = Client(
+            o["consumer_key"], o["consumer_secret"], o["access_token"], o["access_token_secret"],
+            nonce=uuid.uuid4().hex, timestamp=timestamp,
+        )  # fmt: skip
+        _, headers, _ = client.sign(url, "GET")
+        response = httpx.get(url, headers=dict(headers), timeout=60)
+        assert response.status_code == 401, (timestamp, response.status_code, response.text)
+    assert _nonces(stack.core) == before

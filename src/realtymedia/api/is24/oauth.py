@@ -9,6 +9,7 @@ within the timestamp window is a replay; an older timestamp is refused by oauthl
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -108,7 +109,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         anything else that needs the database, so the answer is the same: a replay is refused by
         the same atomic insert. Its own checks (timestamp window, signature) still follow.
         """
-        plausible = nonce and timestamp and self.check_nonce(nonce) and timestamp.isdigit()
+        plausible = nonce and timestamp and self.check_nonce(nonce) and self._timely(timestamp)
         with self.core.db.write() if plausible else self.core.db.read() as session:
             consumer, found = repo.oauth_credentials(session, client_key, token)
             if consumer is not None and nonce and timestamp and plausible:
@@ -117,6 +118,13 @@ class Validator(RequestValidator):  # type: ignore[misc]
         self._consumers[client_key] = consumer
         if consumer is not None and token:
             self._tokens[token] = found
+
+    def _timely(self, timestamp: str) -> bool:
+        """An ASCII number within the accepted window: only then is a nonce worth recording (oauthlib
+        refuses anything else itself, and a nonce row must not be written for it)."""
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 10):
+            return False
+        return abs(time.time() - int(timestamp)) <= self.timestamp_lifetime
 
     def _consumer(self, client_key: str) -> ConsumerCredentials | None:
         if client_key not in self._consumers:
