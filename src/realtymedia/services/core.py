@@ -25,8 +25,13 @@ class Memo:
     their own, so nothing may depend on what another worker holds.
     """
 
-    def __init__(self, maxsize: int, seconds: float | None = None) -> None:
-        self._cache: Cache[Hashable, Any] = TTLCache(maxsize, seconds) if seconds else LRUCache(maxsize)
+    def __init__(
+        self, maxsize: int, seconds: float | None = None, sizeof: Callable[[Any], float] | None = None
+    ) -> None:
+        """At most `maxsize` entries, or `maxsize` in the units of `sizeof` (bytes, say) when given."""
+        self._cache: Cache[Hashable, Any] = (
+            TTLCache(maxsize, seconds, getsizeof=sizeof) if seconds else LRUCache(maxsize, getsizeof=sizeof)
+        )
         self._lock = threading.Lock()
         self.enabled = seconds is None or seconds > 0
 
@@ -48,6 +53,12 @@ class Memo:
         return found
 
 
+def _rendered_size(value: Any) -> float:
+    """Bytes a kept rendering holds: a body, or an object with a `body` (IS24 keeps it with its ETag)."""
+    body = value if isinstance(value, bytes | bytearray) else getattr(value, "body", b"")
+    return len(body) + 200
+
+
 @dataclass
 class Core:
     settings: Settings
@@ -55,12 +66,13 @@ class Core:
     storage: Storage
     # Bearer token hash -> Principal, for settings.bearer_cache_seconds.
     principals: Memo = field(init=False)
-    # Rendered answers of read endpoints, keyed by what they were rendered from (incl. a version).
+    # Rendered answers of read endpoints, keyed by what they were rendered from (incl. a version);
+    # at most 64 MiB of them per worker, the least recently used go first.
     renderings: Memo = field(init=False)
 
     def __post_init__(self) -> None:
         self.principals = Memo(4096, self.settings.bearer_cache_seconds)
-        self.renderings = Memo(256)
+        self.renderings = Memo(64 * 1024 * 1024, sizeof=_rendered_size)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Core:
