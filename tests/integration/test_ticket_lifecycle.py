@@ -198,3 +198,27 @@ def test_refused_confirmation_keeps_no_copy(any_stack: Stack) -> None:
         del core.storage.copy
     assert len(copies) == 1
     assert core.storage.head(copies[0]) is None
+
+
+def test_consume_all_is_all_or_none_and_names_what_cannot_be_used(any_stack: Stack) -> None:
+    from sqlalchemy import delete as sql_delete
+
+    from realtymedia.persistence.models import Ticket
+
+    user_id, project_id = new_project(any_stack)
+    fresh, used, gone = (issue(any_stack, user_id, project_id, "image/jpeg") for _ in range(3))
+    core = any_stack.core
+    with core.db.write() as session:
+        tickets.consume_all(session, {used.id: ("items[0]", used.key)})
+    with core.db.write() as session:  # removed by cleanup since the request looked it up
+        session.execute(sql_delete(Ticket).where(Ticket.id == gone.id))
+    refs = {fresh.id: ("items[0]", fresh.key), used.id: ("items[1]", used.key), gone.id: ("items[2]", gone.key)}
+    with pytest.raises(Invalid) as refused, core.db.write() as session:
+        tickets.consume_all(session, refs)
+    assert [(v.field, v.code) for v in refused.value.violations] == [
+        ("items[1]", "TICKET_USED"),
+        ("items[2]", "TICKET_EXPIRED"),
+    ]
+    with core.db.read() as session:  # all or none: the usable one was not consumed either
+        ticket = repo.ticket_by_key(session, fresh.key)
+        assert ticket is not None and ticket.consumed_at is None

@@ -216,7 +216,7 @@ def tickets_by_keys(session: Session, keys: Sequence[str]) -> dict[str, Ticket]:
 
 def consume_ticket(session: Session, ticket_id: str, moment: datetime) -> bool:
     """Mark a ticket used; False when it already was. Atomic even without a lock."""
-    return consume_tickets(session, [ticket_id], moment) == 1
+    return len(consume_tickets(session, [ticket_id], moment)) == 1
 
 
 _tickets = cast(Table, Ticket.__table__)
@@ -225,19 +225,19 @@ _CONSUME_TICKETS = (
     update(_tickets)
     .where(_tickets.c.id.in_(bindparam("ids", expanding=True)), _tickets.c.consumed_at.is_(None))
     .values(consumed_at=bindparam("moment"))
+    .returning(_tickets.c.id)
 )
 
 
-def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> int:
-    """Mark unused tickets used in one statement; how many were (fewer than given: some were used).
+def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> set[str]:
+    """Mark unused tickets used in one statement; the ids this marked (the others were used, or are gone).
 
     Ticket objects this session loaded keep their old consumed_at: callers do not read it after."""
-    result = session.execute(_CONSUME_TICKETS, {"ids": list(ticket_ids), "moment": moment})
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return set(session.scalars(_CONSUME_TICKETS, {"ids": list(ticket_ids), "moment": moment}))
 
 
-def consumed_among(session: Session, ticket_ids: Sequence[str]) -> set[str]:
-    return set(session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.consumed_at.is_not(None))))
+def existing_tickets(session: Session, ticket_ids: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids))))
 
 
 def expired_tickets(session: Session, before: datetime, limit: int = 500) -> Sequence[Ticket]:

@@ -198,16 +198,20 @@ def consume_all(session: Session, refs: dict[str, tuple[str, str]]) -> None:
     `refs` maps each ticket id to (field, ref) for the refusal that names the ones used already.
     """
     ids = list(refs)
-    if repo.consume_tickets(session, ids, now()) == len(ids):
+    consumed = repo.consume_tickets(session, ids, now())
+    if len(consumed) == len(ids):
         return
-    used = repo.consumed_among(session, ids)
-    raise Invalid(
-        [
-            Violation(refs[t][0], refs[t][1], codes.TICKET_USED, f"upload {refs[t][1]} has already been used")
-            for t in ids
-            if t in used
-        ]
-    )
+    present = repo.existing_tickets(session, ids)
+    violations = []
+    for t in ids:
+        field, ref = refs[t]
+        if t in consumed:
+            continue
+        if t in present:  # used by a concurrent request since it was looked up
+            violations.append(Violation(field, ref, codes.TICKET_USED, f"upload {ref} has already been used"))
+        else:  # removed by cleanup since it was looked up
+            violations.append(Violation(field, ref, codes.TICKET_EXPIRED, f"upload ticket {ref} has expired"))
+    raise Invalid(violations)
 
 
 def cleanup(core: Core) -> dict[str, int]:
