@@ -118,7 +118,8 @@ def _lock(session: Session, project_id: int, user_id: int) -> _Locked:
 
 
 def _touch(session: Session, locked: _Locked) -> None:
-    """projects.touch, as one UPDATE: ETag and Last-Modified move, to a later whole second."""
+    """Mark the project changed, as one UPDATE: its version, ETag and Last-Modified move (to a
+    later whole second, see projects.next_second)."""
     store.set_project_version(session, locked.id, (locked.version or 0) + 1, projects.next_second(locked.updated_at))
 
 

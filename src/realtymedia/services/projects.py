@@ -66,18 +66,13 @@ def owned(session: Session, project_id: int, user_id: int, *, lock: bool = False
     return project
 
 
-def touch(project: Project) -> None:
-    """Mark the project changed: its ETag and Last-Modified move.
+def next_second(previous: datetime | None) -> datetime:
+    """When a project changed now: a later whole second than its previous change.
 
     HTTP dates have whole seconds, so every change moves `updated_at` to a later whole second than
     the one before: a client that read the project earlier in the same second never gets a 304
     for a version it has not seen (If-Modified-Since compares seconds).
     """
-    project.updated_at = next_second(project.updated_at)
-    project.version = (project.version or 0) + 1
-
-
-def next_second(previous: datetime | None) -> datetime:
     moment = now().replace(microsecond=0)
     if previous is None:
         return moment
