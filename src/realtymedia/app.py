@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,12 @@ def create_app(core: Core | None = None) -> FastAPI:
         # Blocking work (database, storage, byte checks) runs in anyio's worker threads. They share
         # one GIL: more of them than the work can use only adds hand-offs between them.
         anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.worker_threads
+        # Everything built so far (modules, routes, models, the SQLAlchemy registry) lives as long
+        # as the process: out of the collector's sight, full collections stop walking it. They
+        # had paused the loop for up to ~200 ms (p99 of a 404 at 64 connections: 68-212 ms
+        # before, 21-28 ms after, same machine and hour).
+        gc.collect()
+        gc.freeze()
         yield
 
     app = FastAPI(
