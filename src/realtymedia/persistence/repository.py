@@ -214,11 +214,6 @@ def tickets_by_keys(session: Session, keys: Sequence[str]) -> dict[str, Ticket]:
     return {t.key: t for t in session.scalars(select(Ticket).where(Ticket.key.in_(set(keys))))}
 
 
-def consume_ticket(session: Session, ticket_id: str, moment: datetime) -> bool:
-    """Mark a ticket used; False when it already was. Atomic even without a lock."""
-    return len(consume_tickets(session, [ticket_id], moment)) == 1
-
-
 _tickets = cast(Table, Ticket.__table__)
 # A Core statement, built once: the ORM's bulk UPDATE machinery cost an assign a tenth of its time.
 _CONSUME_TICKETS = (

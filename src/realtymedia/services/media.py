@@ -35,8 +35,6 @@ def append_file(
 
     Call with the owner locked, so that positions and limits hold under concurrency.
     """
-    if not info.key:
-        raise ValueError("append_file needs the info of a confirmed file (tickets.confirm)")
     tickets.consume(session, ticket.id, media_id or ticket.id)
     if position is None:
         position = repo.next_position(session, owner_kind, owner_id)

@@ -188,8 +188,7 @@ def remove_quietly(core: Core, keys: Iterable[str | None]) -> None:
 
 def consume(session: Session, ticket_id: str, ref: str) -> None:
     """Mark the ticket used inside the caller's transaction; a second use is refused."""
-    if not repo.consume_ticket(session, ticket_id, now()):
-        raise Invalid([Violation("id", ref, codes.TICKET_USED, f"upload {ref} has already been used")])
+    consume_all(session, {ticket_id: ("id", ref)})
 
 
 def consume_all(session: Session, refs: dict[str, tuple[str, str]]) -> None:
