@@ -1,5 +1,5 @@
 """Properties of the local POST policy checker (storage/post_policy.py) against what AWS S3 answers
-(the table in the spec's README): forms signed by botocore's generate_presigned_post, then each
+(the table in the spec's README): forms signed by storage.presign (botocore's SigV4 POST signer), then each
 fault on its own, and random policies judged by an independent model of S3's rules."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from realtymedia.storage.local import presign
 from realtymedia.storage.post_policy import UNCONDITIONED, S3Error, SizeRange, check_form, sign_policy
+from realtymedia.storage.presign import PostSigner
 
 ACCESS, SECRET, REGION, BUCKET = "AKTEST", "secret-key-for-tests", "eu-west-1", "bucket"
 SIGNER = boto3.session.Session().client(
@@ -26,6 +27,7 @@ SIGNER = boto3.session.Session().client(
     aws_secret_access_key=SECRET,
     config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
 )
+POST_SIGNER = PostSigner(SIGNER, BUCKET, Credentials(ACCESS, SECRET))
 
 
 def secret_for(access_key: str) -> str | None:
@@ -48,7 +50,7 @@ def signed_forms(draw: st.DrawFn) -> tuple[dict[str, str], int, datetime]:
     max_size = draw(st.integers(1, 100 * 1024 * 1024))
     expires_in = draw(st.integers(1, 7 * 24 * 3600))
     extra = draw(st.dictionaries(meta_names, values, max_size=3))
-    post = presign(SIGNER, BUCKET, draw(key_text), draw(content_types), max_size, expires_in, extra)
+    post = POST_SIGNER.sign(draw(key_text), draw(content_types), max_size, expires_in, extra)
     form = {name.lower(): value for name, value in post["fields"].items()}  # type: ignore[attr-defined]
     expiration = datetime.fromisoformat(json.loads(base64.b64decode(form["policy"]))["expiration"])
     return form, max_size, expiration

@@ -9,14 +9,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
 from realtymedia.storage.keys import is_safe_key
+from realtymedia.storage.presign import PostSigner
 
 
 class LocalStorage:
@@ -32,7 +34,7 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True)
         self.incoming.mkdir(parents=True, exist_ok=True)
         # Tickets are signed by botocore exactly as for S3; only the URL is ours.
-        self._signer = boto3.session.Session().client(
+        client = boto3.session.Session().client(
             "s3",
             region_name=self.region,
             endpoint_url="http://127.0.0.1",
@@ -40,14 +42,15 @@ class LocalStorage:
             aws_secret_access_key=self.secret_key,
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
+        self._signer = PostSigner(client, self.bucket, Credentials(self.access_key, self.secret_key))
 
     # -- the interface ----------------------------------------------------------------------
 
     def presign_post(
         self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
-        post = presign(self._signer, self.bucket, key, content_type, max_size, expires_in, extra)
-        return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=dict(post["fields"]))
+        post = self._signer.sign(key, content_type, max_size, expires_in, extra)
+        return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=post["fields"])
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
@@ -121,14 +124,3 @@ class LocalStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(incoming, target)
 
-
-def presign(
-    client: object, bucket: str, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
-) -> dict[str, Any]:
-    fields = {"Content-Type": content_type, **extra}
-    # Fields are not conditions by themselves: each must be listed, or S3 would let a client change it.
-    conditions: list[object] = [{name: value} for name, value in fields.items()]
-    conditions.append(["content-length-range", 1, max_size])
-    return client.generate_presigned_post(  # type: ignore[attr-defined, no-any-return]
-        Bucket=bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
-    )

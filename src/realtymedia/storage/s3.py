@@ -10,11 +10,12 @@ from typing import BinaryIO
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
-from realtymedia.storage.local import presign
+from realtymedia.storage.presign import PostSigner
 
 
 class S3Storage:
@@ -23,7 +24,8 @@ class S3Storage:
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket
         self.public_url = settings.s3_public_url.rstrip("/")
-        self.client = boto3.session.Session().client(
+        session = boto3.session.Session()
+        self.client = session.client(
             "s3",
             region_name=settings.s3_region,
             endpoint_url=settings.s3_endpoint_url or None,
@@ -37,12 +39,18 @@ class S3Storage:
                 max_pool_connections=50,
             ),
         )
+        credentials = (
+            Credentials(settings.s3_access_key_id, settings.s3_secret_access_key, settings.s3_session_token or None)
+            if settings.s3_access_key_id
+            else session.get_credentials()  # the default chain (environment, profile, instance role)
+        )
+        self._signer = PostSigner(self.client, self.bucket, credentials)
 
     def presign_post(
         self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
-        post = presign(self.client, self.bucket, key, content_type, max_size, expires_in, extra)
-        return UploadForm(url=str(post["url"]), fields=dict(post["fields"]))
+        post = self._signer.sign(key, content_type, max_size, expires_in, extra)
+        return UploadForm(url=str(post["url"]), fields=post["fields"])
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
