@@ -159,6 +159,9 @@ class Run:
 
     # -- measurement --------------------------------------------------------------------------
 
+    def wanted(self, scenario: str) -> bool:
+        return not self.args.scenarios or any(part in scenario for part in self.args.scenarios.split(","))
+
     def measure(self, scenario: str, requests: list[Request], mode: str, probe: Request | None = None,
                 duration: int | None = None, expected: int | None = None) -> None:  # fmt: skip
         """The scenario on the service, then its bare ceiling (same request, body of the same size)."""
@@ -202,9 +205,11 @@ class Run:
         Realty Image dialect answers 404 in its own format (FastAPI routing, middleware, no thread,
         no database), and /healthz (one thread hand-off and the smallest database read)."""
         nowhere = Request("GET", f"{api.REALTY_IMAGE_BASE}/nowhere", {"Accept": api.JSON})
-        self.measure("floor_dialect_404", [nowhere], "cycle", nowhere, expected=404)
+        if self.wanted("floor_dialect_404"):
+            self.measure("floor_dialect_404", [nowhere], "cycle", nowhere, expected=404)
         health = Request("GET", "/healthz", {"Accept": api.JSON})
-        self.measure("floor_healthz", [health], "cycle", health)
+        if self.wanted("floor_healthz"):
+            self.measure("floor_healthz", [health], "cycle", health)
 
     def run_is24(self) -> None:
         projects = [self.project() for _ in range(16)]
@@ -215,7 +220,8 @@ class Run:
             return [self.is24.upload_ticket(projects[i % len(projects)]) for i in range(n * CHEAP)]
 
         self._fresh["is24_upload_ticket"] = tickets
-        self.measure("is24_upload_ticket", tickets(), "once", None)
+        if self.wanted("is24_upload_ticket"):
+            self.measure("is24_upload_ticket", tickets(), "once", None)
 
         def assigns(n: int = n) -> list[Request]:
             ids = parallel([lambda i=i: (projects[i % len(projects)], self.uploaded_ticket(projects[i % len(projects)], i))
@@ -223,8 +229,10 @@ class Run:
             return [self.is24.assign_picture(p, a, f"Room {i}") for i, (p, a) in enumerate(ids)]
 
         self._fresh["is24_assign_picture"] = assigns
-        self.measure("is24_assign_picture", assigns(), "once")
-
+        if self.wanted("is24_assign_picture"):
+            self.measure("is24_assign_picture", assigns(), "once")
+        if not self.wanted("is24_attachment_list"):
+            return
         listed = self.project()
         parallel([lambda i=i: self.assigned(listed, i) for i in range(150)])
         for accept, scenario in (
@@ -236,7 +244,8 @@ class Run:
                 return [self.is24.attachments(listed, accept) for _ in range(n * CHEAP)]
 
             self._fresh[scenario] = lists
-            self.measure(scenario, lists(), "once", self.is24.attachments(listed, accept))
+            if self.wanted(scenario):
+                self.measure(scenario, lists(), "once", self.is24.attachments(listed, accept))
 
     def run_realty_image(self) -> None:
         n = self.args.pool
@@ -246,11 +255,12 @@ class Run:
             return [self.ri.upload_grant() for _ in range(n * CHEAP)]
 
         self._fresh["realty_image_upload_grant"] = grants
-        self.measure("realty_image_upload_grant", grants(), "once", None)
-
-        shown = self.realty()
-        self.saved(shown, 200)
-        self.measure("realty_image_get_images", [self.ri.images(shown)], "cycle", self.ri.images(shown))
+        if self.wanted("realty_image_upload_grant"):
+            self.measure("realty_image_upload_grant", grants(), "once", None)
+        if self.wanted("realty_image_get_images"):
+            shown = self.realty()
+            self.saved(shown, 200)
+            self.measure("realty_image_get_images", [self.ri.images(shown)], "cycle", self.ri.images(shown))
 
         def saves(n: int = n) -> list[Request]:
             realties = [self.realty() for _ in range(CONNECTIONS)]
@@ -259,7 +269,8 @@ class Run:
             return [self.ri.save(realties[i % CONNECTIONS], keys[i * 20 : i * 20 + 20]) for i in range(count)]
 
         self._fresh["realty_image_save_20"] = saves
-        self.measure("realty_image_save_20", saves(), "once", duration=min(self.args.duration, 4))
+        if self.wanted("realty_image_save_20"):
+            self.measure("realty_image_save_20", saves(), "once", duration=min(self.args.duration, 4))
 
     def run_copy(self, label: str) -> None:
         source = self.realty()
@@ -353,6 +364,7 @@ def main() -> None:
         help="scale of the prepared one-use requests: x2 assigns, /4 saves of 20, x10 tickets, grants and lists",
     )
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--scenarios", default="", help="only the scenarios whose names contain one of these (a,b,...)")
     parser.add_argument("--skip-uploads", action="store_true")
     parser.add_argument("--skip-copy", action="store_true")
     parser.add_argument("--profile", action="store_true", help="also record a py-spy profile of each scenario")
