@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import SecurityHeaders, telemetry
 from realtymedia.persistence import repository as repo
@@ -17,7 +17,7 @@ from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router
 
 
-def create_app(core: Core | None = None) -> FastAPI:
+def create_app(core: Core | None = None) -> ASGIApp:
     core = core or Core.from_settings()
 
     @asynccontextmanager
@@ -57,29 +57,38 @@ def create_app(core: Core | None = None) -> FastAPI:
 
     from realtymedia.api.is24.app import create_app as create_is24
     from realtymedia.api.realty_image.app import create_app as create_realty_image
-
-    app.mount("/restapi", create_is24(core))
-    app.mount(core.settings.realty_image_base_path, create_realty_image(core))
-    _answer_unrouted_in_dialect(app, core.settings.realty_image_base_path)
     from realtymedia.web import mount as mount_web
 
     mount_web(app)  # last: the page's mount at / would shadow anything added after it
-    app.add_middleware(SecurityHeaders)
-    return app
+    dialects: list[tuple[str, ASGIApp]] = [
+        ("/restapi", create_is24(core)),
+        (core.settings.realty_image_base_path, create_realty_image(core)),
+    ]
+    return SecurityHeaders(Dispatch(app, dialects))
 
 
-def _answer_unrouted_in_dialect(app: FastAPI, realty_image_base: str) -> None:
-    """Paths no mount matches (a mount's pattern stops at a line break, say) still get their
-    dialect's error body when they name a dialect's prefix."""
-    from realtymedia.api.is24.errors import RESOURCE_NOT_FOUND, Refusal
-    from realtymedia.api.is24.protocol import Representation, error_response
-    from realtymedia.api.realty_image import errors as realty_image_errors
+class Dispatch:
+    """The service's root (plain ASGI): a request under a dialect's prefix goes straight to that
+    dialect's app, which answers everything under it (unknown paths too) in its own format; any
+    other request, and the lifespan, go to the root app (storage endpoint, health, the page).
 
-    @app.exception_handler(HTTPException)
-    async def unrouted(request: Request, error: HTTPException) -> Response:
-        path = request.url.path
-        if path.startswith(realty_image_base + "/"):
-            return realty_image_errors.respond(404, "NOT_FOUND", "No such resource.")
-        if path.startswith("/restapi/"):
-            return error_response(Refusal(404, RESOURCE_NOT_FOUND, "The resource was not found."), Representation())
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+    The root app's Mounts did the same, but only after its middleware and a walk of every route
+    ahead of them: a fifth of what a request the Realty Image dialect answers 404 cost (149 -> 118 us
+    in-process).
+    The dialect gets the scope a Mount would give it (root_path extended, path as it came).
+    """
+
+    def __init__(self, root: ASGIApp, dialects: list[tuple[str, ASGIApp]]) -> None:
+        self.root = root
+        self.dialects = [(prefix.rstrip("/"), app) for prefix, app in dialects]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            for prefix, app in self.dialects:
+                if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                    root_path = scope.get("root_path", "")
+                    app_root_path = scope.get("app_root_path", root_path)
+                    await app({**scope, "root_path": root_path + prefix, "app_root_path": app_root_path}, receive, send)
+                    return
+        await self.root(scope, receive, send)
