@@ -32,6 +32,7 @@ def create_app(core: Core | None = None) -> ASGIApp:
         gc.collect()
         gc.freeze()
         yield
+        await core.db.close_loop_pool()
 
     app = FastAPI(
         title="realtymedia",

@@ -33,7 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="uvloop",
+        loop=settings.event_loop,
         http="httptools",
         proxy_headers=True,
         access_log=not args.no_access_log,

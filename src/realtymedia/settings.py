@@ -20,10 +20,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # Empty means SQLite at {data_dir}/realtymedia.sqlite3.
     database_url: str = ""
-    # Connections per worker process: pool_size kept open, up to pool_overflow more under load.
-    # A request waits for a free one. PostgreSQL's max_connections must cover workers x the sum.
-    database_pool_size: int = 10
-    database_pool_overflow: int = 10
+    # Connections of each pool: pool_size kept open, up to pool_overflow more under load; a request
+    # waits for a free one. On PostgreSQL a worker process has two pools (the event loop's and the
+    # worker threads'): max_connections must cover workers x 2 x (size + overflow).
+    database_pool_size: int = 5
+    database_pool_overflow: int = 5
     # Empty means: take scheme and host from each request.
     public_base_url: str = ""
 
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     opentelemetry: bool = False
     # Threads per worker process for blocking work (database, storage, byte checks).
     worker_threads: int = 40
+    # The event loop of `realtymedia serve`. Database work runs on the loop (Database.run), so the
+    # loop is busy under load; asyncio's loop serves its ready tasks in turn, while uvloop let newly
+    # arrived requests overtake waiting ones (p99 up to 30x p50 at 64 connections, same throughput).
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from cachetools import Cache, LRUCache, TTLCache
 
 from realtymedia.persistence.db import Database
@@ -84,17 +83,9 @@ class Core:
         )
 
     async def small_read(self, read: Callable[..., T], *args: Any) -> T:
-        """Run a small database read (one indexed lookup) for an async endpoint.
-
-        On SQLite it runs right here, on the event loop: the database is embedded (no network),
-        WAL readers never wait for writers, and such a read takes microseconds in SQLite, while a
-        hand-off to a worker thread costs more than the read and makes the two threads contend
-        for the GIL at every call into sqlite3 (a GET that reads one row this way answered 2.3x
-        as many requests per second). Anywhere else (PostgreSQL: a network round trip) it runs
-        in a worker thread, as blocking work must."""
-        if self.db.is_sqlite:
-            return read(*args)
-        return await anyio.to_thread.run_sync(read, *args)
+        """Run a small database read (one indexed lookup) for an async endpoint (Database.small_read:
+        on the event loop, where a hand-off to a worker thread would cost more than the read)."""
+        return await self.db.small_read(read, *args)
 
     def close(self) -> None:
         self.db.dispose()

@@ -89,3 +89,24 @@ def test_implausible_timestamps_are_401_and_record_no_nonce(stack: Stack) -> Non
         response = httpx.get(url, headers=dict(headers), timeout=60)
         assert response.status_code == 401, (timestamp, response.status_code, response.text)
     assert _nonces(stack.core) == before
+
+
+def test_a_refused_change_spends_its_nonce_and_a_done_one_commits_with_it(stack: Stack) -> None:
+    """A change runs in one transaction with its nonce. Refused (rolled back), its nonce is still
+    recorded: the same signed request again is a replay (401), not a second try. Done, the nonce
+    and the change are both there."""
+    account = new_account(stack)
+    project = account.project_url(None, "attachment", "upload-ticket")
+    body = b'{"realestateproject.uploadTicketRequest":{"attachmentContentType":"text/html"}}'  # refused: 412
+    headers = {**_signed(account, project, "POST"), "Content-Type": "application/json", "Accept": "application/json"}
+    before = _nonces(stack.core)
+    first = httpx.post(project, content=body, headers=headers, timeout=60)
+    assert first.status_code == 412, first.text
+    assert _nonces(stack.core) == before + 1
+    again = httpx.post(project, content=body, headers=headers, timeout=60)
+    assert again.status_code == 401, again.text
+    good = body.replace(b"text/html", b"image/jpeg")
+    headers = {**_signed(account, project, "POST"), "Content-Type": "application/json", "Accept": "application/json"}
+    assert httpx.post(project, content=good, headers=headers, timeout=60).status_code == 200
+    assert _nonces(stack.core) == before + 2
+    assert httpx.post(project, content=good, headers=headers, timeout=60).status_code == 401

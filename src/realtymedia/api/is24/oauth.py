@@ -302,6 +302,22 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
     return Principal(user_id, username) if user_id is not None and username is not None else None
 
 
+def spend_nonce(core: Core, headers: Mapping[str, str]) -> None:
+    """Record the nonce of a signed request in a transaction of its own (as authenticate does, when
+    the request's own transaction was rolled back: a refused request stays unrepeatable)."""
+    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    if not authorization.lower().startswith("oauth "):
+        return
+    try:
+        params = dict(parse_authorization_header(authorization))
+    except (ValueError, IndexError):
+        return
+    validator = Validator(core)
+    token, client_key = params.get("oauth_token"), params.get("oauth_consumer_key")
+    if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
+        validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
+
+
 def request_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
     return RequestTokenEndpoint(Validator(core)).create_request_token_response(uri, method, body, dict(headers))
 

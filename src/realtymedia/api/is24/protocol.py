@@ -213,7 +213,12 @@ def kept(call: Call, version: Hashable, make: Callable[[], Document]) -> Rendere
 Handler = Callable[[Call], Reply]
 
 
-async def handle(request: Request, handler: Handler, *, username: str | None, reads_body: bool = False) -> Response:
+async def handle(
+    request: Request, handler: Handler, *, username: str | None, reads_body: bool = False, storage: bool = False
+) -> Response:
+    """Answer with `handler`. A handler that touches the storage (`storage=True`: byte checks,
+    object removal) runs in a worker thread; any other does only database work and CPU, and runs
+    where the database says such work runs best (Database.run: on SQLite, the event loop)."""
     try:
         representation = negotiate(request)
     except Refusal as refusal:
@@ -222,20 +227,44 @@ async def handle(request: Request, handler: Handler, *, username: str | None, re
         raw = await read_body(request) if reads_body else b""
     except Exception as error:  # too large, or the client went away
         return error_response(error, representation)
-    # The work, rendering included, runs in a worker thread: the event loop only moves bytes.
-    return await anyio.to_thread.run_sync(
-        partial(_answer_or_refuse, request, representation, handler, username, raw if reads_body else None)
-    )
+    raw_body = raw if reads_body else None
+    if storage:
+        return await anyio.to_thread.run_sync(_answer_or_refuse, request, representation, handler, username, raw_body)
+    work = partial(_answer_or_refuse, request, representation, handler, username, raw_body, one_transaction=True)
+    return await core_of(request).db.run(work)
 
 
 def _answer_or_refuse(
-    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
+    request: Request,
+    representation: Representation,
+    handler: Handler,
+    username: str | None,
+    raw: bytes | None,
+    one_transaction: bool = False,
 ) -> Response:
     try:
-        reply = _answer(request, representation, handler, username, raw)
+        if one_transaction:
+            reply = _answer_in_one_transaction(request, representation, handler, username, raw)
+        else:
+            reply = _answer(request, representation, handler, username, raw)
         return _response(request, reply, representation)
     except Exception as error:  # every refusal, and any failure, answered in IS24's form
         return error_response(error, representation)
+
+
+def _answer_in_one_transaction(
+    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
+) -> Reply:
+    """The nonce and the handler's work (database only) in one transaction: half the commits of a
+    ticket. A refusal rolls both back; the nonce is then recorded on its own, so that a refused
+    request cannot be replayed either (a replay was refused before, and records nothing)."""
+    core = core_of(request)
+    try:
+        with core.db.one_transaction():
+            return _answer(request, representation, handler, username, raw)
+    except Exception:
+        oauth.spend_nonce(core, dict(request.headers))
+        raise
 
 
 def _answer(

@@ -117,7 +117,7 @@ async def assign(request: Request) -> Response:
         location = call.url(pid, "attachment", item.id)
         return _done("MESSAGE_RESOURCE_CREATED", "created", item.id, 201, Location=location)
 
-    return await handle(request, run, username=username, reads_body=True)
+    return await handle(request, run, username=username, reads_body=True, storage=True)
 
 
 @_route("PUT", "/{project_id}/attachment")
@@ -182,4 +182,4 @@ async def delete(request: Request) -> Response:
         attachments.delete(call.core, call.user_id, _project_id(project_id), attachment_id)
         return _done("MESSAGE_RESOURCE_DELETED", "deleted", attachment_id)
 
-    return await handle(request, run, username=username)
+    return await handle(request, run, username=username, storage=True)

@@ -173,7 +173,7 @@ router = APIRouter()
     response_model=schemas.UploadGrant,
     responses=COMMON,
 )
-def upload_grants(
+async def upload_grants(
     request: Request,
     user: User,
     rid: RequestId,
@@ -193,7 +193,8 @@ def upload_grants(
         # No X-Amz-Security-Token unless the credentials have one: an empty field would break the policy.
         return 200, grant.model_dump(mode="json", by_alias=True, exclude_none=True)
 
-    return _once_atomic(request, user, rid, None, action)
+    # Database work and signing only: Database.run runs it on the event loop where it can (SQLite).
+    return await core.db.run(_once_atomic, request, user, rid, None, action)
 
 
 @router.post(

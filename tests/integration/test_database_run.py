@@ -1,0 +1,173 @@
+"""Database.run: an async endpoint's database work runs on the event loop, without a worker thread.
+
+On SQLite right on the loop (holding the process's write lock), or in a worker thread while a thread
+of the process is writing; on PostgreSQL in a greenlet over psycopg's asyncio connections, so that
+the loop serves others while a statement is on its way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+import pytest
+from sqlalchemy import text
+
+from realtymedia.persistence.db import Database, upgrade
+
+
+def _sqlite(tmp_path: Path, **kwargs: int) -> Database:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    return Database(url, **kwargs)
+
+
+def _postgresql(postgres_url: str) -> Database:
+    url = "postgresql+psycopg://" + postgres_url.split("://", 1)[1]
+    upgrade(url)
+    return Database(url, pool_size=2, max_overflow=2)
+
+
+def _count(database: Database) -> int:
+    with database.read() as session:
+        return int(
+            session.execute(text("SELECT count(*) FROM oauth_nonces WHERE consumer_key = 'run-test'")).scalar_one()
+        )
+
+
+def _insert(database: Database, nonce: str) -> int:
+    """A write transaction; returns the thread it ran on."""
+    with database.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO oauth_nonces (consumer_key, nonce, timestamp, token, created_at) "
+                "VALUES ('run-test', :nonce, 1, '', CURRENT_TIMESTAMP)"
+            ),
+            {"nonce": nonce},
+        )
+    return threading.get_ident()
+
+
+def test_sqlite_runs_on_the_loop_and_commits(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path)
+
+    async def main() -> tuple[int, int]:
+        return threading.get_ident(), await database.run(_insert, database, "a")
+
+    try:
+        loop_thread, ran_on = anyio.run(main)
+        assert ran_on == loop_thread
+        assert _count(database) == 1
+    finally:
+        database.dispose()
+
+
+def test_sqlite_goes_to_a_thread_while_a_thread_writes(tmp_path: Path) -> None:
+    """The loop never waits for the write lock: held by a thread, the work runs in a thread, after it."""
+    database = _sqlite(tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer() -> None:
+        with database.write():
+            holding.set()
+            release.wait(10)
+
+    async def main() -> tuple[int, int]:
+        async with anyio.create_task_group() as group:
+            group.start_soon(anyio.to_thread.run_sync, long_writer)
+            await anyio.to_thread.run_sync(holding.wait, 10)
+            threading.Timer(0.2, release.set).start()
+            ran_on = await database.run(_insert, database, "b")
+        return threading.get_ident(), ran_on
+
+    try:
+        loop_thread, ran_on = anyio.run(main)
+        assert ran_on != loop_thread
+        assert _count(database) == 1
+    finally:
+        database.dispose()
+
+
+def test_sqlite_loop_work_has_its_own_connections(tmp_path: Path) -> None:
+    """Worker threads holding every connection of the main pool do not make the loop's work wait."""
+    database = _sqlite(tmp_path, pool_size=2, max_overflow=0)
+    database.engine.pool._timeout = 5  # type: ignore[attr-defined]  # a wait would show as 5 s
+
+    async def main() -> float:
+        started = time.monotonic()
+        await database.run(_count, database)
+        return time.monotonic() - started
+
+    try:
+        with ExitStack() as held:
+            for _ in range(2):
+                held.enter_context(database.read()).execute(text("SELECT 1"))
+            assert anyio.run(main) < 1
+    finally:
+        database.dispose()
+
+
+def test_postgresql_runs_on_the_loop_without_blocking_it(postgres_url: str) -> None:
+    """Two runs that each wait 0.5 s in the database overlap on one loop: the loop was free meanwhile."""
+    database = _postgresql(postgres_url)
+
+    def slow(nonce: str) -> int:
+        with database.write() as session:
+            session.execute(text("SELECT pg_sleep(0.5)"))
+        return _insert(database, nonce)
+
+    async def main() -> tuple[int, list[int], float]:
+        ran_on: list[int] = []
+
+        async def one(nonce: str) -> None:
+            ran_on.append(await database.run(slow, nonce))
+
+        started = time.monotonic()
+        async with anyio.create_task_group() as group:
+            group.start_soon(one, "c")
+            group.start_soon(one, "d")
+        elapsed = time.monotonic() - started
+        await database.close_loop_pool()
+        return threading.get_ident(), ran_on, elapsed
+
+    try:
+        loop_thread, ran_on, elapsed = anyio.run(main)
+        assert ran_on == [loop_thread, loop_thread]
+        assert elapsed < 0.9, f"the runs did not overlap: {elapsed:.2f} s"
+        assert _count(database) == 2
+    finally:
+        database.dispose()
+
+
+def test_postgresql_run_rolls_back_on_error(postgres_url: str) -> None:
+    database = _postgresql(postgres_url)
+
+    def failing() -> None:
+        _insert(database, "e")  # a transaction of its own: committed
+        with database.write() as session:
+            session.execute(text("SELECT 1/0"))
+
+    def failing_in_one_transaction() -> None:
+        with database.one_transaction():
+            _insert(database, "f")  # joins the one transaction: rolled back with it
+            with database.write() as session:
+                session.execute(text("SELECT 1/0"))
+
+    async def main() -> None:
+        try:
+            for work in (failing, failing_in_one_transaction):
+                with pytest.raises(Exception, match="division by zero"):
+                    await database.run(work)
+        finally:
+            await database.close_loop_pool()
+
+    try:
+        before = _count(database)
+        anyio.run(main)
+        assert _count(database) == before + 1  # e, not f
+    finally:
+        database.dispose()
