@@ -224,6 +224,15 @@ _CONSUME_TICKETS = (
 )
 
 
+# Core, on the session's connection: the ORM's unit of work cost a ticket about 0.3 ms to flush one row.
+_ADD_TICKET = _tickets.insert()
+
+
+def add_ticket(session: Session, values: dict[str, Any]) -> None:
+    """Record a new ticket (the columns of Ticket) in the session's transaction, at once."""
+    session.connection().execute(_ADD_TICKET, values)
+
+
 def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> set[str]:
     """Mark unused tickets used in one statement; the ids this marked (the others were used, or are gone).
 

@@ -70,22 +70,23 @@ def issue(
     form = core.storage.presign_post(
         key, content_type, settings.max_upload_bytes, settings.ticket_lifetime_seconds, base_url, extra_fields or {}
     )
-    row = Ticket(
-        id=ticket_id,
-        owner_kind=owner_kind,
-        owner_id=owner_id,
-        user_id=user_id,
-        key=key,
-        content_type=content_type,
-        max_size=settings.max_upload_bytes,
-        expires_at=expires_at,
-        created_at=moment,
-    )
+    row = {
+        "id": ticket_id,
+        "owner_kind": owner_kind,
+        "owner_id": owner_id,
+        "user_id": user_id,
+        "key": key,
+        "content_type": content_type,
+        "max_size": settings.max_upload_bytes,
+        "expires_at": expires_at,
+        "created_at": moment,
+        "consumed_at": None,
+    }
     if session is not None:
-        session.add(row)
+        repo.add_ticket(session, row)
     else:
         with core.db.write() as own:
-            own.add(row)
+            repo.add_ticket(own, row)
     return IssuedTicket(ticket_id, key, content_type, expires_at, form)
 
 
