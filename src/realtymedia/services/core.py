@@ -65,12 +65,15 @@ class Core:
     storage: Storage
     # Bearer token hash -> Principal, for settings.bearer_cache_seconds.
     principals: Memo = field(init=False)
+    # IS24 (consumer key, access token) -> their credentials, for settings.bearer_cache_seconds too.
+    oauth_credentials: Memo = field(init=False)
     # Rendered answers of read endpoints, keyed by what they were rendered from (incl. a version);
     # at most 64 MiB of them per worker, the least recently used go first.
     renderings: Memo = field(init=False)
 
     def __post_init__(self) -> None:
         self.principals = Memo(4096, self.settings.bearer_cache_seconds)
+        self.oauth_credentials = Memo(4096, self.settings.bearer_cache_seconds)
         self.renderings = Memo(64 * 1024 * 1024, sizeof=_rendered_size)
 
     @classmethod

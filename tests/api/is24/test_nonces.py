@@ -110,3 +110,36 @@ def test_a_refused_change_spends_its_nonce_and_a_done_one_commits_with_it(stack:
     assert httpx.post(project, content=good, headers=headers, timeout=60).status_code == 200
     assert _nonces(stack.core) == before + 2
     assert httpx.post(project, content=good, headers=headers, timeout=60).status_code == 401
+
+
+def test_credentials_are_remembered_per_worker_for_the_cache_time(stack: Stack) -> None:
+    """A worker remembers a consumer and its access token for settings.bearer_cache_seconds: it
+    does not ask the database on every request. A worker that has not seen them asks (and finds
+    a removed token gone), and 0 seconds means always ask. Nonces are still checked every time."""
+    from sqlalchemy import delete
+
+    from realtymedia.persistence.models import OAuthToken
+
+    account = new_account(stack, fresh=True)
+    url = account.project_url()
+    assert oauth.authenticate(stack.core, url, "GET", _signed(account, url)) is not None
+    with stack.core.db.write() as session:  # the token goes, behind the workers' backs
+        session.execute(delete(OAuthToken).where(OAuthToken.token == account.oauth["access_token"]))
+    headers = _signed(account, url)
+    found = oauth.authenticate(stack.core, url, "GET", headers)
+    assert found is not None and found.username == account.username
+    assert oauth.authenticate(stack.core, url, "GET", headers) is None  # a replay, remembered or not
+    for settings in (stack.settings, stack.settings.model_copy(update={"bearer_cache_seconds": 0})):
+        other = Core.from_settings(settings)
+        try:
+            assert oauth.authenticate(other, url, "GET", _signed(account, url)) is None
+        finally:
+            other.close()
+    never = Core.from_settings(stack.settings.model_copy(update={"bearer_cache_seconds": 0}))
+    try:
+        fresh = new_account(stack, fresh=True)
+        fresh_url = fresh.project_url()
+        assert oauth.authenticate(never, fresh_url, "GET", _signed(fresh, fresh_url)) is not None
+        assert never.oauth_credentials.get((fresh.oauth["consumer_key"], fresh.oauth["access_token"])) is None
+    finally:
+        never.close()

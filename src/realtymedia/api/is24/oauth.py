@@ -32,6 +32,8 @@ from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
 
 REQUEST, ACCESS = "request", "access"
+# A consumer and, for 3-legged requests, its access token, as a worker remembers them.
+Credentials = tuple[ConsumerCredentials, TokenCredentials | None]
 # A request token must be authorised and exchanged within this time.
 REQUEST_TOKEN_LIFETIME = timedelta(minutes=15)
 _DUMMY = "dummy-credential-0000000000"
@@ -110,14 +112,19 @@ class Validator(RequestValidator):  # type: ignore[misc]
         the same atomic insert. Its own checks (timestamp window, signature) still follow.
         """
         plausible = nonce and timestamp and self.check_nonce(nonce) and self._timely(timestamp)
+        remembered: Credentials | None = self.core.oauth_credentials.get((client_key, token or ""))
         with self.core.db.write() if plausible else self.core.db.read() as session:
-            consumer, found = repo.oauth_credentials(session, client_key, token)
+            consumer, found = remembered or repo.oauth_credentials(session, client_key, token)
             if consumer is not None and nonce and timestamp and plausible:
                 new = repo.remember_nonce(session, client_key, nonce, int(timestamp), token or "", now())
                 self._nonces[(client_key, timestamp, nonce, token or "")] = new
         self._consumers[client_key] = consumer
         if consumer is not None and token:
             self._tokens[token] = found
+        if remembered is None and consumer is not None and (not token or (found is not None and found.kind == ACCESS)):
+            # A consumer and its access token change only by being created (request tokens change
+            # on the way to an access token, and are never remembered). Only found ones are.
+            self.core.oauth_credentials.put((client_key, token or ""), (consumer, found))
 
     def _timely(self, timestamp: str) -> bool:
         """An ASCII number within the accepted window: only then is a nonce worth recording (oauthlib
