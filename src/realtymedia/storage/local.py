@@ -123,4 +123,3 @@ class LocalStorage:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(incoming, target)
-
