@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from realtymedia.api.is24 import oauth
 from realtymedia.persistence.models import OAuthNonce
 from realtymedia.services.core import Core
 
-from .helpers import Account, new_account
+from .helpers import Account, new_account, picture_xml
 
 
 def _signed(account: Account, url: str, method: str = "GET", two_legged: bool = False) -> dict[str, str]:
@@ -143,3 +144,35 @@ def test_credentials_are_remembered_per_worker_for_the_cache_time(stack: Stack) 
         assert never.oauth_credentials.get((fresh.oauth["consumer_key"], fresh.oauth["access_token"])) is None
     finally:
         never.close()
+
+
+def test_a_replay_sent_while_the_refused_original_runs_is_refused(stack: Stack) -> None:
+    """The original waits for the project's lock, then is refused (no such attachment); its replay,
+    sent meanwhile, waits on the original's nonce and must then be a replay (401), not a second
+    try: the nonce commits although the change was refused."""
+    from realtymedia.persistence import repository as repo
+
+    account = new_account(stack)
+    url = account.project_url(None, "attachment")
+    body = picture_xml("0c0ffee0-0000-4000-8000-000000000000")
+    headers = {**_signed(account, url, "PUT"), "Content-Type": "application/xml", "Accept": "application/json"}
+    release = threading.Event()
+    locked = threading.Event()
+
+    def hold_the_project() -> None:
+        with stack.core.db.write() as session:
+            repo.lock_project(session, account.project_id)
+            locked.set()
+            release.wait(30)
+
+    with ThreadPoolExecutor(3) as pool:
+        holder = pool.submit(hold_the_project)
+        assert locked.wait(10)
+        original = pool.submit(httpx.put, url, content=body, headers=headers, timeout=60)
+        time.sleep(0.4)
+        replay = pool.submit(httpx.put, url, content=body, headers=headers, timeout=60)
+        time.sleep(0.4)
+        release.set()
+        holder.result()
+        assert original.result().status_code == 404, original.result().text
+        assert replay.result().status_code == 401, replay.result().text

@@ -22,6 +22,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -256,19 +257,33 @@ def _answer_in_one_transaction(
     request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
 ) -> Reply:
     """The nonce and the handler's work (database only) in one transaction: half the commits of a
-    ticket. A refusal rolls both back; the nonce is then recorded on its own, so that a refused
-    request cannot be replayed either (a replay was refused before, and records nothing)."""
+    ticket. A change runs in a savepoint after the nonce: refused, only the change is undone and
+    the nonce commits, so that a replay, even one sent while the original still runs, is refused
+    (it waits on the nonce's row and then finds it). A read has nothing to undo: its nonce commits
+    whatever the answer. When the transaction itself fails, the nonce is recorded on its own."""
     core = core_of(request)
+    refused: Exception | None = None
     try:
-        with core.db.one_transaction():
-            return _answer(request, representation, handler, username, raw)
+        with core.db.one_transaction() as session:
+            change = nullcontext if request.method == "GET" else session.begin_nested
+            try:
+                return _answer(request, representation, handler, username, raw, change)
+            except Exception as error:  # the answer is this refusal; the nonce still commits
+                refused = error
     except Exception:
         oauth.spend_nonce(core, dict(request.headers))
         raise
+    assert refused is not None
+    raise refused
 
 
 def _answer(
-    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
+    request: Request,
+    representation: Representation,
+    handler: Handler,
+    username: str | None,
+    raw: bytes | None,
+    change: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> Reply:
     core = core_of(request)
     principal = authenticate(request)
@@ -277,7 +292,8 @@ def _answer(
     body = None
     if raw is not None:
         body = parse_body(request, raw)
-    return handler(Call(core, principal, request, representation, body, username))
+    with change():
+        return handler(Call(core, principal, request, representation, body, username))
 
 
 def full_url(request: Request) -> str:
