@@ -171,3 +171,40 @@ def test_postgresql_run_rolls_back_on_error(postgres_url: str) -> None:
         assert _count(database) == before + 1  # e, not f
     finally:
         database.dispose()
+
+
+def test_sqlite_another_process_writing_never_blocks_the_loop(tmp_path: Path) -> None:
+    """Another process holds the write lock for a second: the work starts over in a worker thread
+    (its BEGIN on the loop does not wait) and the loop goes on meanwhile."""
+    import sqlite3
+
+    database = _sqlite(tmp_path)
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main() -> tuple[int, int, float]:
+        gaps: list[float] = []
+
+        async def heartbeat() -> None:
+            last = time.monotonic()
+            while True:
+                await anyio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(heartbeat)
+            threading.Timer(1.0, other.rollback).start()
+            ran_on = await database.run(_insert, database, "g")
+            group.cancel_scope.cancel()
+        return threading.get_ident(), ran_on, max(gaps)
+
+    try:
+        loop_thread, ran_on, longest_gap = anyio.run(main)
+        assert ran_on != loop_thread
+        assert longest_gap < 0.5, f"the loop stopped for {longest_gap:.2f} s"
+        assert _count(database) == 1
+    finally:
+        other.close()
+        database.dispose()

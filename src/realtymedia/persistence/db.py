@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -65,7 +66,27 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         # Straight to the driver: exec_driver_sql's events and result handling cost more than
         # SQLite's BEGIN itself (about 40 us of every transaction's ~100 us of overhead).
-        connection.connection.driver_connection.execute(_BEGIN[mode])
+        driver = connection.connection.driver_connection
+        if mode == "IMMEDIATE" and _ON_LOOP.get():
+            # On the event loop, never wait for another process's write lock: start over in a
+            # worker thread instead (Database.run). Nothing was written yet: this is the BEGIN.
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                driver.execute(_BEGIN[mode])
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    raise _WriterBusy from error
+                raise
+            finally:
+                driver.execute("PRAGMA busy_timeout=30000")
+            return
+        driver.execute(_BEGIN[mode])
+
+
+class _WriterBusy(BaseException):
+    """Another process holds SQLite's write lock: the work on the event loop starts over in a worker
+    thread. A BaseException, so that no handler of the work (which answers every Exception as a
+    refusal) takes it for the work's own failure."""
 
 
 class Database:
@@ -106,8 +127,10 @@ class Database:
         loop serves other requests while a statement is on its way. On SQLite (embedded, one writer
         at a time, a short transaction takes tens of microseconds), right here, holding the
         process's write lock throughout; when a worker thread is writing (a save, say), in a worker
-        thread instead. Another process writing to the same SQLite file makes the loop wait for
-        its transaction: SQLite is for one process.
+        thread instead, and when another process holds SQLite's write lock, the work starts over
+        in a worker thread (the loop never waits for it: its BEGIN IMMEDIATE does not wait).
+        Work that runs here must not commit before a later transaction of its own: such a start
+        over would repeat it.
         """
         if self._async is not None:
             token = _ON_LOOP.set(True)
@@ -119,6 +142,8 @@ class Database:
             token = _ON_LOOP.set(True)
             try:
                 return work(*args)
+            except _WriterBusy:
+                pass  # another process is writing: wait for it in a worker thread, below
             finally:
                 _ON_LOOP.reset(token)
                 self._write_lock.release()
@@ -192,8 +217,9 @@ class Database:
         self.engine.dispose()
         self._small.dispose()
         if self._async is not None:
-            # The asyncio connections belong to the loop that made them; they are closed with it
-            # (a new loop, as in tests, makes its own): only drop the pool here.
+            # The asyncio connections can only be closed on a running loop: the app's lifespan
+            # does that (close_loop_pool). Here, off any loop, the pool is only dropped. One loop
+            # at a time may use a Database's loop pool (one per worker process, as served).
             self._async.sync_engine.dispose(close=False)
 
 
