@@ -62,3 +62,32 @@ def test_no_credentials_is_refused_as_botocore_refuses() -> None:
     signer = PostSigner(client("path", "http://127.0.0.1:9000"), BUCKET, None)
     with pytest.raises(NoCredentialsError):
         signer.sign("k", "image/png", 10, 60, {})
+
+
+def test_temporary_credentials_are_refreshed_off_the_signing_path() -> None:
+    """Credentials that expire (an instance role's) are refreshed by a thread of the signer's own,
+    ahead of expiry, so that signing on the event loop never waits for the network."""
+    import threading
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from botocore.credentials import RefreshableCredentials
+
+    refreshed_on: list[str] = []
+
+    def metadata(access_key: str, expires_in: timedelta) -> dict[str, str]:
+        expiry = (datetime.now(UTC) + expires_in).isoformat()
+        return {"access_key": access_key, "secret_key": "s", "token": "t", "expiry_time": expiry}
+
+    def refresh() -> dict[str, str]:
+        refreshed_on.append(threading.current_thread().name)
+        return metadata("AKNEW", timedelta(hours=1))
+
+    credentials = RefreshableCredentials.create_from_metadata(metadata("AKOLD", timedelta(minutes=5)), refresh, "t")
+    signer = PostSigner(client("path", "http://127.0.0.1:9000"), BUCKET, credentials)
+    deadline = time.monotonic() + 5
+    while not refreshed_on and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert refreshed_on == ["s3-credentials"]
+    assert signer.sign("k", "image/png", 10, 60, {})["fields"]["x-amz-credential"].startswith("AKNEW/")
+    assert refreshed_on == ["s3-credentials"]  # signing did not refresh again

@@ -10,11 +10,17 @@ forms are identical field for field (tests/unit/test_presign.py compares them).
 from __future__ import annotations
 
 import datetime
+import logging
+import threading
+import time
 from typing import Any
 
 from botocore.auth import ISO8601, S3SigV4PostAuth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials, ReadOnlyCredentials
+from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
+
+log = logging.getLogger(__name__)
+REFRESH_CHECK_SECONDS = 60
 
 
 class PostSigner:
@@ -28,6 +34,12 @@ class PostSigner:
         self.credentials = credentials
         # The bucket's POST URL, resolved by botocore once (path or virtual-host style, endpoint).
         self.url: str = client.generate_presigned_post(Bucket=bucket, Key="-")["url"] if credentials else ""
+        if isinstance(credentials, RefreshableCredentials):
+            # Tickets are signed on the event loop (Database.run): temporary credentials (an
+            # instance role, say) are refreshed here, ahead of botocore's advisory window (15 min
+            # before they expire), so that signing never waits for the network. Should refreshes
+            # fail for five minutes on end, botocore refreshes at signing, as it always did.
+            threading.Thread(target=self._keep_fresh, name="s3-credentials", daemon=True).start()
 
     def sign(
         self, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
@@ -50,6 +62,15 @@ class PostSigner:
         request.context["s3-presign-post-policy"] = policy
         S3SigV4PostAuth(self._frozen(), "s3", self.region).add_auth(request)
         return {"url": self.url, "fields": fields}
+
+    def _keep_fresh(self) -> None:
+        assert self.credentials is not None
+        while True:
+            try:
+                self.credentials.get_frozen_credentials()  # refreshes when within the advisory window
+            except Exception:
+                log.warning("refreshing the S3 credentials failed; trying again in a minute", exc_info=True)
+            time.sleep(REFRESH_CHECK_SECONDS)
 
     def _frozen(self) -> ReadOnlyCredentials:
         assert self.credentials is not None
