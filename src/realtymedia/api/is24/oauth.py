@@ -9,6 +9,7 @@ within the timestamp window is a replay; an older timestamp is refused by oauthl
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -23,7 +24,6 @@ from oauthlib.oauth1 import (
     SignatureOnlyEndpoint,
 )
 from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
-from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import OAuthToken
@@ -277,16 +277,23 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
 # -- what the dialect calls -----------------------------------------------------------------
 
+_HEADER_PARAM = re.compile(r'\s*([^\s=,]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))\s*(?:,|$)')
+
+
+def _header_params(authorization: str) -> dict[str, str]:
+    """The parameters of an `OAuth ...` header, read only to fetch what oauthlib will ask about
+    (consumer, token, nonce) in one go. oauthlib parses the header itself for everything it checks:
+    a header read differently here only costs a lookup more. urllib's parse_http_list, which
+    oauthlib uses, walks the header a character at a time (~25 us, twice per request)."""
+    return {m[1]: m[2] if m[2] is not None else m[3] for m in _HEADER_PARAM.finditer(authorization, len("OAuth "))}
+
 
 def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
     """The principal of a signed request, or None when it is unsigned, badly signed, stale or replayed."""
     authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     if not authorization.lower().startswith("oauth "):
         return None
-    try:
-        params = dict(parse_authorization_header(authorization))
-    except (ValueError, IndexError):
-        return None
+    params = _header_params(authorization)
     validator = Validator(core)
     token = params.get("oauth_token")
     client_key = params.get("oauth_consumer_key")
@@ -315,10 +322,7 @@ def spend_nonce(core: Core, headers: Mapping[str, str]) -> None:
     authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     if not authorization.lower().startswith("oauth "):
         return
-    try:
-        params = dict(parse_authorization_header(authorization))
-    except (ValueError, IndexError):
-        return
+    params = _header_params(authorization)
     validator = Validator(core)
     token, client_key = params.get("oauth_token"), params.get("oauth_consumer_key")
     if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
