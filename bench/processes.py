@@ -92,7 +92,8 @@ def service(data_dir: Path, database_url: str, log: Path, **settings: str) -> Se
 
 
 def bare(log: Path) -> Server:
-    """The ceiling, on the server settings `realtymedia serve` uses (see cli.cmd_serve)."""
+    """The ceiling, on the server settings `realtymedia serve` uses (see cli.cmd_serve), but uvloop
+    (see bare.py: the higher ceiling of the two loops)."""
     port = free_port()
     argv = [
         str(BIN / "uvicorn"), "bench.bare:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
