@@ -6,8 +6,10 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
+import pytest
 from oauthlib.oauth1 import Client
 from sqlalchemy import func, select
 from tests.support import Stack
@@ -176,3 +178,51 @@ def test_a_replay_sent_while_the_refused_original_runs_is_refused(stack: Stack) 
         holder.result()
         assert original.result().status_code == 404, original.result().text
         assert replay.result().status_code == 401, replay.result().text
+
+
+def _bare_request(stack: Stack, method: str, url: str, headers: dict[str, str]) -> Any:
+    from types import SimpleNamespace
+    from urllib.parse import urlsplit
+
+    from starlette.requests import Request
+
+    parts = urlsplit(url)
+    scope = {
+        "type": "http",
+        "method": method,
+        "scheme": parts.scheme,
+        "server": (parts.hostname, parts.port),
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "Host": parts.netloc}.items()],
+        "app": SimpleNamespace(state=SimpleNamespace(core=stack.core)),
+    }
+    return Request(scope)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_database_error_spends_the_nonce_too(stack: Stack, method: str) -> None:
+    """A read whose transaction fails in the database, and a change that fails in its savepoint:
+    either way the request is answered with the error, and its nonce is spent (a replay is 401)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from realtymedia.api.is24 import protocol
+
+    account = new_account(stack)
+    url = account.project_url()
+    headers = _signed(account, url, method)
+
+    def failing(call: protocol.Call) -> protocol.Reply:
+        with call.core.db.write() as session:
+            session.execute(text("SELECT * FROM no_such_table"))
+        raise AssertionError("unreachable")
+
+    with pytest.raises(SQLAlchemyError):
+        protocol._answer_in_one_transaction(
+            _bare_request(stack, method, url, headers), protocol.Representation(), failing, None, None
+        )
+    assert oauth.authenticate(stack.core, url, method, headers) is None  # the nonce is spent
+    assert oauth.authenticate(stack.core, url, method, _signed(account, url, method)) is not None

@@ -21,8 +21,8 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Hashable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -31,6 +31,8 @@ from urllib.parse import quote
 
 import anyio
 from fastapi import Request, Response
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from realtymedia.api.common import base_url, core_of
@@ -257,24 +259,46 @@ def _answer_in_one_transaction(
     request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
 ) -> Reply:
     """The nonce and the handler's work (database only) in one transaction: half the commits of a
-    ticket. A change runs in a savepoint after the nonce: refused, only the change is undone and
-    the nonce commits, so that a replay, even one sent while the original still runs, is refused
-    (it waits on the nonce's row and then finds it). A read has nothing to undo: its nonce commits
-    whatever the answer. When the transaction itself fails, the nonce is recorded on its own."""
+    ticket. A change runs in a savepoint after the nonce: refused, or failed in the database, only
+    the change is undone and the nonce commits, so that a replay, even one sent while the original
+    still runs, is refused (it waits on the nonce's row and then finds it). A read has nothing to
+    undo: its nonce commits whatever the answer. When the transaction itself fails (a database
+    error outside a savepoint leaves it unable to commit), the nonce is recorded on its own."""
     core = core_of(request)
     refused: Exception | None = None
     try:
         with core.db.one_transaction() as session:
-            change = nullcontext if request.method == "GET" else session.begin_nested
+            change = nullcontext if request.method == "GET" else partial(_savepoint, session)
             try:
                 return _answer(request, representation, handler, username, raw, change)
-            except Exception as error:  # the answer is this refusal; the nonce still commits
+            except _Undone as undone:  # the savepoint is rolled back; the transaction can commit
+                refused = undone.error
+            except SQLAlchemyError:
+                raise  # the transaction itself failed: roll it back, and spend the nonce below
+            except Exception as error:  # a refusal: the answer; the nonce still commits
                 refused = error
     except Exception:
         oauth.spend_nonce(core, dict(request.headers))
         raise
     assert refused is not None
     raise refused
+
+
+class _Undone(Exception):
+    """A database error inside a change's savepoint, which was rolled back."""
+
+    def __init__(self, error: SQLAlchemyError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[None]:
+    try:
+        with session.begin_nested():
+            yield
+    except SQLAlchemyError as error:
+        raise _Undone(error) from error
 
 
 def _answer(
