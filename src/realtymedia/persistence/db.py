@@ -74,7 +74,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
             try:
                 driver.execute(_BEGIN[mode])
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                if (error.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended too
                     raise _WriterBusy from error
                 raise
             finally:
