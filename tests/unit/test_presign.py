@@ -64,15 +64,18 @@ def test_no_credentials_is_refused_as_botocore_refuses() -> None:
         signer.sign("k", "image/png", 10, 60, {})
 
 
-def test_temporary_credentials_are_refreshed_off_the_signing_path() -> None:
-    """Credentials that expire (an instance role's) are refreshed by a thread of the signer's own,
-    ahead of expiry, so that signing on the event loop never waits for the network."""
+def test_temporary_credentials_are_refreshed_off_the_signing_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials that expire (an instance role's) are never refreshed while signing (on the event
+    loop): signing uses a frozen copy, which a thread of the signer's own renews."""
     import threading
     import time
     from datetime import UTC, datetime, timedelta
 
     from botocore.credentials import RefreshableCredentials
 
+    from realtymedia.storage import presign
+
+    monkeypatch.setattr(presign, "REFRESH_CHECK_SECONDS", 0.05)
     refreshed_on: list[str] = []
 
     def metadata(access_key: str, expires_in: timedelta) -> dict[str, str]:
@@ -83,11 +86,11 @@ def test_temporary_credentials_are_refreshed_off_the_signing_path() -> None:
         refreshed_on.append(threading.current_thread().name)
         return metadata("AKNEW", timedelta(hours=1))
 
-    credentials = RefreshableCredentials.create_from_metadata(metadata("AKOLD", timedelta(minutes=5)), refresh, "t")
+    credentials = RefreshableCredentials.create_from_metadata(metadata("AKOLD", timedelta(hours=1)), refresh, "t")
     signer = PostSigner(client("path", "http://127.0.0.1:9000"), BUCKET, credentials)
-    deadline = time.monotonic() + 5
-    while not refreshed_on and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert refreshed_on == ["s3-credentials"]
-    assert signer.sign("k", "image/png", 10, 60, {})["fields"]["x-amz-credential"].startswith("AKNEW/")
-    assert refreshed_on == ["s3-credentials"]  # signing did not refresh again
+    credentials._expiry_time = datetime.now(UTC) + timedelta(minutes=5)  # due for a refresh from now on
+    deadline = time.monotonic() + 10
+    while "AKNEW" not in signer.sign("k", "image/png", 10, 60, {})["fields"]["x-amz-credential"]:
+        assert time.monotonic() < deadline, "the signer's thread never renewed the credentials"
+        time.sleep(0.005)
+    assert refreshed_on and set(refreshed_on) == {"s3-credentials"}  # never on the signing thread

@@ -13,6 +13,7 @@ import datetime
 import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 from botocore.auth import ISO8601, S3SigV4PostAuth
@@ -27,19 +28,22 @@ class PostSigner:
     """Signs POST forms for one bucket of an S3 client (its endpoint, region and credentials)."""
 
     def __init__(self, client: Any, bucket: str, credentials: Credentials | None) -> None:
-        """`credentials`: the client's (refreshable ones are frozen at every signature); None means the
-        client has none, and signing is refused as botocore refuses it."""
+        """`credentials`: the client's; None means the client has none, and signing is refused as
+        botocore refuses it."""
         self.bucket = bucket
         self.region: str = client.meta.region_name
         self.credentials = credentials
         # The bucket's POST URL, resolved by botocore once (path or virtual-host style, endpoint).
         self.url: str = client.generate_presigned_post(Bucket=bucket, Key="-")["url"] if credentials else ""
+        # Tickets are signed on the event loop (Database.run), where botocore must never refresh
+        # temporary credentials (an instance role's) over the network. Those are signed with a
+        # frozen copy that a thread of the signer's own renews every minute: botocore refreshes
+        # them there, in its advisory window (15 min before they expire). Should the refreshes
+        # fail until the copy expires, forms are signed with it anyway and S3 refuses them.
+        self._snapshot: ReadOnlyCredentials | None = None
         if isinstance(credentials, RefreshableCredentials):
-            # Tickets are signed on the event loop (Database.run): temporary credentials (an
-            # instance role, say) are refreshed here, ahead of botocore's advisory window (15 min
-            # before they expire), so that signing never waits for the network. Should refreshes
-            # fail for five minutes on end, botocore refreshes at signing, as it always did.
-            threading.Thread(target=self._keep_fresh, name="s3-credentials", daemon=True).start()
+            self._snapshot = credentials.get_frozen_credentials()
+            threading.Thread(target=_keep_fresh, args=(weakref.ref(self),), name="s3-credentials", daemon=True).start()
 
     def sign(
         self, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
@@ -63,15 +67,22 @@ class PostSigner:
         S3SigV4PostAuth(self._frozen(), "s3", self.region).add_auth(request)
         return {"url": self.url, "fields": fields}
 
-    def _keep_fresh(self) -> None:
-        assert self.credentials is not None
-        while True:
-            try:
-                self.credentials.get_frozen_credentials()  # refreshes when within the advisory window
-            except Exception:
-                log.warning("refreshing the S3 credentials failed; trying again in a minute", exc_info=True)
-            time.sleep(REFRESH_CHECK_SECONDS)
-
     def _frozen(self) -> ReadOnlyCredentials:
+        if self._snapshot is not None:
+            return self._snapshot
         assert self.credentials is not None
-        return self.credentials.get_frozen_credentials()
+        return self.credentials.get_frozen_credentials()  # static credentials: no network
+
+
+def _keep_fresh(signer: weakref.ref[PostSigner]) -> None:
+    """Renew a signer's frozen credentials every REFRESH_CHECK_SECONDS, for as long as it exists."""
+    while True:
+        time.sleep(REFRESH_CHECK_SECONDS)
+        current = signer()
+        if current is None or current.credentials is None:
+            return
+        try:
+            current._snapshot = current.credentials.get_frozen_credentials()  # refreshes when due
+        except Exception:
+            log.warning("refreshing the S3 credentials failed; trying again in a minute", exc_info=True)
+        del current
