@@ -265,6 +265,16 @@ def media_item(session: Session, owner_kind: str, owner_id: str, media_id: str) 
     )
 
 
+_ADD_MEDIA = cast(Table, Media.__table__).insert()
+
+
+def add_media(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert media rows (the columns of Media) in the session's transaction, in one executemany: the
+    ORM's unit of work cost a save of 20 images a third of its time, a copy of 200 more."""
+    if rows:
+        session.connection().execute(_ADD_MEDIA, list(rows))
+
+
 def count_media(session: Session, owner_kind: str, owner_id: str) -> int:
     return int(
         session.scalar(

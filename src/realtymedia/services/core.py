@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -70,8 +71,12 @@ class Core:
     # Rendered answers of read endpoints, keyed by what they were rendered from (incl. a version);
     # at most 64 MiB of them per worker, the least recently used go first.
     renderings: Memo = field(init=False)
+    # Storage calls of one request made at once (a save's byte checks, a copy's object copies),
+    # shared by all requests of the process: at most storage.parallel of them run at any time.
+    storage_calls: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
+        self.storage_calls = ThreadPoolExecutor(self.storage.parallel, thread_name_prefix="storage")
         self.principals = Memo(4096, self.settings.bearer_cache_seconds)
         self.oauth_credentials = Memo(4096, self.settings.bearer_cache_seconds)
         self.renderings = Memo(64 * 1024 * 1024, sizeof=_rendered_size)
@@ -91,6 +96,7 @@ class Core:
         return await self.db.small_read(read, *args)
 
     def close(self) -> None:
+        self.storage_calls.shutdown(wait=False)
         self.db.dispose()
 
 

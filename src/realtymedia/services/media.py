@@ -8,6 +8,8 @@ locked), objects are removed only after the transaction that dropped their rows 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -64,15 +66,44 @@ def add_confirmed(
     title: str | None = None,
 ) -> Media:
     """Add a confirmed file whose ticket the caller consumed in this transaction (tickets.consume_all)."""
-    if not info.key:
-        raise ValueError("add_confirmed needs the info of a confirmed file (tickets.confirm)")
-    moment = now()
     item = Media(
-        id=media_id,
+        **confirmed_row(
+            owner_kind=owner_kind,
+            owner_id=owner_id,
+            info=info,
+            kind=kind,
+            media_id=media_id,
+            position=position,
+            subtype=subtype,
+            title=title,
+        )
+    )
+    session.add(item)
+    return item
+
+
+def confirmed_row(
+    *,
+    owner_kind: str,
+    owner_id: str,
+    info: MediaInfo,
+    kind: str,
+    media_id: str,
+    position: int,
+    subtype: str | None = None,
+    title: str | None = None,
+    moment: datetime | None = None,
+) -> dict[str, Any]:
+    """The media row of a confirmed file, for add_confirmed or repo.add_media."""
+    if not info.key:
+        raise ValueError("a media row needs the info of a confirmed file (tickets.confirm)")
+    return row(
+        media_id=media_id,
         owner_kind=owner_kind,
         owner_id=owner_id,
         position=position,
         kind=kind,
+        moment=moment or now(),
         subtype=subtype,
         title=title,
         key=info.key,
@@ -81,12 +112,47 @@ def add_confirmed(
         width=info.width,
         height=info.height,
         sha256=info.sha256,
-        published=False,
-        created_at=moment,
-        updated_at=moment,
     )
-    session.add(item)
-    return item
+
+
+def row(
+    *,
+    media_id: str,
+    owner_kind: str,
+    owner_id: str,
+    position: int,
+    kind: str,
+    moment: datetime,
+    subtype: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    key: str | None = None,
+    content_type: str | None = None,
+    size: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    sha256: str | None = None,
+) -> dict[str, Any]:
+    """A new, unpublished media row: every column of Media, for repo.add_media."""
+    return {
+        "id": media_id,
+        "owner_kind": owner_kind,
+        "owner_id": owner_id,
+        "position": position,
+        "kind": kind,
+        "subtype": subtype,
+        "title": title,
+        "url": url,
+        "key": key,
+        "content_type": content_type,
+        "size": size,
+        "width": width,
+        "height": height,
+        "sha256": sha256,
+        "published": False,
+        "created_at": moment,
+        "updated_at": moment,
+    }
 
 
 def remove(session: Session, item: Media) -> str | None:

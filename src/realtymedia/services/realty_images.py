@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from realtymedia.domain.media import EXTENSIONS, MediaInfo
 from realtymedia.domain.ordering import check_full_list
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import Media, Ticket
+from realtymedia.persistence.models import Ticket
 from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.realties import owned, touch
@@ -31,18 +31,15 @@ from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm
 
 KIND = "Image"
-# Byte checks and object copies (storage round trips on S3) run in these threads, shared by all
-# requests of the process; tickets.confirm bounds the decodes among them to the cores.
-PARALLEL = 16
-_POOL = ThreadPoolExecutor(PARALLEL, thread_name_prefix="realty-images")
 X = TypeVar("X")
 Y = TypeVar("Y")
 
 
-def _settled(work: Callable[[X], Y], items: list[X]) -> list[Future[Y]]:
-    """`work` on every item in the shared pool; returns once every call has finished, so that a
-    caller cleaning up after a failure sees everything the other calls made."""
-    futures = [_POOL.submit(work, item) for item in items]
+def _settled(core: Core, work: Callable[[X], Y], items: list[X]) -> list[Future[Y]]:
+    """`work` on every item in the process's storage threads (byte checks, object copies); returns
+    once every call has finished, so that a caller cleaning up after a failure sees everything the
+    other calls made."""
+    futures = [core.storage_calls.submit(work, item) for item in items]
     wait(futures)
     return futures
 
@@ -89,21 +86,23 @@ class RealtyImage:
     updated_at: datetime
 
 
-def _image(core: Core, item: Media, base_url: str) -> RealtyImage:
+def _image(core: Core, row: dict[str, Any], base_url: str) -> RealtyImage:
+    """The image of a media row just written (see media.confirmed_row)."""
+    key = row["key"]
     return RealtyImage(
-        id=item.id,
-        realty_id=item.owner_id,
-        url=media.file_url(core, item, base_url) or "",
-        description=item.title,
-        order=item.position,
-        published=bool(item.published),
-        content_type=item.content_type or "",
-        width=item.width,
-        height=item.height,
-        size=item.size or 0,
-        sha256=item.sha256 or "",
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        id=row["id"],
+        realty_id=row["owner_id"],
+        url=core.storage.file_url(key, base_url) if key else "",
+        description=row["title"],
+        order=row["position"],
+        published=bool(row["published"]),
+        content_type=row["content_type"] or "",
+        width=row["width"],
+        height=row["height"],
+        size=row["size"] or 0,
+        sha256=row["sha256"] or "",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -246,7 +245,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     # usable ones are checked even when others are not, so one answer names every bad item.
     infos: dict[int, MediaInfo] = {}
     if found:
-        settled = _settled(lambda i: _confirm(core, found[i], _target(i)), list(found))
+        settled = _settled(core, lambda i: _confirm(core, found[i], _target(i)), list(found))
         failed = [problem for f in settled if (problem := f.exception()) is not None]
         if failed:  # unexpected: keep nothing of the others either
             made = [f.result() for f in settled if f.exception() is None]
@@ -289,9 +288,9 @@ def _append(
         # the whole save (the transaction rolls back: nothing is kept).
         tickets.consume_all(session, {found[i].id: (_target(i), uploads[i].key) for i in range(len(uploads))})
         start = repo.next_position(session, REALTY, realty_id)
-        added = [
-            media.add_confirmed(
-                session,
+        moment = now()
+        rows = [
+            media.confirmed_row(
                 owner_kind=REALTY,
                 owner_id=realty_id,
                 info=infos[index],
@@ -299,12 +298,14 @@ def _append(
                 title=upload.description,
                 media_id=str(uuid.uuid4()),
                 position=start + index,
+                moment=moment,
             )
             for index, upload in enumerate(uploads)
         ]
-        touch(realty)
+        repo.add_media(session, rows)
+        touch(realty, moment)
         session.flush()
-        return [_image(core, item, base_url) for item in added]
+        return [_image(core, row, base_url) for row in rows]
 
 
 def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChange]) -> None:
@@ -374,7 +375,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 core.storage.copy(source[0], target)
                 copied.append(target)
 
-        for done in _settled(copy_one, plans):
+        for done in _settled(core, copy_one, plans):
             done.result()  # the first failure, once every copy has finished (all are then removed)
         with core.db.write() as session:
             locked = queries.lock_realties(session, [target_id, source_id])
@@ -388,16 +389,16 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
             start = repo.next_position(session, REALTY, target_id)
             moment = now()
             touch(locked[target_id], moment)
-            for offset, (new_id, (key, kind, subtype, title, content_type, size, width, height, sha256)) in enumerate(
-                plans
-            ):
-                session.add(
-                    Media(
-                        id=new_id,
+            repo.add_media(
+                session,
+                [
+                    media.row(
+                        media_id=new_id,
                         owner_kind=REALTY,
                         owner_id=target_id,
                         position=start + offset,
                         kind=kind,
+                        moment=moment,
                         subtype=subtype,
                         title=title,
                         key=copy_key(target_id, new_id, content_type) if key else None,
@@ -406,11 +407,13 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                         width=width,
                         height=height,
                         sha256=sha256,
-                        published=False,
-                        created_at=moment,
-                        updated_at=moment,
                     )
-                )
+                    for offset, (
+                        new_id,
+                        (key, kind, subtype, title, content_type, size, width, height, sha256),
+                    ) in enumerate(plans)
+                ],
+            )
     except BaseException:
         media.delete_objects(core, copied)
         raise

@@ -27,6 +27,9 @@ class ObjectInfo:
 class Storage(Protocol):
     name: str
     bucket: str
+    # How many calls (head, open, copy) a process gains from making at once: round trips overlap on
+    # S3; on local disk they are CPU and syscalls, so more threads than cores only contend for the GIL.
+    parallel: int
 
     def presign_post(
         self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]

@@ -7,7 +7,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +23,7 @@ from realtymedia.storage.presign import PostSigner
 
 class LocalStorage:
     name = "local"
+    parallel = max(2, os.cpu_count() or 2)
 
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.local_bucket
@@ -33,6 +34,7 @@ class LocalStorage:
         self.incoming = settings.resolved_data_dir / "objects" / ".incoming"
         self.root.mkdir(parents=True, exist_ok=True)
         self.incoming.mkdir(parents=True, exist_ok=True)
+        self._root, self._incoming = str(self.root), str(self.incoming)
         # Tickets are signed by botocore exactly as for S3; only the URL is ours.
         client = boto3.session.Session().client(
             "s3",
@@ -54,37 +56,42 @@ class LocalStorage:
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
-            return ObjectInfo(size=self.path(key).stat().st_size)
+            return ObjectInfo(size=os.stat(self._file(key)).st_size)
         except FileNotFoundError:
             return None
 
     @contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
         try:
-            with self.path(key).open("rb") as f:
+            with open(self._file(key), "rb") as f:
                 yield f
         except FileNotFoundError:
             raise StorageError(f"no object {key}") from None
 
     def copy(self, source: str, target: str) -> None:
-        source_path, target_path = self.path(source), self.path(target)
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.incoming / f"{uuid.uuid4()}.copy"
+        source_file, target_file = self._file(source), self._file(target)
+        tmp = os.path.join(self._incoming, f"{uuid.uuid4().hex}.copy")
         try:
             try:
                 # A hard link is a copy on this disk at no cost: objects are never changed in place.
-                os.link(source_path, tmp)
+                os.link(source_file, tmp)
             except FileNotFoundError:
                 raise
             except OSError:
-                shutil.copyfile(source_path, tmp)
-            os.replace(tmp, target_path)
+                shutil.copyfile(source_file, tmp)
+            try:
+                os.replace(tmp, target_file)
+            except FileNotFoundError:  # the target's folder is new
+                os.makedirs(os.path.dirname(target_file), exist_ok=True)
+                os.replace(tmp, target_file)
         except OSError as error:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise StorageError(f"cannot copy {source} to {target}: {error.strerror}") from None
 
     def delete(self, key: str) -> None:
         try:
-            self.path(key).unlink()
+            os.unlink(self._file(key))
         except FileNotFoundError:
             pass
 
@@ -108,9 +115,13 @@ class LocalStorage:
     # -- for the POST endpoint --------------------------------------------------------------
 
     def path(self, key: str) -> Path:
+        return Path(self._file(key))
+
+    def _file(self, key: str) -> str:
+        """The file of a key, as a string: pathlib's joins cost a byte-checked image a tenth of its time."""
         if not is_safe_key(key):
             raise StorageError(f"unsafe key {key!r}")
-        return self.root / key
+        return f"{self._root}/{key}"
 
     def secret_for(self, access_key: str) -> str | None:
         return self.secret_key if access_key == self.access_key else None

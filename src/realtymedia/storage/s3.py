@@ -20,6 +20,7 @@ from realtymedia.storage.presign import PostSigner
 
 class S3Storage:
     name = "s3"
+    parallel = 16
 
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket
