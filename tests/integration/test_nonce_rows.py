@@ -1,0 +1,74 @@
+"""Nonce rows: written straight to SQLite's driver on the hot path, they must read, compare and age
+out exactly as rows SQLAlchemy writes (the same DATETIME text), on SQLite as on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from realtymedia.persistence import repository as repo
+from realtymedia.persistence.db import Database, upgrade
+from realtymedia.persistence.models import OAuthNonce
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = "postgresql+psycopg://" + request.getfixturevalue("postgres_url").split("://", 1)[1]
+    upgrade(url)
+    db = Database(url, pool_size=2, max_overflow=2)
+    with db.write() as session:
+        session.execute(OAuthNonce.__table__.delete().where(OAuthNonce.consumer_key == "row-test"))
+    return db
+
+
+def _remember(db: Database, nonce: str, moment: datetime) -> bool:
+    with db.write() as session:
+        return repo.remember_nonce(session, "row-test", nonce, 1_700_000_000, "tok", moment)
+
+
+def _created(db: Database) -> dict[str, datetime]:
+    with db.read() as session:
+        rows = session.execute(
+            select(OAuthNonce.nonce, OAuthNonce.created_at).where(OAuthNonce.consumer_key == "row-test")
+        )
+        return {nonce: created for nonce, created in rows}
+
+
+def test_a_nonce_is_recorded_once_and_reads_back_as_written(database: Database) -> None:
+    whole = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)  # no microseconds: still the full text form
+    elsewhere = datetime(2026, 3, 4, 7, 6, 7, 123456, tzinfo=timezone(timedelta(hours=2)))
+    assert _remember(database, "a", whole) is True
+    assert _remember(database, "a", whole) is False  # the replay
+    assert _remember(database, "b", elsewhere) is True
+    assert _created(database) == {"a": whole, "b": elsewhere.astimezone(UTC)}
+
+
+@pytest.mark.parametrize("microsecond", [0, 123456])
+def test_the_stored_text_is_what_sqlalchemy_writes(database: Database, microsecond: int) -> None:
+    moment = datetime(2026, 3, 4, 7, 6, 7, microsecond, tzinfo=timezone(timedelta(hours=2)))
+    _remember(database, "driver", moment)
+    with database.write() as session:
+        session.add(OAuthNonce(consumer_key="row-test", nonce="orm", timestamp=1, token="tok", created_at=moment))
+    with database.read() as session:
+        stored = dict(
+            session.execute(
+                text("SELECT nonce, CAST(created_at AS TEXT) FROM oauth_nonces WHERE consumer_key = 'row-test'")
+            ).all()
+        )
+    assert stored["driver"] == stored["orm"]
+
+
+def test_cleanup_forgets_exactly_the_nonces_older_than_its_moment(database: Database) -> None:
+    moment = datetime(2026, 3, 4, 5, 6, 7, 500000, tzinfo=UTC)
+    _remember(database, "old", moment - timedelta(microseconds=1))
+    _remember(database, "same", moment)
+    _remember(database, "new", moment + timedelta(seconds=1))
+    with database.write() as session:
+        repo.forget_nonces_before(session, moment)
+    assert set(_created(database)) == {"same", "new"}
