@@ -93,9 +93,11 @@ def test_confirmed_files_are_served_safely(any_stack: Stack, content_type: str, 
         ticket = repo.ticket(session, issued.id)
     info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
     with core.db.write() as session:
-        item = media.append_file(
+        added = media.append_file(
             session, owner_kind=tickets.PROJECT, owner_id=str(project["id"]), ticket=ticket, info=info, kind="Picture"
         )  # type: ignore[arg-type]
+        item = repo.media_item(session, tickets.PROJECT, str(project["id"]), added)
+        assert item is not None
         url = media.file_url(core, item, any_stack.url)
     assert url is not None
     response = httpx.get(url, follow_redirects=True)

@@ -166,9 +166,11 @@ def test_a_confirmed_file_cannot_be_replaced_through_its_form(any_stack: Stack) 
     # Replaced between the check and the commit, and again after: neither reaches the kept copy.
     assert post_form(issued.form.url, issued.form.fields, b"<html>swapped</html>").status_code in (200, 201, 204)
     with core.db.write() as session:
-        item = media.append_file(
+        added = media.append_file(
             session, owner_kind=tickets.PROJECT, owner_id=str(project_id), ticket=ticket, info=info, kind="Picture"
         )  # type: ignore[arg-type]
+        item = repo.media_item(session, tickets.PROJECT, str(project_id), added)
+        assert item is not None
         kept = item.key
     tickets.release(core, [ticket])  # type: ignore[list-item]
     assert post_form(issued.form.url, issued.form.fields, b"<html>swapped again</html>").status_code in (200, 201, 204)

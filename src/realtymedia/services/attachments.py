@@ -159,8 +159,9 @@ def issue_ticket(
 # -- changes --------------------------------------------------------------------------------
 
 
-def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> Media:
-    """Add a Picture or PDFDocument (an uploaded ticket's file) or a Link to the project's attachments."""
+def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> str:
+    """Add a Picture or PDFDocument (an uploaded ticket's file) or a Link to the project's attachments;
+    returns the new attachment's id."""
     violations = check_input(data, core.settings.virtual_tour_hosts, needs_id=False)
     if violations:
         raise Invalid(violations)
@@ -190,12 +191,12 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
             raise Invalid(mismatch)
     title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
     try:
-        item = _add(core, user_id, project_id, kind, data, ticket, info, title)
+        added = _add(core, user_id, project_id, kind, data, ticket, info, title)
     except BaseException:
         tickets.discard(core, [info] if info else [])
         raise
     tickets.release(core, [ticket] if ticket else [])
-    return item
+    return added
 
 
 def _add(
@@ -207,13 +208,13 @@ def _add(
     ticket: Ticket | None,
     info: MediaInfo | None,
     title: str | None,
-) -> Media:
+) -> str:
     assert data.subtype is not None
     with core.db.write() as session:
         locked = _lock(session, project_id, user_id)
         end = _check_contract(session, project_id, locked.product, kind, data.subtype)
         if ticket is not None and info is not None:
-            item = media.append_file(
+            added = media.append_file(
                 session,
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
@@ -225,23 +226,20 @@ def _add(
                 position=end,
             )
         else:
-            moment = now()
-            item = Media(
-                id=str(uuid.uuid4()),
+            added = str(uuid.uuid4())
+            link = media.row(
+                media_id=added,
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
                 position=end,
                 kind=kind.value,
+                moment=now(),
                 subtype=data.subtype,
                 url=data.url,
-                published=False,
-                created_at=moment,
-                updated_at=moment,
             )
-            session.add(item)
+            repo.add_media(session, [link])
         _touch(session, locked)
-        session.flush()
-        return item
+        return added
 
 
 def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> Media:

@@ -30,56 +30,28 @@ def append_file(
     kind: str,
     subtype: str | None = None,
     title: str | None = None,
-    media_id: str | None = None,
     position: int | None = None,
-) -> Media:
-    """Consume the ticket and add its confirmed file (kept at `info.key`) at the end of the owner's media.
+) -> str:
+    """Consume the ticket and add its confirmed file (kept at `info.key`) at the end of the owner's
+    media, under the ticket's id; returns that id.
 
     Call with the owner locked, so that positions and limits hold under concurrency.
     """
-    tickets.consume(session, ticket.id, media_id or ticket.id)
+    tickets.consume(session, ticket.id, ticket.id)
     if position is None:
         position = repo.next_position(session, owner_kind, owner_id)
-    return add_confirmed(
-        session,
+    row = confirmed_row(
         owner_kind=owner_kind,
         owner_id=owner_id,
         info=info,
         kind=kind,
         subtype=subtype,
         title=title,
-        media_id=media_id or ticket.id,
+        media_id=ticket.id,
         position=position,
     )
-
-
-def add_confirmed(
-    session: Session,
-    *,
-    owner_kind: str,
-    owner_id: str,
-    info: MediaInfo,
-    kind: str,
-    media_id: str,
-    position: int,
-    subtype: str | None = None,
-    title: str | None = None,
-) -> Media:
-    """Add a confirmed file whose ticket the caller consumed in this transaction (tickets.consume_all)."""
-    item = Media(
-        **confirmed_row(
-            owner_kind=owner_kind,
-            owner_id=owner_id,
-            info=info,
-            kind=kind,
-            media_id=media_id,
-            position=position,
-            subtype=subtype,
-            title=title,
-        )
-    )
-    session.add(item)
-    return item
+    repo.add_media(session, [row])
+    return ticket.id
 
 
 def confirmed_row(
@@ -94,7 +66,7 @@ def confirmed_row(
     title: str | None = None,
     moment: datetime | None = None,
 ) -> dict[str, Any]:
-    """The media row of a confirmed file, for add_confirmed or repo.add_media."""
+    """The media row of a confirmed file, for repo.add_media."""
     if not info.key:
         raise ValueError("a media row needs the info of a confirmed file (tickets.confirm)")
     return row(

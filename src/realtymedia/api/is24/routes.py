@@ -113,9 +113,9 @@ async def assign(request: Request) -> Response:
 
     def run(call: Call) -> Reply:
         pid = _project_id(project_id)
-        item = attachments.assign(call.core, call.user_id, pid, resources.read_attachment(call.body))
-        location = call.url(pid, "attachment", item.id)
-        return _done("MESSAGE_RESOURCE_CREATED", "created", item.id, 201, Location=location)
+        added = attachments.assign(call.core, call.user_id, pid, resources.read_attachment(call.body))
+        location = call.url(pid, "attachment", added)
+        return _done("MESSAGE_RESOURCE_CREATED", "created", added, 201, Location=location)
 
     return await handle(request, run, username=username, reads_body=True, storage=True)
 
