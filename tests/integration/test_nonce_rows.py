@@ -3,11 +3,13 @@ out exactly as rows SQLAlchemy writes (the same DATETIME text), on SQLite as on 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.db import Database, upgrade
@@ -15,7 +17,7 @@ from realtymedia.persistence.models import OAuthNonce
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     else:
@@ -24,7 +26,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     db = Database(url, pool_size=2, max_overflow=2)
     with db.write() as session:
         session.execute(OAuthNonce.__table__.delete().where(OAuthNonce.consumer_key == "row-test"))
-    return db
+    yield db
+    db.dispose()
 
 
 def _remember(db: Database, nonce: str, moment: datetime) -> bool:
@@ -72,3 +75,18 @@ def test_cleanup_forgets_exactly_the_nonces_older_than_its_moment(database: Data
     with database.write() as session:
         repo.forget_nonces_before(session, moment)
     assert set(_created(database)) == {"same", "new"}
+
+
+def test_a_failed_insert_is_a_database_error_on_sqlite_too(tmp_path: Path) -> None:
+    """IS24 rolls back and spends the nonce on its own when the error is a SQLAlchemyError; an
+    error from the driver itself would pass for a refusal and commit without the nonce."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    db = Database(url)
+    with db.write() as session:
+        session.execute(text("DROP TABLE oauth_nonces"))
+    with pytest.raises(SQLAlchemyError), db.write() as session:
+        repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now(UTC))
+    with pytest.raises(ValueError), db.write() as session:
+        repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now())
+    db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import (
@@ -178,9 +180,16 @@ def remember_nonce(
     if connection.dialect.name == "sqlite":
         # Every IS24 request writes one: straight to the driver, as SQLAlchemy would have sent it
         # (its execution and result machinery cost about 80 us around SQLite's 40).
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime")  # as UTCDateTime refuses it
         driver = connection.connection.driver_connection
         values = (consumer_key, nonce, timestamp, token, _SQLITE_DATETIME(moment.astimezone(UTC)))
-        return driver.execute(_REMEMBER_NONCE_SQLITE, values).fetchone() is not None  # type: ignore[union-attr]
+        try:
+            return driver.execute(_REMEMBER_NONCE_SQLITE, values).fetchone() is not None  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            # Raised as SQLAlchemy raises it: callers tell a database failure (roll back, spend the
+            # nonce on its own) from a refusal by SQLAlchemyError.
+            raise DBAPIError.instance(_REMEMBER_NONCE_SQLITE, values, error, sqlite3.Error) from error
     row = {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp, "token": token, "created_at": moment}
     return connection.execute(_REMEMBER_NONCE, row).first() is not None
 

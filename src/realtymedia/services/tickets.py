@@ -21,7 +21,7 @@ from realtymedia.services.core import Core, now
 from realtymedia.storage import StorageError, UploadForm
 
 log = logging.getLogger(__name__)
-_INSPECTIONS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+_INSPECTIONS = threading.BoundedSemaphore(max(2, len(os.sched_getaffinity(0))))
 
 # Owner kinds. A realty image grant is issued to a user: the realty is named only when it is saved.
 PROJECT, REALTY, USER = "project", "realty", "user"

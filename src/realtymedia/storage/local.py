@@ -23,7 +23,7 @@ from realtymedia.storage.presign import PostSigner
 
 class LocalStorage:
     name = "local"
-    parallel = max(2, os.cpu_count() or 2)
+    parallel = max(2, len(os.sched_getaffinity(0)))  # the cores this process may use
 
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.local_bucket
