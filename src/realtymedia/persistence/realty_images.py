@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import IdempotentResponse, Media, Realty
+from realtymedia.persistence.statements import InsertIfAbsent
 
 # -- realties -------------------------------------------------------------------------------
 
@@ -88,11 +87,7 @@ def add_idempotent(session: Session, record: IdempotentResponse) -> None:
 
 
 _idempotent = cast(Table, IdempotentResponse.__table__)
-_RECORD_IDEMPOTENT = {
-    # RETURNING rather than the row count: psycopg reports none for INSERT ... ON CONFLICT.
-    dialect: insert(_idempotent).on_conflict_do_nothing().returning(_idempotent.c.request_id)
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+_RECORD_IDEMPOTENT = InsertIfAbsent(_idempotent)
 
 
 def record_idempotent(session: Session, values: dict[str, Any]) -> bool:
@@ -100,8 +95,7 @@ def record_idempotent(session: Session, values: dict[str, Any]) -> bool:
 
     One statement: of two racing transactions, the second waits for the first (PostgreSQL's unique
     index, SQLite's write lock) and then inserts nothing."""
-    statement = _RECORD_IDEMPOTENT[session.get_bind().dialect.name]
-    return session.execute(statement, values).first() is not None
+    return _RECORD_IDEMPOTENT(session, values)
 
 
 def idempotent(session: Session, user_id: int, request_id: str) -> IdempotentResponse | None:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, TextClause, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite as sqlite_dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from realtymedia.persistence.models import (
@@ -28,6 +22,7 @@ from realtymedia.persistence.models import (
     Ticket,
     User,
 )
+from realtymedia.persistence.statements import InsertIfAbsent
 
 # -- accounts -------------------------------------------------------------------------------
 
@@ -156,16 +151,7 @@ def spend_request_token(session: Session, token: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-# RETURNING rather than the row count: psycopg reports none for INSERT ... ON CONFLICT here.
-_REMEMBER_NONCE = postgresql_insert(_nonces).on_conflict_do_nothing().returning(_nonces.c.nonce)
-_REMEMBER_NONCE_SQLITE = str(
-    sqlite_insert(_nonces).on_conflict_do_nothing().returning(_nonces.c.nonce).compile(dialect=sqlite_dialect())
-)
-# SQLite's DATETIME text, exactly as SQLAlchemy writes it (UTCDateTime's impl) for every other row.
-_SQLITE_DATETIME = cast(
-    Callable[[datetime], str],
-    sqlite.DATETIME().bind_processor(sqlite_dialect()),  # type: ignore[no-untyped-call]
-)
+_REMEMBER_NONCE = InsertIfAbsent(_nonces)
 
 
 def remember_nonce(
@@ -176,22 +162,8 @@ def remember_nonce(
     One statement, atomic in the database: of two requests with the same nonce, at the same moment
     or on different workers, exactly one inserts the row; the other's insert does nothing.
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        # Every IS24 request writes one: straight to the driver, as SQLAlchemy would have sent it
-        # (its execution and result machinery cost about 80 us around SQLite's 40).
-        if moment.tzinfo is None:
-            raise ValueError("naive datetime")  # as UTCDateTime refuses it
-        driver = connection.connection.driver_connection
-        values = (consumer_key, nonce, timestamp, token, _SQLITE_DATETIME(moment.astimezone(UTC)))
-        try:
-            return driver.execute(_REMEMBER_NONCE_SQLITE, values).fetchone() is not None  # type: ignore[union-attr]
-        except sqlite3.Error as error:
-            # Raised as SQLAlchemy raises it: callers tell a database failure (roll back, spend the
-            # nonce on its own) from a refusal by SQLAlchemyError.
-            raise DBAPIError.instance(_REMEMBER_NONCE_SQLITE, values, error, sqlite3.Error) from error
     row = {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp, "token": token, "created_at": moment}
-    return connection.execute(_REMEMBER_NONCE, row).first() is not None
+    return _REMEMBER_NONCE(session, row)
 
 
 def forget_nonces_before(session: Session, moment: datetime) -> None:

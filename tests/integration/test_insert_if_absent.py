@@ -1,5 +1,6 @@
-"""Nonce rows: written straight to SQLite's driver on the hot path, they must read, compare and age
-out exactly as rows SQLAlchemy writes (the same DATETIME text), on SQLite as on PostgreSQL."""
+"""Rows written by statements.InsertIfAbsent (straight to SQLite's driver on the hot paths: IS24
+nonces, Realty Image Request-ID records) must read, compare and age out exactly as rows SQLAlchemy
+writes (the same text in every column), on SQLite as on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.db import Database, upgrade
-from realtymedia.persistence.models import OAuthNonce
+from realtymedia.persistence.models import IdempotentResponse, OAuthNonce
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -90,3 +92,32 @@ def test_a_failed_insert_is_a_database_error_on_sqlite_too(tmp_path: Path) -> No
     with pytest.raises(ValueError), db.write() as session:
         repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now())
     db.dispose()
+
+
+def test_a_request_id_record_is_stored_as_the_orm_stores_it(database: Database) -> None:
+    moment = datetime(2026, 3, 4, 7, 6, 7, 5, tzinfo=timezone(timedelta(hours=2)))
+    with database.write() as session:
+        user_id = session.execute(text("SELECT min(id) FROM users")).scalar()
+        if user_id is None:
+            user_id = session.execute(
+                text("INSERT INTO users (username, password_hash, created_at) VALUES ('iia', 'x', :m) RETURNING id"),
+                {"m": moment},
+            ).scalar_one()
+    values = {"user_id": user_id, "fingerprint": "f", "status": 200, "body": '{"a":1}', "created_at": moment}
+    with database.write() as session:
+        assert queries.record_idempotent(session, {**values, "request_id": "iia-driver"}) is True
+        assert queries.record_idempotent(session, {**values, "request_id": "iia-driver"}) is False
+        session.add(IdempotentResponse(**values, request_id="iia-orm"))
+    with database.read() as session:
+        stored = {
+            request_id: rest
+            for request_id, *rest in session.execute(
+                text(
+                    "SELECT request_id, CAST(user_id AS TEXT), fingerprint, CAST(status AS TEXT), body, "
+                    "CAST(created_at AS TEXT) FROM idempotent_responses WHERE request_id LIKE 'iia-%'"
+                )
+            )
+        }
+        session.execute(text("DELETE FROM idempotent_responses WHERE request_id LIKE 'iia-%'"))
+        session.commit()
+    assert stored["iia-driver"] == stored["iia-orm"]
