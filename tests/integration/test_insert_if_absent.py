@@ -15,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.db import Database, upgrade
-from realtymedia.persistence.models import IdempotentResponse, OAuthNonce
+from realtymedia.persistence.models import IdempotentResponse, Media, OAuthNonce
+from realtymedia.services import media
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -121,3 +122,26 @@ def test_a_request_id_record_is_stored_as_the_orm_stores_it(database: Database) 
         session.execute(text("DELETE FROM idempotent_responses WHERE request_id LIKE 'iia-%'"))
         session.commit()
     assert stored["iia-driver"] == stored["iia-orm"]
+
+
+def test_media_rows_by_executemany_are_stored_as_the_orm_stores_them(database: Database) -> None:
+    moment = datetime(2026, 3, 4, 7, 6, 7, 5, tzinfo=timezone(timedelta(hours=2)))
+    row = media.row(
+        media_id="", owner_kind="realty", owner_id="iia-owner", position=0, kind="Image", moment=moment,
+        title="Küche", key=None, content_type="image/jpeg", size=4024, width=320, height=240, sha256="ab" * 32,
+    )  # fmt: skip
+    with database.write() as session:
+        repo.add_media(session, [{**row, "id": "iia-driver-1"}, {**row, "id": "iia-driver-2", "position": 1}])
+        session.add(Media(**{**row, "id": "iia-orm", "position": 2}))
+    columns = ", ".join(f"CAST({c.name} AS TEXT)" for c in Media.__table__.columns if c.name not in ("id", "position"))
+    with database.read() as session:
+        stored = dict(
+            (media_id, rest)
+            for media_id, *rest in session.execute(
+                text(f"SELECT id, {columns} FROM media WHERE owner_id = 'iia-owner' ORDER BY position")  # noqa: S608 (model columns)
+            )
+        )
+        session.execute(text("DELETE FROM media WHERE owner_id = 'iia-owner'"))
+        session.commit()
+    assert list(stored) == ["iia-driver-1", "iia-driver-2", "iia-orm"]
+    assert stored["iia-driver-1"] == stored["iia-driver-2"] == stored["iia-orm"]

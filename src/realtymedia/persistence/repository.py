@@ -22,7 +22,7 @@ from realtymedia.persistence.models import (
     Ticket,
     User,
 )
-from realtymedia.persistence.statements import InsertIfAbsent
+from realtymedia.persistence.statements import Insert, InsertIfAbsent
 
 # -- accounts -------------------------------------------------------------------------------
 
@@ -219,12 +219,12 @@ _CONSUME_TICKETS = (
 
 
 # Core, on the session's connection: the ORM's unit of work cost a ticket about 0.3 ms to flush one row.
-_ADD_TICKET = _tickets.insert()
+_ADD_TICKET = Insert(_tickets)
 
 
 def add_ticket(session: Session, values: dict[str, Any]) -> None:
     """Record a new ticket (the columns of Ticket) in the session's transaction, at once."""
-    session.connection().execute(_ADD_TICKET, values)
+    _ADD_TICKET(session, [values])
 
 
 def consume_tickets(session: Session, ticket_ids: Sequence[str], moment: datetime) -> set[str]:
@@ -259,14 +259,13 @@ def media_item(session: Session, owner_kind: str, owner_id: str, media_id: str) 
     )
 
 
-_ADD_MEDIA = cast(Table, Media.__table__).insert()
+_ADD_MEDIA = Insert(cast(Table, Media.__table__))
 
 
 def add_media(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert media rows (the columns of Media) in the session's transaction, in one executemany: the
     ORM's unit of work cost a save of 20 images a third of its time, a copy of 200 more."""
-    if rows:
-        session.connection().execute(_ADD_MEDIA, list(rows))
+    _ADD_MEDIA(session, rows)
 
 
 def count_media(session: Session, owner_kind: str, owner_id: str) -> int:

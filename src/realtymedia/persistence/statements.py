@@ -1,9 +1,18 @@
-"""Statements every request of a dialect runs, prepared once per database dialect."""
+"""Inserts that requests run on hot paths, prepared once per database dialect.
+
+On PostgreSQL a Core statement. On SQLite straight to the driver: SQLAlchemy's execution and result
+machinery cost about 80 us around SQLite's 40 for a one-row INSERT, and every IS24 request (its
+nonce), every ticket and grant, and every Realty Image change (its Request-ID record) runs one.
+What reaches the driver is what SQLAlchemy would send: the statement compiled by its SQLite
+dialect, each value through its column type's bind processing (timestamps stored as the same text,
+naive ones refused), and the driver's errors raised as SQLAlchemy raises them (IntegrityError for a
+duplicate key; callers tell a database failure from a refusal by SQLAlchemyError).
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -12,43 +21,69 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert as CoreInsert
+
+_SQLITE = SQLiteDialect_pysqlite()
 
 
-class InsertIfAbsent:
-    """`INSERT ... ON CONFLICT DO NOTHING RETURNING`: True when the row was inserted, False when a
-    row with its key exists (also one a racing transaction committed first: exactly one wins).
+class _Prepared:
+    """A statement over whole rows of `table`, as Core (PostgreSQL) and as SQL for the sqlite3 driver."""
 
-    On PostgreSQL a Core statement. On SQLite straight to the driver: SQLAlchemy's execution and
-    result machinery cost about 80 us around SQLite's 40, and every IS24 request (its nonce) and
-    every Realty Image grant (its Request-ID record) runs one. What reaches the driver is what
-    SQLAlchemy would send: the statement compiled by its SQLite dialect, each value through its
-    column type's bind processing (so timestamps are stored as the same text, naive ones refused),
-    and the driver's errors raised as SQLAlchemy raises them (callers tell a database failure from
-    a refusal by SQLAlchemyError).
-    """
+    def __init__(self, table: Table, core: CoreInsert, for_sqlite: CoreInsert) -> None:
+        self._statement = core
+        compiled = for_sqlite.compile(dialect=_SQLITE, column_keys=[c.key for c in table.columns])
+        self._sql = str(compiled)
+        names = list(compiled.positiontup or ())
+        processors: list[Callable[[Any], Any] | None] = [
+            table.c[n].type.dialect_impl(_SQLITE).bind_processor(_SQLITE) for n in names
+        ]
+        self._params = list(zip(names, processors, strict=True))
+
+    def _values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(process(row[name]) if process is not None else row[name] for name, process in self._params)
+
+    def _on_driver(self, run: Callable[[sqlite3.Connection], Any], session: Session, params: Any) -> Any:
+        driver: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
+        try:
+            return run(driver)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(self._sql, params, error, sqlite3.Error) from error
+
+
+class Insert(_Prepared):
+    """A plain INSERT of whole rows (every column of `table` given)."""
+
+    def __init__(self, table: Table) -> None:
+        super().__init__(table, table.insert(), sqlite_insert(table))
+
+    def __call__(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `rows` in the session's transaction, in one executemany."""
+        if not rows:
+            return
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            connection.execute(self._statement, [dict(row) for row in rows])
+            return
+        params = [self._values(row) for row in rows]
+        self._on_driver(lambda driver: driver.executemany(self._sql, params), session, params)
+
+
+class InsertIfAbsent(_Prepared):
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING` one row: True when it was inserted, False when a
+    row with its key exists (also one a racing transaction committed first: exactly one wins)."""
 
     def __init__(self, table: Table) -> None:
         returning = next(iter(table.primary_key.columns))
         # RETURNING rather than the row count: psycopg reports none for INSERT ... ON CONFLICT.
-        self._statement = postgresql_insert(table).on_conflict_do_nothing().returning(returning)
-        dialect = SQLiteDialect_pysqlite()
-        compiled = sqlite_insert(table).on_conflict_do_nothing().returning(returning).compile(dialect=dialect)
-        self._sql = str(compiled)
-        names = list(compiled.positiontup or ())
-        processors: list[Callable[[Any], Any] | None] = [
-            table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
-        ]
-        self._sqlite_params = list(zip(names, processors, strict=True))
+        super().__init__(
+            table,
+            postgresql_insert(table).on_conflict_do_nothing().returning(returning),
+            sqlite_insert(table).on_conflict_do_nothing().returning(returning),
+        )
 
-    def __call__(self, session: Session, values: Mapping[str, Any]) -> bool:
+    def __call__(self, session: Session, row: Mapping[str, Any]) -> bool:
         connection = session.connection()
         if connection.dialect.name != "sqlite":
-            return connection.execute(self._statement, dict(values)).first() is not None
-        params = tuple(
-            process(values[name]) if process is not None else values[name] for name, process in self._sqlite_params
-        )
-        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-        try:
-            return driver.execute(self._sql, params).fetchone() is not None
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(self._sql, params, error, sqlite3.Error) from error
+            return connection.execute(self._statement, dict(row)).first() is not None
+        params = self._values(row)
+        return bool(self._on_driver(lambda driver: driver.execute(self._sql, params).fetchone(), session, params))
