@@ -70,3 +70,15 @@ def test_polyglot_gif_with_html_is_checked_as_gif() -> None:
     # A GIF header followed by markup: sniffing says GIF, decoding says it is broken.
     with pytest.raises(Invalid, match="declared image/gif, found a damaged or truncated GIF"):
         inspect(io.BytesIO(b"GIF89a<html><script>alert(1)</script></html>"), "image/gif", 10**6)
+
+
+def test_usable_cores_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS has no os.sched_getaffinity: the service must still start there (a laptop's first run)."""
+    import os
+
+    from realtymedia.storage import usable_cores
+
+    assert usable_cores() >= 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert usable_cores() == 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Iterable
@@ -18,10 +17,10 @@ from realtymedia.domain.media import EXTENSIONS, MediaInfo, inspect
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.services.core import Core, now
-from realtymedia.storage import StorageError, UploadForm
+from realtymedia.storage import StorageError, UploadForm, usable_cores
 
 log = logging.getLogger(__name__)
-_INSPECTIONS = threading.BoundedSemaphore(max(2, len(os.sched_getaffinity(0))))
+_INSPECTIONS = threading.BoundedSemaphore(max(2, usable_cores()))
 
 # Owner kinds. A realty image grant is issued to a user: the realty is named only when it is saved.
 PROJECT, REALTY, USER = "project", "realty", "user"

@@ -2,12 +2,12 @@
 
 from typing import TYPE_CHECKING
 
-from realtymedia.storage.base import ObjectInfo, Storage, StorageError, UploadForm
+from realtymedia.storage.base import ObjectInfo, Storage, StorageError, UploadForm, usable_cores
 
 if TYPE_CHECKING:
     from realtymedia.settings import Settings
 
-__all__ = ["ObjectInfo", "Storage", "StorageError", "UploadForm", "make_storage"]
+__all__ = ["ObjectInfo", "Storage", "StorageError", "UploadForm", "make_storage", "usable_cores"]
 
 
 def make_storage(settings: "Settings") -> Storage:

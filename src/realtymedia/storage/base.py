@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one, as on Linux; all of
+    the machine's elsewhere, as on macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class StorageError(Exception):

@@ -16,14 +16,14 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from realtymedia.settings import Settings
-from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
+from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm, usable_cores
 from realtymedia.storage.keys import is_safe_key
 from realtymedia.storage.presign import PostSigner
 
 
 class LocalStorage:
     name = "local"
-    parallel = max(2, len(os.sched_getaffinity(0)))  # the cores this process may use
+    parallel = max(2, usable_cores())
 
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.local_bucket
