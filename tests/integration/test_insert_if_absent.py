@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
@@ -90,9 +90,20 @@ def test_a_failed_insert_is_a_database_error_on_sqlite_too(tmp_path: Path) -> No
         session.execute(text("DROP TABLE oauth_nonces"))
     with pytest.raises(SQLAlchemyError), db.write() as session:
         repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now(UTC))
-    with pytest.raises(ValueError), db.write() as session:
-        repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now())
     db.dispose()
+
+
+def test_rows_are_checked_alike_on_both_databases(database: Database) -> None:
+    """A naive timestamp is refused as SQLAlchemy refuses it (a StatementError), and a row must name
+    exactly the table's columns: Core would fill a missing one's default, the driver would not."""
+    with pytest.raises(StatementError), database.write() as session:
+        repo.remember_nonce(session, "row-test", "naive", 1, "", datetime.now())
+    row = {"consumer_key": "row-test", "nonce": "x", "timestamp": 1, "created_at": datetime.now(UTC)}
+    with pytest.raises(ValueError, match="exactly the columns"), database.write() as session:
+        repo._REMEMBER_NONCE(session, row)  # no token
+    with pytest.raises(ValueError, match="exactly the columns"), database.write() as session:
+        repo._REMEMBER_NONCE(session, {**row, "token": "", "extra": 1})
+    assert _created(database) == {}
 
 
 def test_a_request_id_record_is_stored_as_the_orm_stores_it(database: Database) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert as CoreInsert
 
@@ -38,9 +38,20 @@ class _Prepared:
             table.c[n].type.dialect_impl(_SQLITE).bind_processor(_SQLITE) for n in names
         ]
         self._params = list(zip(names, processors, strict=True))
+        self._columns = frozenset(names)
+
+    def _checked(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Every column, no other key: on both databases alike (Core would fill a missing column's
+        default on one and the driver refuse it on the other)."""
+        if row.keys() != self._columns:
+            raise ValueError(f"a row needs exactly the columns {sorted(self._columns)}, not {sorted(row)}")
+        return row
 
     def _values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(process(row[name]) if process is not None else row[name] for name, process in self._params)
+        try:
+            return tuple(process(row[name]) if process is not None else row[name] for name, process in self._params)
+        except (TypeError, ValueError) as error:  # a column type refused a value, as SQLAlchemy reports it
+            raise StatementError(str(error), self._sql, dict(row), error) from error
 
     def _on_driver(self, run: Callable[[sqlite3.Connection], Any], session: Session, params: Any) -> Any:
         driver: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
@@ -60,6 +71,7 @@ class Insert(_Prepared):
         """Insert `rows` in the session's transaction, in one executemany."""
         if not rows:
             return
+        rows = [self._checked(row) for row in rows]
         connection = session.connection()
         if connection.dialect.name != "sqlite":
             connection.execute(self._statement, [dict(row) for row in rows])
@@ -82,6 +94,7 @@ class InsertIfAbsent(_Prepared):
         )
 
     def __call__(self, session: Session, row: Mapping[str, Any]) -> bool:
+        row = self._checked(row)
         connection = session.connection()
         if connection.dialect.name != "sqlite":
             return connection.execute(self._statement, dict(row)).first() is not None
