@@ -56,6 +56,12 @@ DEFAULTS: dict[str, Any] = {"url": "http://127.0.0.1:8080", "parallel": 4, "form
 FILE_TYPES = ("IMAGE", "PROJECT_LOGO", "COMPANY_LOGO", "BROCHURE")
 
 
+def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    upload = commands.add_parser("upload", help="upload many files to a realty or a project (resumable)")
+    add_arguments(upload)
+    upload.set_defaults(func=run)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--realty", metavar="ID", help="a realty of the Realty Image API")

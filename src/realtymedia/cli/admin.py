@@ -1,0 +1,78 @@
+"""`realtymedia users|projects|realties|cleanup`: administration on the service's own database."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
+    create_user = users.add_parser("create", help="create a user with OAuth and bearer credentials")
+    create_user.add_argument("name")
+    create_user.add_argument("--password")
+    create_user.set_defaults(func=users_create)
+
+    projects = commands.add_parser("projects", help="IS24 real estate projects").add_subparsers(
+        dest="projects_command", required=True
+    )
+    create_project = projects.add_parser("create", help="create a project for a user")
+    create_project.add_argument("--owner", required=True)
+    create_project.add_argument("--product", required=True, choices=["BASIC", "PROFESSIONAL"])
+    create_project.add_argument("--name", required=True)
+    create_project.add_argument("--title")
+    create_project.add_argument("--description")
+    create_project.set_defaults(func=projects_create)
+
+    realties = commands.add_parser("realties", help="realties of the Realty Image API").add_subparsers(
+        dest="realties_command", required=True
+    )
+    create_realty = realties.add_parser("create", help="create a realty for a user")
+    create_realty.add_argument("--owner", required=True)
+    create_realty.add_argument("--name")
+    create_realty.set_defaults(func=realties_create)
+    publish = realties.add_parser("publish", help="publish a realty and its current images")
+    publish.add_argument("id")
+    publish.set_defaults(func=realties_publish)
+
+    commands.add_parser("cleanup", help="delete objects of long-expired, unused tickets").set_defaults(func=cleanup)
+
+
+def _core() -> Any:
+    from realtymedia.services.core import Core
+
+    core = Core.from_settings()
+    core.db.upgrade()
+    return core
+
+
+def users_create(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import accounts
+
+    return accounts.create_user(_core(), args.name, args.password)
+
+
+def projects_create(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import projects
+
+    return projects.create(
+        _core(), args.owner, args.product, args.name, title=args.title or "", description=args.description or ""
+    )
+
+
+def realties_create(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import realties
+
+    return realties.create_for(_core(), args.owner, args.name or "")
+
+
+def realties_publish(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import realties
+
+    return realties.publish(_core(), None, args.id)
+
+
+def cleanup(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import tickets
+
+    return dict(tickets.cleanup(_core()))
