@@ -48,7 +48,7 @@ def create_app(core: Core | None = None) -> ASGIApp:
         with core.db.read() as session:
             return repo.content_type_of_key(session, key)
 
-    app.include_router(make_router(core.storage, core.settings.max_upload_bytes, content_type_of))
+    app.include_router(make_router(core.storage, content_type_of))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from realtymedia.persistence.models import Media, Ticket
 from realtymedia.services.core import Core
-from realtymedia.services.tickets import ticket_id_of
+from realtymedia.storage.keys import ticket_id_of
 
 
 @dataclass

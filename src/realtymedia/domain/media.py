@@ -13,13 +13,6 @@ from PIL import Image
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, Violation
 
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "application/pdf": "pdf",
-}
 # Pillow's format name for each image content type; only these decoders are ever used.
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 FORMAT_CONTENT_TYPES = {v: k for k, v in PILLOW_FORMATS.items()}

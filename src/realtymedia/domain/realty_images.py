@@ -11,15 +11,9 @@ GRANT_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 # A realty never holds more; one request saves or updates at most as many.
 MAX_IMAGES = 200
 DESCRIPTION_MAX = 2000
-# Keys of grants look like this (services.tickets.issue with key_prefix "uploads").
-_UPLOAD_KEY = re.compile(r"uploads/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A description is a one-line caption: no control characters, line breaks included (they would
 # only ever be trouble in headers, logs and terminals; PostgreSQL refuses NUL in text outright).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def is_upload_key(key: str) -> bool:
-    return bool(_UPLOAD_KEY.fullmatch(key))
 
 
 def check_capacity(existing: int, adding: int, field: str) -> list[Violation]:

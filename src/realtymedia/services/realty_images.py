@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from realtymedia.domain import codes
 from realtymedia.domain import realty_images as rules
 from realtymedia.domain.errors import Conflict, Invalid, NotFound, Violation, invalid
-from realtymedia.domain.media import EXTENSIONS, MediaInfo
+from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import check_full_list
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
@@ -28,7 +28,7 @@ from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.realties import owned, touch
 from realtymedia.services.tickets import REALTY, USER
-from realtymedia.storage import StorageError, UploadForm
+from realtymedia.storage import StorageError, UploadForm, keys
 
 KIND = "Image"
 X = TypeVar("X")
@@ -120,7 +120,6 @@ def grant(
         content_type=content_type,
         allowed=rules.GRANT_CONTENT_TYPES,
         base_url=base_url,
-        key_prefix="uploads",
         field="type",
         session=session,
     )
@@ -234,7 +233,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
         violations += rules.check_capacity(repo.count_media(session, REALTY, realty_id), len(uploads), "uploadedImages")
         if violations:
             raise Invalid(violations)
-        by_key = repo.tickets_by_keys(session, [u.key for u in uploads if rules.is_upload_key(u.key)])
+        by_key = repo.tickets_by_keys(session, [u.key for u in uploads if keys.is_grant_key(u.key)])
         for index, upload in enumerate(uploads):
             try:
                 found[index] = _usable_ticket(core, by_key.get(upload.key), user_id, upload.key, _target(index))
@@ -371,7 +370,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         def copy_one(plan: tuple[str, tuple[Any, ...]]) -> None:
             new_id, source = plan
             if source[0]:
-                target = copy_key(target_id, new_id, source[4])
+                target = keys.copy_key(target_id, new_id, source[4])
                 core.storage.copy(source[0], target)
                 copied.append(target)
 
@@ -401,7 +400,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                         moment=moment,
                         subtype=subtype,
                         title=title,
-                        key=copy_key(target_id, new_id, content_type) if key else None,
+                        key=keys.copy_key(target_id, new_id, content_type) if key else None,
                         content_type=content_type,
                         size=size,
                         width=width,
@@ -418,10 +417,6 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         media.delete_objects(core, copied)
         raise
     return len(sources)
-
-
-def copy_key(realty_id: str, image_id: str, content_type: str | None) -> str:
-    return f"realties/{realty_id}/{image_id}.{EXTENSIONS.get(content_type or '', 'bin')}"
 
 
 __all__ = [

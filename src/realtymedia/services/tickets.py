@@ -13,17 +13,17 @@ from sqlalchemy.orm import Session
 
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
-from realtymedia.domain.media import EXTENSIONS, MediaInfo, inspect
+from realtymedia.domain.media import MediaInfo, inspect
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.services.core import Core, now
-from realtymedia.storage import StorageError, UploadForm, usable_cores
+from realtymedia.storage import StorageError, UploadForm, keys, usable_cores
 
 log = logging.getLogger(__name__)
 _INSPECTIONS = threading.BoundedSemaphore(max(2, usable_cores()))
 
 # Owner kinds. A realty image grant is issued to a user: the realty is named only when it is saved.
-PROJECT, REALTY, USER = "project", "realty", "user"
+PROJECT, REALTY, USER = "project", "realty", keys.GRANT_OWNER
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,13 @@ def issue(
     content_type: str | None,
     allowed: tuple[str, ...],
     base_url: str,
-    key_prefix: str | None = None,
     extra_fields: dict[str, str] | None = None,
     field: str = "attachmentContentType",
     session: Session | None = None,
 ) -> IssuedTicket:
     """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key.
 
-    The key is `{key_prefix or owner_id}/{ticket id}.{ext}`. The ticket is recorded in `session`
+    The key is the layout's (storage.keys.upload_key). The ticket is recorded in `session`
     when given (it commits with the caller's transaction), else in a transaction of its own.
     """
     if not content_type:
@@ -60,10 +59,7 @@ def issue(
         raise invalid(field, content_type, codes.INVALID_VALUE, f"{field} must be one of {', '.join(allowed)}")
     settings = core.settings
     ticket_id = str(uuid.uuid4())
-    if key_prefix is None:
-        key = f"{owner_id}/{ticket_id}.{EXTENSIONS[content_type]}"
-    else:
-        key = f"{key_prefix}/{ticket_id}"
+    key = keys.upload_key(owner_kind, owner_id, ticket_id, content_type)
     moment = now()
     expires_at = moment + timedelta(seconds=settings.ticket_lifetime_seconds)
     form = core.storage.presign_post(
@@ -129,7 +125,7 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
                 )
             ]
         )
-    key = stored_key(ticket)
+    key = keys.stored_key(ticket.owner_kind, ticket.owner_id, ticket.id, ticket.content_type)
     try:
         core.storage.copy(ticket.key, key)
     except (OSError, StorageError):
@@ -147,20 +143,6 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
         remove_quietly(core, [key])
         raise
     return replace(info, key=key)
-
-
-def stored_key(ticket: Ticket) -> str:
-    """A fresh key for a confirmed copy: `media/{owner}/{ticket id}.{attempt}.{ext}`."""
-    ext = EXTENSIONS[ticket.content_type]
-    return f"media/{ticket.owner_kind}-{ticket.owner_id}/{ticket.id}.{uuid.uuid4().hex[:12]}.{ext}"
-
-
-def ticket_id_of(key: str) -> str | None:
-    """The ticket a stored copy came from (see stored_key), or None for keys of other origins."""
-    parts = key.split("/")
-    if len(parts) == 3 and parts[0] == "media":
-        return parts[2].split(".", 1)[0]
-    return None
 
 
 def release(core: Core, used: Iterable[Ticket]) -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.routing import BaseRoute
 
 
 def usable_cores() -> int:
@@ -60,8 +65,25 @@ class Storage(Protocol):
         """Remove the object; removing one that is not there is not an error."""
         ...
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every stored key that starts with `prefix`, sorted."""
+        ...
+
     def file_url(self, key: str, base_url: str) -> str:
         """Where clients read the stored object."""
+        ...
+
+    def serve(
+        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+    ) -> Response | None:
+        """The answer to a GET or HEAD of a stored object at its file URL, with `headers` added: its
+        bytes, a 304 when the request's If-None-Match names them, a redirect to where the backend
+        serves them itself, or None when there is no such object. Blocking: call it off the event loop."""
+        ...
+
+    def routes(self) -> list[BaseRoute]:
+        """The HTTP routes this backend needs the service to answer (the local backend answers its
+        tickets' POST forms itself; S3 needs none)."""
         ...
 
     def remove_abandoned(self, older_than_seconds: float) -> int:

@@ -10,18 +10,20 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 import anyio
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.routing import BaseRoute
 
 from realtymedia.storage.base import Storage
 from realtymedia.storage.keys import is_safe_key
-from realtymedia.storage.local import LocalStorage
 from realtymedia.storage.post_policy import S3Error, SizeRange, check_form
+
+if TYPE_CHECKING:
+    from realtymedia.storage.local import LocalStorage
 
 WRITE_BUFFER = 1024 * 1024
 MAX_FIELD_BYTES = 64 * 1024
@@ -173,134 +175,137 @@ def _unlink_quietly(path: Any) -> None:
         pass
 
 
-def make_router(storage: Storage, max_upload_bytes: int, content_type_of: Callable[[str], str | None]) -> APIRouter:
-    """Routes of the storage endpoint. `content_type_of(key)` tells whether a key is published media."""
+def post_routes(local: LocalStorage) -> list[BaseRoute]:
+    """The local backend's S3-compatible POST endpoint, at its tickets' URL."""
     router = APIRouter(include_in_schema=False)
+    max_upload_bytes = local.max_upload_bytes
 
-    if isinstance(storage, LocalStorage):
-        local = storage
+    @router.options("/storage/{bucket}")
+    async def preflight(bucket: str) -> Response:
+        return Response(
+            status_code=200,
+            headers={
+                **CORS,
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "*",
+            },
+        )
 
-        @router.options("/storage/{bucket}")
-        async def preflight(bucket: str) -> Response:
-            return Response(
-                status_code=200,
-                headers={
-                    **CORS,
-                    "Access-Control-Allow-Methods": "POST",
-                    "Access-Control-Allow-Headers": "*",
-                },
+    @router.post("/storage/{bucket}")
+    async def post_object(bucket: str, request: Request) -> Response:
+        resource = f"/{bucket}"
+        if bucket != local.bucket:
+            return s3_error_response(
+                S3Error(404, "NoSuchBucket", "The specified bucket does not exist.", {"BucketName": bucket}),
+                resource,
             )
-
-        @router.post("/storage/{bucket}")
-        async def post_object(bucket: str, request: Request) -> Response:
-            resource = f"/{bucket}"
-            if bucket != local.bucket:
-                return s3_error_response(
-                    S3Error(404, "NoSuchBucket", "The specified bucket does not exist.", {"BucketName": bucket}),
-                    resource,
-                )
-            content_type, options = parse_options_header(request.headers.get("content-type", ""))
-            boundary = options.get(b"boundary")
-            if content_type != b"multipart/form-data" or not boundary:
-                return s3_error_response(
-                    S3Error(
-                        412,
-                        "PreconditionFailed",
-                        "At least one of the pre-conditions you specified did not hold",
-                        {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"},
-                    ),
-                    resource,
-                )
-            # Refuse a body that cannot fit before reading it. 64 KiB covers the form fields.
-            max_body = max_upload_bytes + 64 * 1024
-            declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_body:
-                return s3_error_response(
-                    S3Error(
+        content_type, options = parse_options_header(request.headers.get("content-type", ""))
+        boundary = options.get(b"boundary")
+        if content_type != b"multipart/form-data" or not boundary:
+            return s3_error_response(
+                S3Error(
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                    {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"},
+                ),
+                resource,
+            )
+        # Refuse a body that cannot fit before reading it. 64 KiB covers the form fields.
+        max_body = max_upload_bytes + 64 * 1024
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body:
+            return s3_error_response(
+                S3Error(
+                    400,
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the maximum allowed size",
+                    {"ProposedSize": declared, "MaxSizeAllowed": str(max_upload_bytes)},
+                ),
+                resource,
+            )
+        upload = _Upload(local, bucket, max_body)
+        parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": upload.on_part_begin,
+                "on_part_data": upload.on_part_data,
+                "on_part_end": upload.on_part_end,
+                "on_header_field": upload.on_header_field,
+                "on_header_value": upload.on_header_value,
+                "on_header_end": upload.on_header_end,
+                "on_headers_finished": upload.on_headers_finished,
+            },
+        )
+        try:
+            received = 0
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > max_body:
+                    raise S3Error(
                         400,
                         "EntityTooLarge",
                         "Your proposed upload exceeds the maximum allowed size",
-                        {"ProposedSize": declared, "MaxSizeAllowed": str(max_upload_bytes)},
-                    ),
-                    resource,
-                )
-            upload = _Upload(local, bucket, max_body)
-            parser = MultipartParser(
-                boundary,
-                {
-                    "on_part_begin": upload.on_part_begin,
-                    "on_part_data": upload.on_part_data,
-                    "on_part_end": upload.on_part_end,
-                    "on_header_field": upload.on_header_field,
-                    "on_header_value": upload.on_header_value,
-                    "on_header_end": upload.on_header_end,
-                    "on_headers_finished": upload.on_headers_finished,
-                },
-            )
-            try:
-                received = 0
-                async for chunk in request.stream():
-                    received += len(chunk)
-                    if received > max_body:
-                        raise S3Error(
-                            400,
-                            "EntityTooLarge",
-                            "Your proposed upload exceeds the maximum allowed size",
-                            {"ProposedSize": str(received), "MaxSizeAllowed": str(max_upload_bytes)},
-                        )
-                    parser.write(chunk)
-                    await upload.handle_events()
-                    if upload.file_done:
-                        break  # fields after the file are ignored
-                parser.finalize()
-                await upload.handle_events()
-                if not upload.file_done:
-                    if not upload.file_seen:
-                        check_form(upload.fields, bucket, local.secret_for)
-                    raise S3Error(
-                        400,
-                        "InvalidArgument",
-                        "POST requires exactly one file upload per request.",
-                        {"ArgumentName": "file"},
+                        {"ProposedSize": str(received), "MaxSizeAllowed": str(max_upload_bytes)},
                     )
-                upload.size_range.check(upload.size)
-                key = upload.fields["key"]
-                await anyio.to_thread.run_sync(local.commit, upload.path, key)
-                upload.path = None
-            except S3Error as error:
-                await upload.discard()
-                return s3_error_response(error, resource)
-            except Exception:
-                await upload.discard()
-                raise
-            etag = f'"{upload.md5.hexdigest()}"'
-            location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{key}"
-            headers = {**CORS, "ETag": etag, "Location": location}
-            status = upload.fields.get("success_action_status", "204")
-            if status == "201":
-                body = (
-                    '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
-                    f"<Location>{escape(location)}</Location><Bucket>{escape(bucket)}</Bucket>"
-                    f"<Key>{escape(key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>"
+                parser.write(chunk)
+                await upload.handle_events()
+                if upload.file_done:
+                    break  # fields after the file are ignored
+            parser.finalize()
+            await upload.handle_events()
+            if not upload.file_done:
+                if not upload.file_seen:
+                    check_form(upload.fields, bucket, local.secret_for)
+                raise S3Error(
+                    400,
+                    "InvalidArgument",
+                    "POST requires exactly one file upload per request.",
+                    {"ArgumentName": "file"},
                 )
-                return Response(body, status_code=201, media_type="application/xml", headers=headers)
-            return Response(status_code=200 if status == "200" else 204, headers=headers)
+            upload.size_range.check(upload.size)
+            key = upload.fields["key"]
+            await anyio.to_thread.run_sync(local.commit, upload.path, key)
+            upload.path = None
+        except S3Error as error:
+            await upload.discard()
+            return s3_error_response(error, resource)
+        except Exception:
+            await upload.discard()
+            raise
+        etag = f'"{upload.md5.hexdigest()}"'
+        location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{key}"
+        headers = {**CORS, "ETag": etag, "Location": location}
+        status = upload.fields.get("success_action_status", "204")
+        if status == "201":
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
+                f"<Location>{escape(location)}</Location><Bucket>{escape(bucket)}</Bucket>"
+                f"<Key>{escape(key)}</Key><ETag>{escape(etag)}</ETag></PostResponse>"
+            )
+            return Response(body, status_code=201, media_type="application/xml", headers=headers)
+        return Response(status_code=200 if status == "200" else 204, headers=headers)
 
-    @router.get("/files/{key:path}")
-    async def read_file(key: str) -> Response:
+    return router.routes
+
+
+def make_router(storage: Storage, content_type_of: Callable[[str], str | None]) -> APIRouter:
+    """Routes of the storage endpoint. `content_type_of(key)` tells whether a key is published media."""
+    router = APIRouter(include_in_schema=False)
+    router.routes.extend(storage.routes())
+
+    @router.api_route("/files/{key:path}", methods=["GET", "HEAD"])
+    async def read_file(key: str, request: Request) -> Response:
         content_type = await anyio.to_thread.run_sync(content_type_of, key) if is_safe_key(key) else None
         if content_type is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
         if content_type == "application/pdf":
             headers["Content-Disposition"] = "attachment"
-        if isinstance(storage, LocalStorage):
-            path = storage.path(key)
-            if not await anyio.to_thread.run_sync(path.exists):
-                return Response("Not Found", status_code=404, media_type="text/plain")
-            return FileResponse(path, media_type=content_type, headers=headers)
-        # botocore may fetch credentials over HTTP to sign: not on the event loop.
-        presigned = await anyio.to_thread.run_sync(storage.presigned_get, key, content_type)  # type: ignore[attr-defined]
-        return RedirectResponse(presigned, status_code=302, headers={"Cache-Control": "private, max-age=60"})
+        # Off the event loop: a stat on disk, or botocore, which may fetch credentials over HTTP to sign.
+        served = await anyio.to_thread.run_sync(storage.serve, key, content_type, headers, request.headers)
+        if served is None:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        return served
 
     return router

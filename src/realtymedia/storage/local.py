@@ -6,19 +6,24 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import boto3
 from botocore.config import Config
 from botocore.credentials import Credentials
+from starlette.responses import FileResponse, Response
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm, usable_cores
+from realtymedia.storage.conditional import KEPT_BY_304, etag_matches
 from realtymedia.storage.keys import is_safe_key
 from realtymedia.storage.presign import PostSigner
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 
 class LocalStorage:
@@ -30,6 +35,7 @@ class LocalStorage:
         self.region = settings.local_region
         self.access_key = settings.local_access_key
         self.secret_key = settings.resolved_local_secret_key
+        self.max_upload_bytes = settings.max_upload_bytes
         self.root = settings.resolved_data_dir / "objects" / self.bucket
         self.incoming = settings.resolved_data_dir / "objects" / ".incoming"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -95,8 +101,40 @@ class LocalStorage:
         except FileNotFoundError:
             pass
 
+    def list_keys(self, prefix: str) -> list[str]:
+        # Only the folder that holds every match is walked, not the whole bucket.
+        start = os.path.join(self._root, prefix.rsplit("/", 1)[0]) if "/" in prefix else self._root
+        found = []
+        for folder, _dirs, files in os.walk(start):
+            relative = os.path.relpath(folder, self._root)
+            for name in files:
+                key = name if relative == "." else f"{relative}/{name}"
+                if key.startswith(prefix):
+                    found.append(key)
+        return sorted(found)
+
     def file_url(self, key: str, base_url: str) -> str:
         return f"{base_url}/files/{key}"
+
+    def serve(
+        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+    ) -> Response | None:
+        try:
+            path = self._file(key)
+            stat = os.stat(path)
+        except (FileNotFoundError, StorageError):
+            return None
+        # Objects are never changed in place, so FileResponse's ETag (of mtime and size) is stable.
+        response = FileResponse(path, media_type=content_type, headers=dict(headers), stat_result=stat)
+        if etag_matches(request_headers.get("if-none-match"), response.headers["etag"]):
+            kept = {name: value for name, value in response.headers.items() if name in KEPT_BY_304}
+            return Response(status_code=304, headers=kept)
+        return response
+
+    def routes(self) -> list[BaseRoute]:
+        from realtymedia.storage.endpoint import post_routes
+
+        return post_routes(self)
 
     def remove_abandoned(self, older_than_seconds: float) -> int:
         # An upload in progress writes to .incoming and renames when complete; a killed server

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import boto3
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
+from starlette.responses import RedirectResponse, Response
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
 from realtymedia.storage.presign import PostSigner
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 
 class S3Storage:
@@ -88,16 +92,35 @@ class S3Storage:
         except (ClientError, BotoCoreError) as error:
             raise StorageError(str(error)) from error
 
+    def list_keys(self, prefix: str) -> list[str]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(str(error)) from error
+
     def file_url(self, key: str, base_url: str) -> str:
         if self.public_url:
             return f"{self.public_url}/{key}"
         return f"{base_url}/files/{key}"
 
+    def serve(
+        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+    ) -> Response | None:
+        # The bucket serves the bytes (conditional requests and HEAD included) at a short-lived signed
+        # URL that sets the type and disposition the service checked; the redirect is not cached long.
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
+        disposition = headers.get("Content-Disposition")
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
+        try:
+            url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=300)
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(str(error)) from error
+        return RedirectResponse(str(url), status_code=302, headers={"Cache-Control": "private, max-age=60"})
+
+    def routes(self) -> list[BaseRoute]:
+        return []
+
     def remove_abandoned(self, older_than_seconds: float) -> int:
         return 0  # S3 makes a POSTed object visible only when complete, and keeps no part of a failed one
-
-    def presigned_get(self, key: str, content_type: str, expires_in: int = 300) -> str:
-        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
-        if content_type == "application/pdf":
-            params["ResponseContentDisposition"] = "attachment"
-        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))

@@ -9,6 +9,8 @@ import pytest
 from tests.api.realty_image.conftest import Api
 from tests.api.realty_image.test_images import error_of
 
+from realtymedia.storage import keys
+
 
 def test_copy_appends_copies_after_the_targets_images(api: Api) -> None:
     source, target = api.realty("Source"), api.realty("Target")
@@ -74,12 +76,8 @@ def test_copy_of_200_images_is_fast(api: Api) -> None:
 
 
 def _keys_under(api: Api, prefix: str) -> list[str]:
-    storage = api.stack.core.storage
-    if api.stack.settings.storage == "local":
-        root = storage.root / prefix
-        return [str(p.relative_to(storage.root)) for p in root.rglob("*")] if root.exists() else []
-    listed = storage.client.list_objects_v2(Bucket=storage.bucket, Prefix=prefix)
-    return [item["Key"] for item in listed.get("Contents", [])]
+    keys: list[str] = api.stack.core.storage.list_keys(prefix)
+    return keys
 
 
 def test_a_failed_copy_leaves_no_rows_and_no_objects(api: Api) -> None:
@@ -92,14 +90,14 @@ def test_a_failed_copy_leaves_no_rows_and_no_objects(api: Api) -> None:
     error_of(response, 500, "TECHNICAL_ERROR")
     assert response.headers["Request-ID"] == rid
     assert api.images(target) == []
-    assert _keys_under(api, f"realties/{target}/") == []
+    assert _keys_under(api, keys.realty_prefix(target)) == []
     # A 500 is not kept: the same Request-ID executes again once the trouble is gone.
     api.call("DELETE", f"/realty/{source}/images/{saved[2]['id']}")
     again = api.call("POST", f"/realty/{target}/images/copy", json={"sourceRealtyId": source}, rid=rid)
     assert again.status_code == 200, again.text
     assert "Idempotent-Replayed" not in again.headers
     assert len(api.images(target)) == 3
-    assert len(_keys_under(api, f"realties/{target}/")) == 3
+    assert len(_keys_under(api, keys.realty_prefix(target))) == 3
 
 
 def test_a_copy_failing_while_slower_copies_run_leaves_no_objects(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,5 +123,5 @@ def test_a_copy_failing_while_slower_copies_run_leaves_no_objects(api: Api, monk
     with pytest.raises(StorageError):
         realty_images.copy(core, api.user_id, target, source)
     time.sleep(0.6)
-    assert _keys_under(api, f"realties/{target}/") == []
+    assert _keys_under(api, keys.realty_prefix(target)) == []
     assert api.images(target) == []
