@@ -74,7 +74,7 @@ def start_stack(
             pass
     core = Core.from_settings(settings)
     core.db.upgrade()
-    with ThreadedServer(create_app(core)) as server:
+    with ThreadedServer(create_app(core), settings) as server:
         yield Stack(name, settings, core, server.url)
     core.close()
 

@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 from PIL import Image
 
+from realtymedia.server import config
 from realtymedia.settings import Settings
 
 PG_SERVER_URL = os.environ.get("REALTYMEDIA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -32,10 +33,13 @@ def free_port() -> int:
 class ThreadedServer:
     """A real uvicorn server on a loopback port, in a thread of the test process."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, settings: Settings | None = None) -> None:
+        """With `settings`, uvicorn is configured as `realtymedia serve` configures it (its protocol
+        and limits); without, uvicorn's defaults (a bare application)."""
         self.port = free_port()
+        options: dict[str, Any] = {"loop": "asyncio"} if settings is None else config.in_process(settings)
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, loop="asyncio", log_level="warning", lifespan="off")
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", **options)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -13,8 +13,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import SecurityHeaders, telemetry
 from realtymedia.persistence import repository as repo
+from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router
+from realtymedia.web.session import too_large
+
+ROOT_MAX_BODY = 64 * 1024
 
 
 def create_app(core: Core | None = None) -> ASGIApp:
@@ -67,6 +71,15 @@ def create_app(core: Core | None = None) -> ASGIApp:
     for prefix, dialect in dialects:
         app.mount(prefix, dialect)
     mount_web(app)  # last: the page's mount at / would shadow anything added after it
+    # Of the root's own routes only the page's login reads a body (a name and a password); the
+    # dialects and the storage endpoint (S3's EntityTooLarge) bound theirs in their own format.
+    own_bounds = ["/storage/", *(prefix.rstrip("/") + "/" for prefix, _ in dialects)]
+
+    def bounds_its_own(scope: Scope) -> bool:
+        path = _route_path(scope["path"], scope.get("root_path", "")) + "/"
+        return any(path.startswith(prefix) for prefix in own_bounds)
+
+    app.add_middleware(BodyLimit, limit=ROOT_MAX_BODY, refuse=too_large, exempt=bounds_its_own)
     if core.settings.opentelemetry:
         # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
         return SecurityHeaders(app)

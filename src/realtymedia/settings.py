@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     # loop is busy under load; asyncio's loop serves its ready tasks in turn, while uvloop let newly
     # arrived requests overtake waiting ones (p99 up to 30x p50 at 64 connections, same throughput).
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    # Bounds of a request's head, kept by `realtymedia serve`'s protocol (server/protocol.py) before
+    # the application sees the request: 431 past the size or the count of headers, 414 past the
+    # request line, 408 when the head is not complete within the timeout of its first byte.
+    max_request_head_bytes: int = 32 * 1024
+    max_request_headers: int = 100
+    max_request_line_bytes: int = 8 * 1024
+    request_head_timeout_seconds: float = 10
+    # A body must keep coming: 408 after this long without a byte (S3 answers RequestTimeout after
+    # about 20 s too), or when it is not complete this long after it began (a 50 MiB upload at
+    # 100 KB/s takes about 9 minutes).
+    request_body_idle_seconds: float = 20
+    request_body_timeout_seconds: float = 900
 
     @cached_property
     def resolved_data_dir(self) -> Path:

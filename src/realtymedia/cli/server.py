@@ -21,6 +21,7 @@ def serve_http(args: argparse.Namespace) -> None:
     import uvicorn
 
     from realtymedia.persistence.db import upgrade
+    from realtymedia.server import config
     from realtymedia.settings import Settings
 
     settings = Settings()
@@ -31,11 +32,9 @@ def serve_http(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop=settings.event_loop,
-        http="httptools",
-        proxy_headers=True,
         access_log=not args.no_access_log,
         log_level="info",
+        **config.options(settings),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import Scope
 
 from realtymedia.api.common import core_of
 from realtymedia.services import web_sessions
@@ -20,6 +21,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _refused(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"errorCode": code, "message": message}, status_code=status, headers=NO_STORE)
+
+
+def too_large(scope: Scope, limit: int) -> JSONResponse:
+    """The answer to a body over the root app's bound (server.bodies.BodyLimit, app.py)."""
+    return _refused(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
 
 
 def _answer(request: Request, username: str, csrf: str) -> dict[str, str]:

@@ -10,10 +10,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from realtymedia.api.is24 import routes, security
 from realtymedia.api.is24.errors import BAD_REQUEST, RESOURCE_NOT_FOUND, Refusal
-from realtymedia.api.is24.protocol import Envelope, Representation, error_response, negotiate
+from realtymedia.api.is24.protocol import MAX_BODY, Envelope, Representation, error_response, negotiate
+from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
 
 
@@ -44,5 +46,17 @@ def create_app(core: Core) -> Starlette:
         return error_response(refusal, representation)
 
     app.add_exception_handler(StarletteHTTPException, unknown)
+    # Every body of the dialect (resources, OAuth token requests, the confirm_access form) is
+    # bounded here, inside the Envelope so that the 413 carries the request reference too.
+    app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=too_large)
     app.add_middleware(Envelope)
     return app
+
+
+def too_large(scope: Scope, limit: int) -> Response:
+    request = Request(scope)
+    try:
+        representation = negotiate(request)
+    except Refusal:
+        representation = Representation()
+    return error_response(Refusal(413, BAD_REQUEST, f"The request body is larger than {limit} bytes."), representation)

@@ -21,6 +21,7 @@ from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, idempotency, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
 from realtymedia.api.realty_image.errors import ApiError
+from realtymedia.server.bodies import BodyLimit
 from realtymedia.services import accounts, realties, realty_images, web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
@@ -81,6 +82,10 @@ async def json_body(request: Request) -> None:
         raise ApiError(415, f"Content type {media_type} is not supported: send application/json.")
 
 
+# 200 items with 2000-character descriptions fit well within; a larger body is a 413 (from its
+# Content-Length alone when it declares one, before any of it is read).
+MAX_BODY = 4 * 1024 * 1024
+
 User = Annotated[Principal, Depends(caller)]
 RequestId = Annotated[str, Depends(request_id)]
 RealtyId = Annotated[
@@ -102,6 +107,7 @@ COMMON: dict[int | str, dict[str, Any]] = {
 }
 WITH_BODY: dict[int | str, dict[str, Any]] = {
     **COMMON,
+    413: _error(f"`PAYLOAD_TOO_LARGE`: the body is larger than {MAX_BODY} bytes (refused before it is read)."),
     415: _error("`UNSUPPORTED_MEDIA_TYPE`: the body is not application/json."),
 }
 
@@ -403,13 +409,12 @@ def create_app(core: Core) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         contact={"name": "realtymedia"},
-        # 200 items with 2000-character descriptions fit well within; a larger body is a 413 from its
-        # Content-Length alone, before any of it is read.
-        max_body_size=4 * 1024 * 1024,
         telemetry=telemetry(core),
     )
     app.state.core = core
     app.include_router(router)
+    # Inside the Request-ID echo that errors.install adds, so that the 413 carries it too.
+    app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=errors.too_large)
     errors.install(app)
     install_docs(app)
     return app

@@ -29,6 +29,7 @@ NOT_FOUND = "NOT_FOUND"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 STATUS_CONFLICT = "STATUS_CONFLICT"
 UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 TECHNICAL_ERROR = "TECHNICAL_ERROR"
 
@@ -38,6 +39,7 @@ STATUS_CODES = {
     404: NOT_FOUND,
     405: METHOD_NOT_ALLOWED,
     409: STATUS_CONFLICT,
+    413: PAYLOAD_TOO_LARGE,
     415: UNSUPPORTED_MEDIA_TYPE,
     429: TOO_MANY_REQUESTS,
     500: TECHNICAL_ERROR,
@@ -70,6 +72,11 @@ def body(error_code: str, message: str, errors: Sequence[dict[str, str]] = ()) -
 def respond(status: int, error_code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="realty-image"'} if status == 401 else None
     return JSONResponse(body(error_code, message, errors), status_code=status, headers=headers)
+
+
+def too_large(scope: Scope, limit: int) -> JSONResponse:
+    """The answer to a body over the bound (server.bodies.BodyLimit)."""
+    return respond(413, PAYLOAD_TOO_LARGE, f"The request body is larger than {limit} bytes.")
 
 
 def from_api_error(error: ApiError) -> JSONResponse:
