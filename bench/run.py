@@ -237,11 +237,12 @@ class Run:
     def run_floors(self) -> None:
         """No targets: what the stack itself allows, for reading the other ratios. A request the
         Realty Image dialect answers 404 in its own format (FastAPI routing, middleware, no thread,
-        no database), and /healthz (one thread hand-off and the smallest database read)."""
+        no database), and /readyz (a thread hand-off each for the smallest database read and a
+        storage head; named floor_healthz since run 1, when /healthz did the read alone)."""
         nowhere = Request("GET", f"{api.REALTY_IMAGE_BASE}/nowhere", {"Accept": api.JSON})
         if self.wanted("floor_dialect_404"):
             self.measure("floor_dialect_404", [nowhere], "cycle", nowhere, expected=404)
-        health = Request("GET", "/healthz", {"Accept": api.JSON})
+        health = Request("GET", "/readyz", {"Accept": api.JSON})
         if self.wanted("floor_healthz"):
             self.measure("floor_healthz", [health], "cycle", health)
 

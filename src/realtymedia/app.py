@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import SecurityHeaders, telemetry
+from realtymedia.operations import health, metrics
+from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.persistence import repository as repo
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
@@ -53,12 +54,10 @@ def create_app(core: Core | None = None) -> ASGIApp:
             return repo.content_type_of_key(session, key)
 
     app.include_router(make_router(core.storage, content_type_of))
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        with core.db.read() as session:
-            session.execute(repo.select_one())
-        return JSONResponse({"status": "ok", "storage": core.storage.name})
+    app.router.routes.extend(health.routes(core))
+    app.add_route("/metrics", metrics.endpoint(core.settings.metrics_token), methods=["GET"], include_in_schema=False)
+    for name, engine in core.db.pools().items():
+        metrics.watch_pool(engine, name)
 
     from realtymedia.api.is24.app import create_app as create_is24
     from realtymedia.api.realty_image.app import create_app as create_realty_image
@@ -80,10 +79,33 @@ def create_app(core: Core | None = None) -> ASGIApp:
         return any(path.startswith(prefix) for prefix in own_bounds)
 
     app.add_middleware(BodyLimit, limit=ROOT_MAX_BODY, refuse=too_large, exempt=bounds_its_own)
+    _label(app, dialects)
+    # Paths no route matches still count, under the dialect whose prefix they carry.
+    prefixes = [(prefix, name) for (prefix, _), name in zip(dialects, DIALECTS, strict=True)]
     if core.settings.opentelemetry:
         # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
-        return SecurityHeaders(app)
-    return SecurityHeaders(Dispatch(app, dialects))
+        return Observe(SecurityHeaders(app), prefixes)
+    return Observe(SecurityHeaders(Dispatch(app, dialects)), prefixes)
+
+
+# Names of the dialects, in the order create_app mounts them (metric and log labels).
+DIALECTS = ("is24", "realty_image")
+
+
+def _label(app: FastAPI, dialects: list[tuple[str, ASGIApp]]) -> None:
+    """Route templates and dialects for metrics and logs (operations.observe)."""
+    for (prefix, dialect_app), name in zip(dialects, DIALECTS, strict=True):
+        label_routes(dialect_app, name, prefix)  # type: ignore[arg-type]
+    mounted = tuple(prefix for prefix, _ in dialects)
+
+    def root_dialect(path: str) -> str | None:
+        if path.startswith(mounted):
+            return None  # labelled inside, above
+        if path.startswith(("/storage/", "/files/")):
+            return "storage"
+        return "operations" if path in ("/healthz", "/readyz", "/metrics") else "web"
+
+    label_routes(app, root_dialect)
 
 
 class Dispatch:

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     request_body_idle_seconds: float = 20
     request_body_timeout_seconds: float = 900
 
+    # -- running for a portal (README "Running for a portal", docs/operations.md) --
+    # /readyz gives the database's query and the storage's head this long each before it answers 503.
+    readiness_timeout_seconds: float = 2.0
+    # /metrics answers only requests with "Authorization: Bearer <metrics_token>"; empty: /metrics is off (404).
+    metrics_token: str = ""
+    # On SIGTERM a worker stops accepting connections and gives the requests in flight (uploads
+    # included) this long to finish; then it cancels what is left and exits.
+    shutdown_grace_seconds: int = 30
+    # Logs on stderr: one JSON object a line (`json`), or uvicorn's plain text (`text`).
+    log_format: Literal["json", "text"] = "json"
+
     @cached_property
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()

@@ -9,8 +9,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve = commands.add_parser("serve", help="apply migrations and serve HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-access-log", action="store_true")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL; see the README)")
+    serve.add_argument("--no-access-log", action="store_true", help="no info line per request")
     serve.set_defaults(func=serve_http)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
@@ -31,10 +31,7 @@ def serve_http(args: argparse.Namespace) -> None:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
-        access_log=not args.no_access_log,
-        log_level="info",
-        **config.options(settings),
+        **config.serving(settings, args.workers, request_lines=not args.no_access_log),
     )
 
 

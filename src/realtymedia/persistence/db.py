@@ -205,6 +205,11 @@ class Database:
         with self._write_lock or nullcontext(), writer() as session, session.begin():
             yield session
 
+    def pools(self) -> dict[str, Engine]:
+        """The engines whose pools hold this Database's connections: the worker threads' and the event loop's."""
+        loop = self._async.sync_engine if self._async is not None else self._small
+        return {"threads": self.engine, "loop": loop}
+
     def upgrade(self) -> None:
         upgrade(self.url)
 

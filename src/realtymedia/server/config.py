@@ -1,9 +1,17 @@
-"""uvicorn's configuration, in one place for `realtymedia serve` and for servers in the tests."""
+"""uvicorn's configuration, in one place for `realtymedia serve` and for servers in the tests.
+
+On SIGTERM each worker stops accepting connections, lets the requests in flight finish (uploads
+included) for settings.shutdown_grace_seconds, then cancels what is left and exits; with
+`--workers N` uvicorn's supervisor passes the signal on to every worker.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
+from realtymedia.operations import logs, metrics
 from realtymedia.server.protocol import protocol_for
 from realtymedia.settings import Settings
 
@@ -13,7 +21,37 @@ PROTOCOL = "realtymedia.server.protocol:LimitedHttpTools"
 
 def options(settings: Settings) -> dict[str, Any]:
     """What `realtymedia serve` passes to uvicorn.run besides the address and the workers."""
-    return {"http": PROTOCOL, "loop": settings.event_loop, "proxy_headers": True}
+    return {
+        "http": PROTOCOL,
+        "loop": settings.event_loop,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+
+
+def serving(settings: Settings, workers: int, request_lines: bool) -> dict[str, Any]:
+    """What `realtymedia serve` passes to uvicorn.run besides the address: options(), the workers,
+    and the logging of operations.logs (it logs every request itself: no access log of uvicorn's).
+    Prepares the metrics of several workers first (prepare_metrics)."""
+    prepare_metrics(settings, workers)
+    return {
+        **options(settings),
+        "workers": workers,
+        "access_log": False,
+        "log_config": logs.config(settings.log_format, request_lines),
+    }
+
+
+def prepare_metrics(settings: Settings, workers: int) -> None:
+    """With several workers, prometheus-client's multiprocess mode: a fresh directory for their
+    values, named in the environment the workers inherit (it must be set before they import it)."""
+    if workers <= 1:
+        os.environ.pop(metrics.MULTIPROCESS_DIR, None)
+        return
+    directory = settings.resolved_data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)  # values of an earlier run's processes
+    directory.mkdir(parents=True)
+    os.environ[metrics.MULTIPROCESS_DIR] = str(directory)
 
 
 def in_process(settings: Settings) -> dict[str, Any]:

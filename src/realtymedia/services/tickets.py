@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import MediaInfo, inspect
+from realtymedia.operations import metrics
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.services.core import Core, now
@@ -82,6 +83,7 @@ def issue(
     else:
         with core.db.write() as own:
             repo.add_ticket(own, row)
+    metrics.TICKETS_ISSUED.labels(metrics.DIALECT_OF_OWNER.get(owner_kind, owner_kind)).inc()
     return IssuedTicket(ticket_id, key, content_type, expires_at, form)
 
 
@@ -111,6 +113,23 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
 
     Blocking (storage and decoding): call it outside the event loop and outside any transaction.
     """
+    dialect = metrics.DIALECT_OF_OWNER.get(ticket.owner_kind, ticket.owner_kind)
+    try:
+        info = _confirm(core, ticket, resource=resource, ref=ref)
+    except NotFound:
+        metrics.UPLOADS_REFUSED.labels(dialect, "missing").inc()
+        raise
+    except Invalid as refusal:
+        metrics.UPLOADS_REFUSED.labels(dialect, refusal.violations[0].code if refusal.violations else "invalid").inc()
+        raise
+    except StorageError:
+        metrics.UPLOADS_REFUSED.labels(dialect, "storage_unavailable").inc()
+        raise
+    metrics.UPLOADS_CONFIRMED.labels(dialect).inc()
+    return info
+
+
+def _confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo:
     head = core.storage.head(ticket.key)
     if head is None:
         raise NotFound(resource, ref)
@@ -137,7 +156,7 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
         raise
     try:
         # Decoding is CPU and memory: a bound for the whole process, not per request.
-        with _INSPECTIONS, core.storage.open(key) as stream:
+        with _INSPECTIONS, metrics.BYTE_CHECKS.track_inprogress(), core.storage.open(key) as stream:
             info = inspect(stream, ticket.content_type, core.settings.max_image_pixels)
     except BaseException:
         remove_quietly(core, [key])

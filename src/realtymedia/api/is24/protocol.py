@@ -47,6 +47,7 @@ from realtymedia.api.is24.errors import (
     translate,
 )
 from realtymedia.domain.errors import AccessDenied
+from realtymedia.operations.observe import note_reference, note_user
 from realtymedia.services import web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
@@ -71,6 +72,7 @@ class Envelope:
             await self.app(scope, receive, send)
             return
         refnum = str(uuid.uuid4())
+        note_reference(scope, refnum)
         state = {"refnum": refnum, "suffix": None}
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
@@ -346,6 +348,7 @@ def authenticate(request: Request) -> Principal:
             "Authentication required: sign the request with OAuth 1.0a (HMAC-SHA1).",
             {"WWW-Authenticate": 'OAuth realm="IS24 realm"'},
         )
+    note_user(request.scope, found.user_id)
     return found
 
 

@@ -21,6 +21,7 @@ from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, idempotency, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
 from realtymedia.api.realty_image.errors import ApiError
+from realtymedia.operations.observe import note_user
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services import accounts, realties, realty_images, web_sessions
 from realtymedia.services.accounts import Principal
@@ -49,12 +50,14 @@ async def caller(
         )
         if principal is None:
             raise ApiError(401, "The bearer token is not valid.")
+        note_user(request.scope, principal.user_id)
         return principal
     principal = web_sessions.authenticate(
         core, request.method, request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
     )
     if principal is None:
         raise ApiError(401, "Authentication required: send a bearer token.")
+    note_user(request.scope, principal.user_id)
     return principal
 
 
