@@ -158,3 +158,30 @@ def test_order_ids() -> None:
         ("attachmentIds", ["invalid_attachment_id_1", "invalid_attachment_id_2"], codes.LENGTH_EXCEEDED_OR_TOO_SMALL)
     ]
     assert _codes(check_order_ids([])) == [("attachmentIds", None, codes.MANDATORY_FIELD_EMPTY)]
+
+
+def test_slots_answer_in_advance_what_the_contract_would_say() -> None:
+    from realtymedia.domain.attachments import slots
+
+    basic = {s.subtype: s.refusal for s in slots(Product.BASIC, [])}
+    assert basic == {
+        "COMPANY_LOGO": codes.DENIED_FOR_PRODUCT,
+        "PROJECT_LOGO": codes.DENIED_FOR_PRODUCT,
+        "IMAGE": None,
+        "BROCHURE": codes.DENIED_FOR_PRODUCT,
+        "VIRTUAL_TOUR": None,
+    }
+    taken = {s.subtype: s.refusal for s in slots(Product.PROFESSIONAL, ["IMAGE", "BROCHURE", "VIRTUAL_TOUR"])}
+    assert taken == {
+        "COMPANY_LOGO": None,
+        "PROJECT_LOGO": None,
+        "IMAGE": None,
+        "BROCHURE": codes.NUMBER_OF_ITEMS_EXCEEDED,
+        "VIRTUAL_TOUR": codes.NUMBER_OF_ITEMS_EXCEEDED,
+    }
+    assert {s.subtype for s in slots(Product.BASIC, []) if s.single} == {
+        "COMPANY_LOGO",
+        "PROJECT_LOGO",
+        "BROCHURE",
+        "VIRTUAL_TOUR",
+    }

@@ -142,3 +142,28 @@ def check_input(data: AttachmentInput, virtual_tour_hosts: list[str], *, needs_i
     if kind is Kind.LINK:
         violations += check_url(data.url, virtual_tour_hosts)
     return violations
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What a project may still receive of one subtype: `refusal` is the rule code an assign of it
+    would break now (None: it is free), so a front door can say so before anything is uploaded."""
+
+    kind: Kind
+    subtype: str
+    single: bool
+    refusal: str | None
+
+
+def slots(product: Product, existing_subtypes: list[str]) -> list[Slot]:
+    """Every subtype, with the contract's answer to one more of it (check_contract, asked in advance)."""
+    return [
+        Slot(
+            kind,
+            subtype,
+            subtype in SINGLE,
+            next((v.code for v in check_contract(product, kind, subtype, existing_subtypes)), None),
+        )
+        for kind, subtypes in SUBTYPES.items()
+        for subtype in subtypes
+    ]

@@ -22,6 +22,7 @@ from realtymedia.domain.attachments import (
     AttachmentInput,
     Kind,
     Product,
+    Slot,
     check_contract,
     check_file_kind,
     check_input,
@@ -29,6 +30,7 @@ from realtymedia.domain.attachments import (
     is_file,
     parse_kind,
 )
+from realtymedia.domain.attachments import slots as rules_slots
 from realtymedia.domain.errors import AccessDenied, DomainError, Invalid, NotFound, Violation
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
@@ -311,6 +313,14 @@ def get(core: Core, user_id: int, project_id: int, attachment_id: str) -> tuple[
         return found, item
 
 
+def slots(core: Core, user_id: int, project_id: int) -> tuple[str, list[Slot]]:
+    """The project's product and what its contract admits now, subtype by subtype (refused as `project` refuses)."""
+    with core.db.read() as session:
+        product = _owned_product(session, project_id, user_id)
+        existing, _ = store.subtypes_and_end(session, project_id)
+    return product, rules_slots(Product(product), existing)
+
+
 def _known_form(attachment_id: str) -> str:
     """The id if it could be one of ours; else an id that matches nothing (so the caller answers NotFound)."""
     return attachment_id if _ID.fullmatch(attachment_id) else ""
@@ -338,5 +348,6 @@ __all__ = [
     "project",
     "project_version",
     "projects_of",
+    "slots",
     "update",
 ]

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from realtymedia.web.session import router
+from realtymedia.web import rules, session
 
 STATIC = Path(__file__).parent / "static"
 # Only the page's own scripts and styles run. Images and the direct uploads may live on another
@@ -38,5 +38,6 @@ class Page(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Add /web/* and the page at /. Call it last: the page's mount at / answers every path left."""
-    app.include_router(router)
+    app.include_router(session.router)
+    app.include_router(rules.router)
     app.mount("/", Page(directory=STATIC, html=True), name="web")

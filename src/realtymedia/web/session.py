@@ -19,13 +19,13 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _refused(status: int, code: str, message: str) -> JSONResponse:
+def refused(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"errorCode": code, "message": message}, status_code=status, headers=NO_STORE)
 
 
 def too_large(scope: Scope, limit: int) -> JSONResponse:
     """The answer to a body over the root app's bound (server.bodies.BodyLimit, app.py)."""
-    return _refused(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+    return refused(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
 
 
 def _answer(request: Request, username: str, csrf: str) -> dict[str, str]:
@@ -37,16 +37,16 @@ def _answer(request: Request, username: str, csrf: str) -> dict[str, str]:
 @router.post("/login")
 async def login(request: Request) -> Response:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return _refused(415, "UNSUPPORTED_MEDIA_TYPE", "Send the login as application/json.")
+        return refused(415, "UNSUPPORTED_MEDIA_TYPE", "Send the login as application/json.")
     try:
         body = await request.json()
         username, password = str(body["username"]), str(body["password"])
     except (ValueError, KeyError, TypeError):
-        return _refused(400, "BAD_REQUEST_BODY", "username and password are required.")
+        return refused(400, "BAD_REQUEST_BODY", "username and password are required.")
     # argon2 is deliberately slow: keep it off the event loop.
     made = await anyio.to_thread.run_sync(web_sessions.login, core_of(request), username, password)
     if made is None:
-        return _refused(401, "UNAUTHORIZED", "Wrong username or password.")
+        return refused(401, "UNAUTHORIZED", "Wrong username or password.")
     cookie, csrf, principal = made
     response = JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
     response.set_cookie(
@@ -66,7 +66,7 @@ def session(request: Request) -> Response:
     """Who the cookie says the page is, and its CSRF token (after a reload the page has only the cookie)."""
     found = web_sessions.read(core_of(request), request.cookies.get(web_sessions.COOKIE))
     if found is None:
-        return _refused(401, "UNAUTHORIZED", "Not logged in.")
+        return refused(401, "UNAUTHORIZED", "Not logged in.")
     principal, csrf = found
     return JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
 
@@ -76,7 +76,7 @@ def logout(request: Request) -> Response:
     cookie, csrf = request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
     principal = web_sessions.authenticate(core_of(request), "POST", cookie, csrf)
     if principal is None:
-        return _refused(403, "FORBIDDEN", "Not logged in, or the CSRF token is missing.")
+        return refused(403, "FORBIDDEN", "Not logged in, or the CSRF token is missing.")
     response = Response(status_code=204, headers=NO_STORE)
     response.delete_cookie(web_sessions.COOKIE, path="/", httponly=True, samesite="strict")
     return response
