@@ -35,8 +35,9 @@ test-fast: $(STAMP) ## run only the unit tests
 	$(BIN)/python -m pytest tests/unit
 
 .PHONY: chromium
-chromium: ## install Debian's chromium for the browser test, when /usr/bin/chromium is missing
+chromium: ## install Debian's chromium and npm (for axe-core) for the browser tests, when missing
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
 
 lint: $(STAMP) ## ruff on everything, mypy --strict on src/
 	$(BIN)/ruff check src tests

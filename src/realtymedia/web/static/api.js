@@ -2,11 +2,14 @@
 // it; it only sends the CSRF token the service handed over at login with every change.
 
 export class ApiError extends Error {
-  constructor(status, code, message, details = []) {
+  // `reference` is what support needs to find the request in the service's logs: the Request-ID
+  // (Realty Image API) or the L-IS24-RequestRefnum (IS24) of the answer.
+  constructor(status, code, message, details = [], reference = null) {
     super(message || code);
     this.status = status;
     this.code = code;
     this.details = details;
+    this.reference = reference;
   }
 }
 
@@ -32,18 +35,18 @@ export function uuid4() {
 }
 
 // Both dialects' error bodies: Realty Image {errorCode, message, errors[]}, IS24 common.messages.
-function errorFrom(status, data, text) {
+function errorFrom(status, data, text, reference) {
   if (data && data.errorCode) {
     const details = (data.errors || []).map((e) => ({ target: e.target, code: e.errorCode, message: e.message }));
     const extra = details.map((d) => d.message).filter((m) => m && m !== data.message);
-    return new ApiError(status, data.errorCode, [data.message, ...extra].filter(Boolean).join(" "), details);
+    return new ApiError(status, data.errorCode, [data.message, ...extra].filter(Boolean).join(" "), details, reference);
   }
   const messages = findAll(data, "message").filter((m) => m.messageCode);
   if (messages.length) {
     const details = messages.map((m) => ({ code: m.messageCode, message: m.message }));
-    return new ApiError(status, details[0].code, details.map((d) => d.message).join(" "), details);
+    return new ApiError(status, details[0].code, details.map((d) => d.message).join(" "), details, reference);
   }
-  return new ApiError(status, `HTTP_${status}`, text ? text.slice(0, 300) : `HTTP ${status}`);
+  return new ApiError(status, `HTTP_${status}`, text ? text.slice(0, 300) : `HTTP ${status}`, [], reference);
 }
 
 // Every object under a key named `name` (IS24's JSON prefixes keys with a namespace: "common.messages").
@@ -68,12 +71,37 @@ async function call(method, url, { json, headers = {} } = {}) {
   if (method !== "GET" && session.csrf) h["X-CSRF-Token"] = session.csrf;
   let body;
   if (json !== undefined) { h["Content-Type"] = "application/json"; body = JSON.stringify(json); }
-  const response = await fetch(url, { method, headers: h, body, credentials: "same-origin" });
+  let response;
+  try {
+    response = await fetch(url, { method, headers: h, body, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "NETWORK", "the service could not be reached", [], h["Request-ID"] || null);
+  }
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!response.ok) throw errorFrom(response.status, data, text);
+  const reference = response.headers.get("Request-ID") || response.headers.get("L-IS24-RequestRefnum") || h["Request-ID"] || null;
+  if (!response.ok) throw errorFrom(response.status, data, text, reference);
   return data;
+}
+
+// Whether the same request may simply be sent again: it never arrived, or the service could not
+// answer it (a Request-ID still in progress is a 409 the service answers the same way).
+const RETRIED = new Set([0, 429, 500, 502, 503, 504]);
+const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+// Send a change of the Realty Image API, again with the same Request-ID when it did not get
+// through: the service does a Request-ID's work once, so a retry after a lost answer is safe.
+async function once(method, url, json, requestId, attempts = 4) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call(method, url, { json, headers: { "Request-ID": requestId } });
+    } catch (error) {
+      const inProgress = error instanceof ApiError && error.status === 409 && / is in progress/.test(error.message);
+      if (!(error instanceof ApiError) || !(RETRIED.has(error.status) || inProgress) || attempt >= attempts) throw error;
+      await pause(200 * 2 ** (attempt - 1));
+    }
+  }
 }
 
 // -- session ------------------------------------------------------------------------------------
@@ -86,22 +114,48 @@ export async function logout() { await call("POST", "/web/logout"); session.csrf
 
 // -- Realty Image API ---------------------------------------------------------------------------
 
-// Every change carries its own Request-ID: the service's idempotency key.
-const realty = (method, path, json) =>
-  call(method, session.realtyBase + path, { json, headers: method === "GET" && !path.startsWith("/uploadGrants") ? {} : { "Request-ID": uuid4() } });
+// Every change carries a Request-ID, the service's idempotency key: one per user action, given
+// by the caller (so that a retry of the action is the same request), or a new one.
+const realty = (method, path, json, requestId) =>
+  (method === "GET" && !path.startsWith("/uploadGrants")
+    ? call(method, session.realtyBase + path, { json })
+    : once(method, session.realtyBase + path, json, requestId || uuid4()));
 const listOf = (data, name) => (Array.isArray(data) ? data : (data && data[name]) || Object.values(data || {}).find(Array.isArray) || []);
 
 export const realties = async () => listOf(await realty("GET", "/realty"), "realties");
 export const getRealty = (id) => realty("GET", `/realty/${encodeURIComponent(id)}`);
-export const createRealty = (name) => realty("POST", "/realty", name ? { name } : {});
-export const publishRealty = (id) => realty("POST", `/realty/${encodeURIComponent(id)}/publish`);
+export const createRealty = (name, rid) => realty("POST", "/realty", name ? { name } : {}, rid);
+export const publishRealty = (id, rid) => realty("POST", `/realty/${encodeURIComponent(id)}/publish`, undefined, rid);
 export const images = async (id) => listOf(await realty("GET", `/realty/${encodeURIComponent(id)}/images`), "realtyImages");
 export const uploadGrant = (type) => realty("GET", `/uploadGrants?type=${encodeURIComponent(type)}`);
-export const saveImages = async (id, uploaded) =>
-  listOf(await realty("POST", `/realty/${encodeURIComponent(id)}/images`, { uploadedImages: uploaded }), "realtyImages");
-export const putImages = (id, items) => realty("PUT", `/realty/${encodeURIComponent(id)}/images`, { realtyImages: items });
-export const deleteImage = (id, imageId) => realty("DELETE", `/realty/${encodeURIComponent(id)}/images/${encodeURIComponent(imageId)}`);
-export const copyImages = (id, sourceRealtyId) => realty("POST", `/realty/${encodeURIComponent(id)}/images/copy`, { sourceRealtyId });
+export const saveImages = async (id, uploaded, rid) =>
+  listOf(await realty("POST", `/realty/${encodeURIComponent(id)}/images`, { uploadedImages: uploaded }, rid), "realtyImages");
+export const putImages = (id, items, rid) => realty("PUT", `/realty/${encodeURIComponent(id)}/images`, { realtyImages: items }, rid);
+export const deleteImage = (id, imageId, rid) =>
+  realty("DELETE", `/realty/${encodeURIComponent(id)}/images/${encodeURIComponent(imageId)}`, undefined, rid);
+export const copyImages = (id, sourceRealtyId, rid) => realty("POST", `/realty/${encodeURIComponent(id)}/images/copy`, { sourceRealtyId }, rid);
+
+// Change the realty's images as they are on the service now, not as this page last saw them:
+// `change` gets the current list (another tab may have added or removed images) and returns the
+// full list to send (ids in the new order, `description` only where it changes). When the list
+// changed again in between, the service refuses the whole update; then read and merge once more.
+export async function changeImages(id, change, attempts = 4) {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await images(id);
+    const items = change(current);
+    if (items === null) return current;
+    try {
+      await putImages(id, items);
+      return await images(id);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== "BAD_REQUEST_BODY" || attempt >= attempts) throw error;
+    }
+  }
+}
+
+// What the service will accept (sizes, types, a project's free slots): asked, never assumed.
+export const rules = () => call("GET", "/web/rules");
+export const projectRules = (id) => call("GET", `/web/projects/${encodeURIComponent(id)}/rules`);
 
 // -- IS24 dialect (JSON) ------------------------------------------------------------------------
 
@@ -124,6 +178,10 @@ export async function uploadTicket(id, contentType) {
 }
 export const assign = (id, attachment) =>
   is24("POST", `/${encodeURIComponent(id)}/attachment`, { "realestateproject.attachment": attachment });
+export const updateAttachment = (id, attachment) =>
+  is24("PUT", `/${encodeURIComponent(id)}/attachment`, { "realestateproject.attachment": attachment });
+export const orderAttachments = (id, ids) =>
+  is24("PUT", `/${encodeURIComponent(id)}/attachment/order`, { "realestateproject.attachmentsOrder": { attachmentId: ids } });
 export const deleteAttachment = (id, attachmentId) =>
   is24("DELETE", `/${encodeURIComponent(id)}/attachment/${encodeURIComponent(attachmentId)}`);
 
@@ -145,6 +203,8 @@ export function postToStorage(form, file, onProgress) {
       reject(new ApiError(xhr.status, code, xml.querySelector("Message")?.textContent || "storage refused the file"));
     };
     xhr.onerror = () => reject(new ApiError(0, "NETWORK", "the storage could not be reached"));
+    xhr.onabort = () => reject(new ApiError(0, "ABORTED", "the upload was cancelled"));
+    if (form.signal) form.signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });
 }

@@ -1,0 +1,276 @@
+// A realty's gallery (Realty Image API): upload many photos, reorder by drag or keyboard, edit
+// descriptions, delete, publish, copy from another realty.
+//
+// Nothing typed is thrown away: a description being edited lives in `drafts` until the service
+// has it, and every redraw shows the draft. Changes are made to the list as the service has it
+// now (api.changeImages), so another tab's uploads never make this tab's edit fail.
+import * as api from "./api.js";
+import { bytes, typeNames } from "./messages.js";
+import { arrowMove, busy, confirmed, el, fail, limiter, moved, realtyName, say } from "./ui.js";
+
+export async function showRealty(view, id) {
+  const [realty, others, rules, first] = await Promise.all([api.getRealty(id), api.realties(), api.rules(), api.images(id)]);
+  const page = { id, realty, rules, images: first, drafts: new Map(), gallery: null, state: null };
+  const limits = rules.realtyImages;
+
+  page.gallery = el("ol", { class: "gallery", id: "gallery", "aria-label": "Photos, in their order" });
+  page.state = el("span", { id: "realty-state" });
+  const uploads = el("ul", { class: "plain uploads", id: "uploads", "aria-label": "Uploads" });
+  const input = el("input", { type: "file", id: "files", multiple: true, accept: limits.contentTypes.join(","), class: "visually-hidden" });
+  const drop = el("label", { class: "dropzone", for: "files" },
+    el("strong", {}, "Drop photos here, or click to choose them"),
+    el("span", { class: "hint", id: "limits" },
+      `${typeNames(limits.contentTypes)}, up to ${bytes(rules.maxUploadBytes)} each; a realty holds up to ${limits.maxImages} photos.`),
+    input);
+  const source = el("select", { name: "source", id: "copy-source" },
+    el("option", { value: "" }, "Copy images from…"),
+    others.filter((r) => r.id !== id).map((r) => el("option", { value: r.id }, `${realtyName(r)} (${r.imageCount} photos)`)));
+  const copy = el("button", { type: "button", id: "copy" }, "Copy");
+  const publish = el("button", { type: "button", id: "publish", class: "primary" }, "Publish");
+
+  input.addEventListener("change", () => { const files = [...input.files]; input.value = ""; uploadFiles(page, files, uploads); });
+  drop.addEventListener("dragover", (event) => {
+    if (event.dataTransfer.types.includes("Files")) { event.preventDefault(); drop.classList.add("over"); }
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    uploadFiles(page, [...event.dataTransfer.files], uploads);
+  });
+  copy.addEventListener("click", () => busy(copy, async () => {
+    if (!source.value) { say("Choose the realty to copy the photos from first.", true); return; }
+    const from = source.selectedOptions[0].textContent;
+    try {
+      // One Request-ID for this press: api.js sends it again if the answer is lost, and the
+      // service copies once.
+      await api.copyImages(id, source.value, api.uuid4());
+      say(`Copied the photos of ${from}.`);
+    } catch (error) { fail(error, "Copying the photos", `the photos of ${from}`); }
+    await refresh(page);
+  }));
+  publish.addEventListener("click", () => busy(publish, async () => {
+    const count = page.images.length;
+    if (!(await confirmed(`Publish “${realtyName(page.realty)}”? Its ${count} photos become public and can no longer be deleted.`, "Publish"))) return;
+    try {
+      page.realty = await api.publishRealty(id, api.uuid4());
+      say("Published.");
+    } catch (error) { fail(error, "Publishing"); }
+    await refresh(page);
+  }));
+
+  view.replaceChildren(
+    el("nav", { "aria-label": "Breadcrumb" }, el("a", { href: "#/" }, "← All media")),
+    el("h1", {}, el("span", { id: "realty-name" }, realtyName(realty)), " ", page.state),
+    el("div", { class: "toolbar" },
+      publish,
+      el("label", { class: "inline" }, el("span", { class: "visually-hidden" }, "Copy from"), source),
+      copy),
+    drop, uploads,
+    el("h2", { id: "gallery-title" }, "Photos"),
+    el("p", { class: "hint" }, "Drag a photo to move it, or focus its ✥ handle and use the arrow keys (Home, End: first, last)."),
+    page.gallery);
+  draw(page);
+}
+
+async function refresh(page) {
+  const [realty, images] = await Promise.all([api.getRealty(page.id), api.images(page.id)]);
+  page.realty = realty;
+  page.images = images;
+  draw(page);
+}
+
+function draw(page) {
+  const { realty, images } = page;
+  const drafts = images.some((i) => !i.published);
+  page.state.replaceChildren(...[
+    el("span", { class: realty.published ? "badge published" : "badge" }, realty.published ? "published" : "draft"),
+    realty.published && drafts ? el("span", { class: "badge changes", id: "unpublished" }, "unpublished changes") : null,
+  ].filter(Boolean));
+
+  // A redraw keeps focus (and the caret) where it was, so the keyboard user and the typist never lose their place.
+  const active = document.activeElement;
+  const card = active && active.closest ? active.closest("#gallery li") : null;
+  const focus = card ? { id: card.dataset.id, role: active.dataset.role, start: active.selectionStart, end: active.selectionEnd } : null;
+
+  page.gallery.replaceChildren(...images.map((image, index) => card_(page, image, index)));
+  if (!images.length) page.gallery.append(el("li", { class: "empty" }, "No photos yet."));
+  if (focus) {
+    const again = page.gallery.querySelector(`li[data-id="${focus.id}"] [data-role="${focus.role}"]`);
+    if (again) {
+      again.focus();
+      if (focus.start !== undefined && focus.start !== null && again.setSelectionRange) again.setSelectionRange(focus.start, focus.end);
+    }
+  }
+}
+
+function card_(page, image, index) {
+  const count = page.images.length;
+  const name = `Photo ${index + 1}`;
+  const draft = page.drafts.get(image.id);
+  const description = el("textarea", {
+    rows: "3", "data-role": "description", id: `description-${image.id}`, maxlength: String(page.rules.realtyImages.descriptionMaxLength),
+  });
+  description.value = draft ?? image.description ?? "";
+  const status = el("span", { class: "save-state" }, draft !== undefined ? "not saved yet" : "");
+  description.addEventListener("input", () => { page.drafts.set(image.id, description.value); status.textContent = "not saved yet"; });
+  // Saved when the field is left, or on Enter (a description is one line); until then a draft.
+  description.addEventListener("blur", () => saveDescription(page, image.id, name, status));
+  description.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); saveDescription(page, image.id, name, status); }
+  });
+
+  const handle = el("button", {
+    type: "button", class: "handle", "data-role": "handle",
+    "aria-label": `Move ${name} of ${count}; arrow keys move it, Home and End to the first or last place`,
+  }, "✥");
+  handle.addEventListener("keydown", (event) => arrowMove(event, index, count, (to) => move(page, image.id, to, name)));
+  const position = el("select", { "data-role": "position", id: `position-${image.id}` },
+    page.images.map((_, i) => el("option", { value: String(i), selected: i === index }, String(i + 1))));
+  position.addEventListener("change", () => move(page, image.id, Number(position.value), name));
+
+  const remove = el("button", { type: "button", class: "danger", "data-role": "delete", disabled: image.published,
+    "aria-describedby": image.published ? `why-${image.id}` : null }, "Delete");
+  remove.addEventListener("click", () => busy(remove, async () => {
+    if (!(await confirmed(`Delete ${name}${image.description ? ` (“${image.description}”)` : ""}? This cannot be undone.`, "Delete", true))) return;
+    try {
+      await api.deleteImage(page.id, image.id, api.uuid4());
+      page.drafts.delete(image.id);
+      say(`Deleted ${name}.`);
+    } catch (error) { fail(error, "Deleting", name); }
+    await refresh(page);
+  }));
+
+  const li = el("li", { draggable: "true", dataset: { id: image.id }, "aria-label": name },
+    el("img", { src: image.url, alt: image.description || name, loading: "lazy", draggable: "false", width: image.width, height: image.height }),
+    el("label", { for: description.id, class: "visually-hidden" }, `Description of ${name}`),
+    description,
+    el("div", { class: "meta" },
+      el("span", {}, `#${index + 1}${image.width ? ` · ${image.width}×${image.height}` : ""}${image.size ? ` · ${bytes(image.size)}` : ""}`),
+      image.published ? el("span", { class: "badge published" }, "published") : null,
+      status),
+    el("div", { class: "actions" },
+      handle,
+      el("label", { for: position.id, class: "inline" }, "Position ", position),
+      remove),
+    image.published ? el("p", { class: "hint", id: `why-${image.id}` }, "Published photos cannot be deleted.") : null);
+  li.addEventListener("dragstart", (event) => {
+    page.dragged = image.id;
+    li.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("application/x-realty-image", image.id);
+  });
+  li.addEventListener("dragend", () => { li.classList.remove("dragging"); });
+  li.addEventListener("dragover", (event) => {
+    if (page.dragged && page.dragged !== image.id) { event.preventDefault(); li.classList.add("target"); }
+  });
+  li.addEventListener("dragleave", () => li.classList.remove("target"));
+  li.addEventListener("drop", (event) => {
+    event.preventDefault();
+    li.classList.remove("target");
+    const dragged = page.dragged;
+    page.dragged = null;
+    if (!dragged || dragged === image.id) return;
+    move(page, dragged, index, `Photo ${page.images.findIndex((i) => i.id === dragged) + 1}`);
+  });
+  return li;
+}
+
+async function saveDescription(page, imageId, name, status) {
+  const text = page.drafts.get(imageId);
+  if (text === undefined || page.saving === imageId) return;
+  if (text === (page.images.find((i) => i.id === imageId)?.description ?? "")) { page.drafts.delete(imageId); status.textContent = ""; return; }
+  page.saving = imageId;
+  status.textContent = "saving…";
+  let gone = false;
+  try {
+    page.images = await api.changeImages(page.id, (current) => {
+      if (!current.some((i) => i.id === imageId)) { gone = true; return null; }
+      return current.map((i) => (i.id === imageId ? { id: i.id, description: text } : { id: i.id }));
+    });
+    if (gone) {
+      say(`${name} was deleted elsewhere (another tab?), so its description could not be saved. Your text: “${text}”`, true);
+    } else {
+      // Typed on while saving? Then the newer text is still a draft, to be saved on its own change.
+      if (page.drafts.get(imageId) === text) page.drafts.delete(imageId);
+      say("Description saved.");
+    }
+  } catch (error) {
+    fail(error, "Saving the description", name);
+    status.textContent = "not saved: press Enter or leave the field to try again";
+    return;
+  } finally {
+    page.saving = null;
+  }
+  draw(page);
+}
+
+async function move(page, imageId, position, name) {
+  try {
+    page.images = await api.changeImages(page.id, (current) => {
+      const ids = moved(current.map((i) => i.id), imageId, position);
+      return ids.map((id) => ({ id }));
+    });
+    say("Order saved.");
+  } catch (error) { fail(error, "Moving", name); }
+  draw(page);
+}
+
+// Checks first (type, size, room left): what the service would refuse is never sent. Then grants
+// and storage POSTs three at once; saves in the order the files were given, each with its own
+// Request-ID, so a retry never saves a file twice.
+function uploadFiles(page, files, list) {
+  if (!files.length) return;
+  const { maxUploadBytes } = page.rules;
+  const { contentTypes, maxImages } = page.rules.realtyImages;
+  let room = maxImages - page.images.length;
+  const rows = files.map((file) => {
+    const bar = el("progress", { max: "1", value: "0", "aria-label": `Upload of ${file.name}` });
+    const state = el("span", { class: "state" }, "waiting");
+    list.append(el("li", { dataset: { name: file.name } }, el("span", { class: "name" }, file.name), el("span", { class: "size" }, bytes(file.size)), bar, state));
+    let refusal = null;
+    if (!contentTypes.includes(file.type)) refusal = `not a ${typeNames(contentTypes)} photo`;
+    else if (file.size > maxUploadBytes) refusal = `${bytes(file.size)} is more than the limit of ${bytes(maxUploadBytes)}`;
+    else if (room <= 0) refusal = `the realty is full (${maxImages} photos)`;
+    else room -= 1;
+    if (refusal) { bar.remove(); state.textContent = `not uploaded: ${refusal}`; state.className = "state failed"; }
+    return { file, bar, state, refusal };
+  });
+  const accepted = rows.filter((row) => !row.refusal);
+  const limit = limiter(3);
+  const stored = accepted.map((row) => limit(async () => {
+    const grant = await api.uploadGrant(row.file.type);
+    row.state.textContent = "uploading";
+    await api.postToStorage(grant, row.file, (part) => { row.bar.value = part; });
+    row.state.textContent = "uploaded, waiting to be saved";
+    return grant.fields.key;
+  }));
+  stored.forEach((promise) => promise.catch(() => {}));  // each is awaited below, in order
+  (async () => {
+    let failed = rows.length - accepted.length;
+    for (const [index, row] of accepted.entries()) {
+      try {
+        const key = await stored[index];
+        row.state.textContent = "saving";
+        await api.saveImages(page.id, [{ key, description: row.file.name.replace(/\.[^.]+$/, "") }], api.uuid4());
+        row.state.textContent = "saved";
+      } catch (error) {
+        failed += 1;
+        row.state.className = "state failed";
+        row.state.textContent = `failed: ${explainShort(error)}`;
+        row.state.title = `${error.code || ""} ${error.message || ""}`.trim();
+      }
+      await refresh(page).catch(() => {});
+    }
+    if (failed) say(`${failed} of ${rows.length} files were not uploaded: the list above says why for each.`, true);
+    else say(`${rows.length} photos uploaded.`);
+  })();
+}
+
+function explainShort(error) {
+  if (!(error instanceof api.ApiError)) return String(error);
+  if (error.code === "INVALID_TYPE") return "the file is damaged or not the photo type its name says";
+  if (error.code === "EntityTooLarge") return "too large for the service";
+  if (error.code === "NETWORK") return "the service could not be reached";
+  return error.message;
+}
