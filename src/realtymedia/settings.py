@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # loop is busy under load; asyncio's loop serves its ready tasks in turn, while uvloop let newly
     # arrived requests overtake waiting ones (p99 up to 30x p50 at 64 connections, same throughput).
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    # Password checks (argon2, which uses every core for one check) of a worker process: this many
+    # at once, in threads of their own, and this many more waiting; more are refused at once (503).
+    password_check_threads: int = 1
+    password_check_queue: int = 16
     # Bounds of a request's head, kept by `realtymedia serve`'s protocol (server/protocol.py) before
     # the application sees the request: 431 past the size or the count of headers, 414 past the
     # request line, 408 when the head is not complete within the timeout of its first byte.

@@ -4,7 +4,9 @@ DomainError
 ├── NotFound          a resource that does not exist, or that the caller may not know of
 ├── AccessDenied      the caller is known but may not act on the resource
 ├── Invalid           input that breaks a rule; carries one Violation per broken rule
-└── Conflict          the request is valid but the resource's state refuses it
+├── Conflict          the request is valid but the resource's state refuses it
+├── Throttled         too many attempts of this kind lately (failed logins): try again later
+└── Overloaded        the service refuses work of this kind for the moment (a full pool)
 """
 
 from __future__ import annotations
@@ -55,3 +57,15 @@ class Conflict(DomainError):
     def __init__(self, message: str, code: str = "conflict") -> None:
         super().__init__(message)
         self.code = code
+
+
+class Throttled(DomainError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Overloaded(DomainError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from cachetools import Cache, LRUCache, TTLCache
 
 from realtymedia.persistence.db import Database
+from realtymedia.services.passwords import PasswordChecks
 from realtymedia.settings import Settings
 from realtymedia.storage import Storage, make_storage
 
@@ -74,8 +75,11 @@ class Core:
     # Storage calls of one request made at once (a save's byte checks, a copy's object copies),
     # shared by all requests of the process: at most storage.parallel of them run at any time.
     storage_calls: ThreadPoolExecutor = field(init=False)
+    # Password checks (argon2), in a small bounded pool of their own (see services/passwords.py).
+    passwords: PasswordChecks = field(init=False)
 
     def __post_init__(self) -> None:
+        self.passwords = PasswordChecks(self.settings.password_check_threads, self.settings.password_check_queue)
         self.storage_calls = ThreadPoolExecutor(self.storage.parallel, thread_name_prefix="storage")
         self.principals = Memo(4096, self.settings.bearer_cache_seconds)
         self.oauth_credentials = Memo(4096, self.settings.bearer_cache_seconds)
@@ -97,6 +101,7 @@ class Core:
 
     def close(self) -> None:
         self.storage_calls.shutdown(wait=False)
+        self.passwords.close()
         self.db.dispose()
 
 

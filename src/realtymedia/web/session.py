@@ -7,20 +7,21 @@ Login takes JSON only, which a cross-site form cannot send.
 
 from __future__ import annotations
 
-import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import Scope
 
 from realtymedia.api.common import core_of
+from realtymedia.domain.errors import Overloaded
 from realtymedia.services import web_sessions
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def refused(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"errorCode": code, "message": message}, status_code=status, headers=NO_STORE)
+def refused(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
+    headers = NO_STORE if retry_after is None else {**NO_STORE, "Retry-After": str(retry_after)}
+    return JSONResponse({"errorCode": code, "message": message}, status_code=status, headers=headers)
 
 
 def too_large(scope: Scope, limit: int) -> JSONResponse:
@@ -43,8 +44,12 @@ async def login(request: Request) -> Response:
         username, password = str(body["username"]), str(body["password"])
     except (ValueError, KeyError, TypeError):
         return refused(400, "BAD_REQUEST_BODY", "username and password are required.")
-    # argon2 is deliberately slow: keep it off the event loop.
-    made = await anyio.to_thread.run_sync(web_sessions.login, core_of(request), username, password)
+    core = core_of(request)
+    try:
+        # argon2 is deliberately slow: in the password checks' own pool, never the shared threads.
+        made = await core.passwords.run(web_sessions.login, core, username, password)
+    except Overloaded as busy:
+        return refused(503, "SERVICE_UNAVAILABLE", str(busy), busy.retry_after)
     if made is None:
         return refused(401, "UNAUTHORIZED", "Wrong username or password.")
     cookie, csrf, principal = made

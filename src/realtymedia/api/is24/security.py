@@ -22,6 +22,7 @@ from realtymedia.api.common import base_url, core_of
 from realtymedia.api.is24 import oauth
 from realtymedia.api.is24.errors import Refusal
 from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
+from realtymedia.domain.errors import Overloaded
 from realtymedia.services import accounts
 
 CSRF_COOKIE = "rm_oauth_csrf"
@@ -117,9 +118,15 @@ async def confirm_access(request: Request) -> Response:
         return _message("This request for access is unknown, expired or already answered.", 404)
     if form.get("decision") != "allow":
         return _message(f"You did not allow {consumer} to access your projects.", 200)
-    user = await anyio.to_thread.run_sync(
-        accounts.authenticate_password, core, str(form.get("username", "")), str(form.get("password", ""))
-    )
+    try:
+        # argon2 is deliberately slow: in the password checks' own pool, never the shared threads.
+        user = await core.passwords.run(
+            accounts.authenticate_password, core, str(form.get("username", "")), str(form.get("password", ""))
+        )
+    except Overloaded as busy:
+        page = _page(request, token, consumer, 503, str(busy))
+        page.headers["Retry-After"] = str(busy.retry_after)
+        return page
     if user is None:
         return _page(request, token, consumer, 401, "Wrong username or password.")
     uri = base_url(request) + request.scope.get("root_path", "") + "/security/oauth/confirm_access?"
