@@ -161,6 +161,12 @@ class _Upload:
         if self.path is not None:
             await anyio.to_thread.run_sync(_unlink_quietly, self.path)
 
+    def discard_now(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        if self.path is not None:
+            _unlink_quietly(self.path)
+
 
 def _close_synced(handle: Any) -> None:
     handle.flush()
@@ -272,6 +278,11 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
             return s3_error_response(error, resource)
         except Exception:
             await upload.discard()
+            raise
+        except BaseException:
+            # Cancelled: a graceful shutdown's grace period ran out. No await is sure to run again
+            # before the process exits, so the part file goes now, on the loop (a close, an unlink).
+            upload.discard_now()
             raise
         etag = f'"{upload.md5.hexdigest()}"'
         location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{key}"
