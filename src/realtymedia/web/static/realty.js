@@ -10,7 +10,7 @@ import { arrowMove, busy, confirmed, el, fail, limiter, moved, realtyName, say }
 
 export async function showRealty(view, id) {
   const [realty, others, rules, first] = await Promise.all([api.getRealty(id), api.realties(), api.rules(), api.images(id)]);
-  const page = { id, realty, rules, images: first, drafts: new Map(), gallery: null, state: null };
+  const page = { id, realty, rules, images: first, drafts: new Map(), selected: new Set(), filter: "", gallery: null, state: null, bulk: null };
   const limits = rules.realtyImages;
 
   page.gallery = el("ol", { class: "gallery", id: "gallery", "aria-label": "Photos, in their order" });
@@ -59,6 +59,11 @@ export async function showRealty(view, id) {
     await refresh(page);
   }));
 
+  // The media library's bar: a filter, and what can be done with the selected photos.
+  const filter = el("input", { type: "search", id: "filter", placeholder: "Filter by description", autocomplete: "off" });
+  filter.addEventListener("input", () => { page.filter = filter.value.trim().toLowerCase(); draw(page); });
+  page.bulk = el("div", { class: "toolbar bulk", id: "bulk", "aria-live": "polite" });
+
   view.replaceChildren(
     el("nav", { "aria-label": "Breadcrumb" }, el("a", { href: "#/" }, "← All media")),
     el("h1", {}, el("span", { id: "realty-name" }, realtyName(realty)), " ", page.state),
@@ -67,8 +72,10 @@ export async function showRealty(view, id) {
       el("label", { class: "inline" }, el("span", { class: "visually-hidden" }, "Copy from"), source),
       copy),
     drop, uploads,
-    el("h2", { id: "gallery-title" }, "Photos"),
+    el("h2", { id: "gallery-title" }, "Photos ", el("span", { class: "hint", id: "summary" })),
     el("p", { class: "hint" }, "Drag a photo to move it, or focus its ✥ handle and use the arrow keys (Home, End: first, last)."),
+    el("div", { class: "toolbar" }, el("label", { for: "filter", class: "inline" }, "Filter ", filter)),
+    page.bulk,
     page.gallery);
   draw(page);
 }
@@ -93,8 +100,15 @@ function draw(page) {
   const card = active && active.closest ? active.closest("#gallery li") : null;
   const focus = card ? { id: card.dataset.id, role: active.dataset.role, start: active.selectionStart, end: active.selectionEnd } : null;
 
-  page.gallery.replaceChildren(...images.map((image, index) => card_(page, image, index)));
+  for (const id of [...page.selected]) if (!images.some((i) => i.id === id)) page.selected.delete(id);
+  const total = images.reduce((sum, i) => sum + (i.size || 0), 0);
+  document.getElementById("summary").textContent = `${images.length} of ${page.rules.realtyImages.maxImages} · ${bytes(total)}`;
+  const shown = images.map((image, index) => [image, index])
+    .filter(([image]) => !page.filter || (page.drafts.get(image.id) ?? image.description ?? "").toLowerCase().includes(page.filter));
+  page.gallery.replaceChildren(...shown.map(([image, index]) => card_(page, image, index)));
   if (!images.length) page.gallery.append(el("li", { class: "empty" }, "No photos yet."));
+  else if (!shown.length) page.gallery.append(el("li", { class: "empty" }, "No photo's description matches the filter."));
+  drawBulk(page);
   if (focus) {
     const again = page.gallery.querySelector(`li[data-id="${focus.id}"] [data-role="${focus.role}"]`);
     if (again) {
@@ -141,8 +155,14 @@ function card_(page, image, index) {
     await refresh(page);
   }));
 
-  const li = el("li", { draggable: "true", dataset: { id: image.id }, "aria-label": name },
-    el("img", { src: image.url, alt: image.description || name, loading: "lazy", draggable: "false", width: image.width, height: image.height }),
+  const pick = el("input", { type: "checkbox", id: `select-${image.id}`, "data-role": "select", checked: page.selected.has(image.id) });
+  pick.addEventListener("change", () => { if (pick.checked) page.selected.add(image.id); else page.selected.delete(image.id); drawBulk(page); });
+  const preview = el("button", { type: "button", class: "preview", "data-role": "preview", "aria-label": `Details of ${name}` },
+    el("img", { src: image.url, alt: image.description || name, loading: "lazy", draggable: "false", width: image.width, height: image.height }));
+  preview.addEventListener("click", () => details(image, name));
+  const li = el("li", { draggable: "true", dataset: { id: image.id }, "aria-label": name, class: page.selected.has(image.id) ? "selected" : "" },
+    el("label", { for: pick.id, class: "pick" }, pick, el("span", { class: "visually-hidden" }, `Select ${name}`)),
+    preview,
     el("label", { for: description.id, class: "visually-hidden" }, `Description of ${name}`),
     description,
     el("div", { class: "meta" },
@@ -227,43 +247,62 @@ function uploadFiles(page, files, list) {
   const rows = files.map((file) => {
     const bar = el("progress", { max: "1", value: "0", "aria-label": `Upload of ${file.name}` });
     const state = el("span", { class: "state" }, "waiting");
-    list.append(el("li", { dataset: { name: file.name } }, el("span", { class: "name" }, file.name), el("span", { class: "size" }, bytes(file.size)), bar, state));
+    const cancel = el("button", { type: "button", class: "small", "aria-label": `Cancel the upload of ${file.name}` }, "Cancel");
+    const thumb = contentTypes.includes(file.type) && file.size <= maxUploadBytes
+      ? el("img", { class: "thumb", alt: "", src: URL.createObjectURL(file), onload: (e) => URL.revokeObjectURL(e.target.src) }) : null;
+    // The state stays the row's last element (what tests and screen readers read last).
+    list.append(el("li", { dataset: { name: file.name } }, thumb, el("span", { class: "name" }, file.name), el("span", { class: "size" }, bytes(file.size)), bar, cancel, state));
     let refusal = null;
     if (!contentTypes.includes(file.type)) refusal = `not a ${typeNames(contentTypes)} photo`;
     else if (file.size > maxUploadBytes) refusal = `${bytes(file.size)} is more than the limit of ${bytes(maxUploadBytes)}`;
     else if (room <= 0) refusal = `the realty is full (${maxImages} photos)`;
     else room -= 1;
-    if (refusal) { bar.remove(); state.textContent = `not uploaded: ${refusal}`; state.className = "state failed"; }
-    return { file, bar, state, refusal };
+    const row = { file, bar, state, refusal, cancel, aborted: new AbortController() };
+    cancel.addEventListener("click", () => { row.aborted.abort(); cancel.remove(); });
+    if (refusal) { bar.remove(); cancel.remove(); state.textContent = `not uploaded: ${refusal}`; state.className = "state failed"; }
+    return row;
   });
   const accepted = rows.filter((row) => !row.refusal);
   const limit = limiter(3);
   const stored = accepted.map((row) => limit(async () => {
+    if (row.aborted.signal.aborted) throw new api.ApiError(0, "ABORTED", "the upload was cancelled");
     const grant = await api.uploadGrant(row.file.type);
     row.state.textContent = "uploading";
-    await api.postToStorage(grant, row.file, (part) => { row.bar.value = part; });
+    await api.postToStorage({ ...grant, signal: row.aborted.signal }, row.file, (part) => { row.bar.value = part; });
     row.state.textContent = "uploaded, waiting to be saved";
     return grant.fields.key;
   }));
   stored.forEach((promise) => promise.catch(() => {}));  // each is awaited below, in order
   (async () => {
     let failed = rows.length - accepted.length;
+    let cancelled = 0;
     for (const [index, row] of accepted.entries()) {
       try {
         const key = await stored[index];
+        if (row.aborted.signal.aborted) throw new api.ApiError(0, "ABORTED", "the upload was cancelled");
+        row.cancel.remove();
         row.state.textContent = "saving";
         await api.saveImages(page.id, [{ key, description: row.file.name.replace(/\.[^.]+$/, "") }], api.uuid4());
         row.state.textContent = "saved";
       } catch (error) {
-        failed += 1;
-        row.state.className = "state failed";
-        row.state.textContent = `failed: ${explainShort(error)}`;
-        row.state.title = `${error.code || ""} ${error.message || ""}`.trim();
+        row.cancel.remove();
+        row.bar.remove();
+        if (error instanceof api.ApiError && error.code === "ABORTED") {
+          cancelled += 1;
+          row.state.textContent = "cancelled";
+        } else {
+          failed += 1;
+          row.state.className = "state failed";
+          row.state.textContent = `failed: ${explainShort(error)}`;
+          row.state.title = `${error.code || ""} ${error.message || ""}`.trim();
+        }
       }
       await refresh(page).catch(() => {});
     }
-    if (failed) say(`${failed} of ${rows.length} files were not uploaded: the list above says why for each.`, true);
-    else say(`${rows.length} photos uploaded.`);
+    const done = rows.length - failed - cancelled;
+    const also = cancelled ? ` ${cancelled} cancelled.` : "";
+    if (failed) say(`${failed} of ${rows.length} files were not uploaded: the list above says why for each.${also}`, true);
+    else say(`${done} photo${done === 1 ? "" : "s"} uploaded.${also}`);
   })();
 }
 
@@ -273,4 +312,64 @@ function explainShort(error) {
   if (error.code === "EntityTooLarge") return "too large for the service";
   if (error.code === "NETWORK") return "the service could not be reached";
   return error.message;
+}
+
+// What can be done with the selected photos (WordPress's bulk select): delete the unpublished ones.
+function drawBulk(page) {
+  const chosen = page.images.filter((i) => page.selected.has(i.id));
+  for (const li of page.gallery.querySelectorAll("li[data-id]")) li.classList.toggle("selected", page.selected.has(li.dataset.id));
+  if (!chosen.length) { page.bulk.replaceChildren(); return; }
+  const deletable = chosen.filter((i) => !i.published);
+  const remove = el("button", { type: "button", class: "danger", id: "delete-selected", disabled: !deletable.length },
+    `Delete ${deletable.length} selected`);
+  remove.addEventListener("click", () => busy(remove, async () => {
+    const kept = chosen.length - deletable.length;
+    const question = `Delete ${deletable.length} photo${deletable.length > 1 ? "s" : ""}? This cannot be undone.`
+      + (kept ? ` ${kept} published photo${kept > 1 ? "s stay" : " stays"}: published photos cannot be deleted.` : "");
+    if (!(await confirmed(question, "Delete", true))) return;
+    let failed = null;
+    for (const image of deletable) {
+      try {
+        await api.deleteImage(page.id, image.id, api.uuid4());
+        page.selected.delete(image.id);
+        page.drafts.delete(image.id);
+      } catch (error) { failed = failed || { error, image }; }
+    }
+    if (failed) fail(failed.error, "Deleting", `Photo ${page.images.indexOf(failed.image) + 1}`);
+    else say(`Deleted ${deletable.length} photo${deletable.length > 1 ? "s" : ""}.`);
+    await refresh(page);
+  }));
+  const clear = el("button", { type: "button", id: "clear-selection" }, "Clear selection");
+  clear.addEventListener("click", () => { page.selected.clear(); draw(page); });
+  page.bulk.replaceChildren(el("span", { id: "selected-count" }, `${chosen.length} selected`), remove, clear,
+    deletable.length < chosen.length ? el("span", { class: "hint" }, "Published photos cannot be deleted.") : null);
+}
+
+// A photo's details, as media libraries show them: the picture larger, its facts, its address.
+function details(image, name) {
+  const address = el("input", { readonly: true, id: "detail-url", value: image.url });
+  const copy = el("button", { type: "button" }, "Copy address");
+  copy.addEventListener("click", async () => {
+    address.select();
+    try { await navigator.clipboard.writeText(image.url); copy.textContent = "Copied"; } catch { copy.textContent = "Press Ctrl+C"; }
+  });
+  const facts = [
+    ["Position", name.replace("Photo ", "")],
+    ["Type", typeNames([image.contentType])],
+    ["Size", image.width ? `${image.width} × ${image.height} px, ${bytes(image.size)}` : bytes(image.size)],
+    ["Added", new Date(image.createdAt).toLocaleString()],
+    ["State", image.published ? "published" : "not published"],
+    ["SHA-256", el("code", {}, image.sha256)],
+  ];
+  const dialog = el("dialog", { class: "details", "aria-label": `Details of ${name}` },
+    el("img", { src: image.url, alt: image.description || name }),
+    el("div", {},
+      el("h2", {}, name),
+      image.description ? el("p", {}, image.description) : null,
+      el("dl", {}, facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)])),
+      el("label", { for: "detail-url" }, "Address"), el("div", { class: "toolbar" }, address, copy),
+      el("form", { method: "dialog" }, el("button", { type: "submit", class: "primary" }, "Close"))));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
