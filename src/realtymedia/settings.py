@@ -32,7 +32,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * MiB
     # Objects of tickets that expired longer ago than this and were never used go at cleanup.
     cleanup_grace_seconds: int = 60 * 60
+    # What checking one uploaded file may cost (see realtymedia.checks): pixels of all its frames
+    # together, animation frames, progressive JPEG scans, and the checker process's time and memory.
     max_image_pixels: int = 100_000_000
+    max_animation_frames: int = 1000
+    max_jpeg_scans: int = 100
+    check_timeout_seconds: float = 15.0
+    check_memory_mib: int = 1024
+    # Checker processes per worker process; 0 means one more than the usable cores (a user holds
+    # at most all but one of them, so another user's check always finds one free).
+    check_processes: int = 0
 
     storage: Literal["local", "s3"] = "local"
     # The local backend answers S3 browser POSTs itself; these are the keys its policies are signed with.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from realtymedia.domain.errors import Invalid
-from realtymedia.domain.media import inspect, sniff
+from realtymedia.domain.media import Limits, inspect, sniff
 from realtymedia.settings import Settings
 from tests.support import image_bytes, pdf_bytes
 
@@ -54,7 +54,7 @@ def test_sniff(content: bytes, found: str) -> None:
 
 def test_inspect_reports_dimensions_and_hash() -> None:
     content = image_bytes("PNG", (30, 20))
-    info = inspect(io.BytesIO(content), "image/png", 1000)
+    info = inspect(io.BytesIO(content), "image/png", Limits(1000))
     assert (info.width, info.height, info.size) == (30, 20, len(content))
     import hashlib
 
@@ -63,13 +63,13 @@ def test_inspect_reports_dimensions_and_hash() -> None:
 
 def test_inspect_applies_the_pixel_limit() -> None:
     with pytest.raises(Invalid, match="30x20 pixels, more than the 500 allowed"):
-        inspect(io.BytesIO(image_bytes("PNG", (30, 20))), "image/png", 500)
+        inspect(io.BytesIO(image_bytes("PNG", (30, 20))), "image/png", Limits(500))
 
 
 def test_polyglot_gif_with_html_is_checked_as_gif() -> None:
     # A GIF header followed by markup: sniffing says GIF, decoding says it is broken.
     with pytest.raises(Invalid, match="declared image/gif, found a damaged or truncated GIF"):
-        inspect(io.BytesIO(b"GIF89a<html><script>alert(1)</script></html>"), "image/gif", 10**6)
+        inspect(io.BytesIO(b"GIF89a<html><script>alert(1)</script></html>"), "image/gif", Limits(10**6))
 
 
 def test_usable_cores_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:

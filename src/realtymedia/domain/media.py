@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import re
 import warnings
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from realtymedia.domain import codes
+from realtymedia.domain import codes, image_headers, pdf
 from realtymedia.domain.errors import Invalid, Violation
 
 # Pillow's format name for each image content type; only these decoders are ever used.
@@ -55,25 +56,38 @@ class MediaInfo:
     key: str = ""
 
 
-def _mismatch(declared: str, found: str) -> Invalid:
+@dataclass(frozen=True)
+class Limits:
+    """What checking one file may cost, told by its structure before a pixel is decoded."""
+
+    # Pixels of every frame together, each decoded at the full canvas.
+    max_pixels: int = 100_000_000
+    max_frames: int = 1000
+    # Scans of a progressive JPEG: each is a pass over every block of the image (ordinary ones have 10 or so).
+    max_scans: int = 100
+
+
+def refusal(declared: str, found: str) -> Invalid:
+    """The refusal of a file that is not what its upload declared: `found` says what it is."""
     return Invalid([Violation("file", declared, codes.CONTENT_MISMATCH, f"declared {declared}, found {found}")])
 
 
-def inspect(stream: BinaryIO, declared: str, max_pixels: int) -> MediaInfo:
+def inspect(stream: BinaryIO, declared: str, limits: Limits) -> MediaInfo:
     """Check that the bytes in `stream` are a sound file of the `declared` type.
 
-    Raises Invalid with a message naming what was declared and what was found.
+    Raises Invalid with a message naming what was declared and what was found. The work is bounded
+    by `limits` only: run it where a deadline and a memory limit hold too (realtymedia.checks).
     """
     head = stream.read(64)
     found = sniff(head)
     if found != declared:
-        raise _mismatch(declared, found)
+        raise refusal(declared, found)
     stream.seek(0)
     if declared == "application/pdf":
         width = height = None
         _check_pdf(stream, declared)
     else:
-        width, height = _check_image(stream, declared, max_pixels)
+        width, height = _check_image(stream, declared, limits)
     stream.seek(0)
     digest = hashlib.sha256()
     size = 0
@@ -83,51 +97,63 @@ def inspect(stream: BinaryIO, declared: str, max_pixels: int) -> MediaInfo:
     return MediaInfo(declared, size, digest.hexdigest(), width, height)
 
 
-def _check_image(stream: BinaryIO, declared: str, max_pixels: int) -> tuple[int, int]:
+def _too_large(declared: str, width: int, height: int, frames: int, max_pixels: int) -> Invalid:
+    if frames > 1:
+        found = f"an animation of {frames} frames of {width}x{height} pixels, more than the {max_pixels} pixels allowed"
+    else:
+        found = f"an image of {width}x{height} pixels, more than the {max_pixels} allowed"
+    return refusal(declared, found)
+
+
+def _declared_shape(stream: BinaryIO, declared: str, limits: Limits) -> image_headers.Shape | None:
+    """The work the file's structure declares, refused before any decoder sees it when too much."""
     fmt = PILLOW_FORMATS[declared]
+    try:
+        data: bytes | mmap.mmap = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError):  # no file behind the stream (or an empty one)
+        data = stream.read()
+    try:
+        found = image_headers.shape(data, fmt, limits.max_frames, limits.max_scans)
+    except image_headers.TooCostly as error:
+        raise refusal(declared, str(error)) from None
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+        stream.seek(0)
+    if found is not None and found.pixels * found.frames > limits.max_pixels:
+        raise _too_large(declared, found.width, found.height, found.frames, limits.max_pixels)
+    return found
+
+
+def _check_image(stream: BinaryIO, declared: str, limits: Limits) -> tuple[int, int]:
+    fmt = PILLOW_FORMATS[declared]
+    _declared_shape(stream, declared, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(stream, formats=[fmt])
             width, height = image.size
             # Refuse before decoding a pixel: the header alone tells the cost.
-            if width * height > max_pixels:
-                raise Invalid(
-                    [
-                        Violation(
-                            "file",
-                            declared,
-                            codes.CONTENT_MISMATCH,
-                            f"declared {declared}, found an image of {width}x{height} pixels, "
-                            f"more than the {max_pixels} allowed",
-                        )
-                    ]
-                )
+            if width * height > limits.max_pixels:
+                raise _too_large(declared, width, height, 1, limits.max_pixels)
             if fmt == "JPEG":
                 # Decoding at 1/8 scale still reads every byte, so truncation shows, at little memory.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             image.load()
             # Every frame is decoded at the full canvas: the limit holds for all of them together.
-            frames = getattr(image, "n_frames", 1)
-            if width * height * frames > max_pixels:
-                raise Invalid(
-                    [
-                        Violation(
-                            "file",
-                            declared,
-                            codes.CONTENT_MISMATCH,
-                            f"declared {declared}, found an animation of {frames} frames of "
-                            f"{width}x{height} pixels, more than the {max_pixels} pixels allowed",
-                        )
-                    ]
-                )
+            # A JPEG is checked as readers show it, its first image (an MPO's others are not decoded).
+            frames = 1 if fmt == "JPEG" else getattr(image, "n_frames", 1)
+            if frames > limits.max_frames:
+                raise refusal(declared, f"an animation of more than {limits.max_frames} frames, the most allowed")
+            if width * height * frames > limits.max_pixels:
+                raise _too_large(declared, width, height, frames, limits.max_pixels)
             for frame in range(1, frames):
                 image.seek(frame)
                 image.load()
-    except Invalid:
+    except (Invalid, MemoryError):
         raise
     except Exception as error:  # Pillow raises many types for broken files
-        raise _mismatch(declared, f"a damaged or truncated {fmt} file ({_detail(error, stream)})") from None
+        raise refusal(declared, f"a damaged or truncated {fmt} file ({_detail(error, stream)})") from None
     return width, height
 
 
@@ -143,47 +169,15 @@ def _detail(error: Exception, stream: BinaryIO) -> str:
 
 
 def _check_pdf(stream: BinaryIO, declared: str) -> None:
-    from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(stream, strict=False)
-        encrypted = reader.is_encrypted
-        if not encrypted:
-            scripted = _pdf_has_javascript(reader)
+        pdf.check(stream)
+    except pdf.Refused as refused:
+        raise refusal(declared, str(refused)) from None
+    except MemoryError:
+        raise
     except PyPdfError as error:
-        raise _mismatch(declared, f"a damaged PDF ({_detail(error, stream)})") from None
+        raise refusal(declared, f"a damaged PDF ({_detail(error, stream)})") from None
     except Exception as error:
-        raise _mismatch(declared, f"a damaged PDF ({type(error).__name__})") from None
-    if encrypted:
-        raise _mismatch(declared, "an encrypted (password-protected) PDF")
-    stream.seek(0)
-    if scripted or _mentions_javascript(stream):
-        raise _mismatch(declared, "a PDF with embedded JavaScript")
-
-
-_JS_TOKEN = re.compile(rb"/(JavaScript|JS)(?![A-Za-z0-9])")
-
-
-def _mentions_javascript(stream: BinaryIO) -> bool:
-    """A raw scan as well as the structural one: scripts hide in places a parser may skip."""
-    tail = b""
-    while chunk := stream.read(1024 * 1024):
-        if _JS_TOKEN.search(tail + chunk):
-            return True
-        tail = chunk[-16:]
-    return False
-
-
-def _pdf_has_javascript(reader: object) -> bool:
-    root = reader.trailer["/Root"]  # type: ignore[attr-defined]
-    if "/OpenAction" in root:
-        action = root["/OpenAction"]
-        if hasattr(action, "get_object"):
-            action = action.get_object()
-        if isinstance(action, dict) and action.get("/S") == "/JavaScript":
-            return True
-    names = root.get("/Names")
-    if names is not None and "/JavaScript" in names.get_object():
-        return True
-    return False
+        raise refusal(declared, f"a damaged PDF ({type(error).__name__})") from None

@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 from cachetools import Cache, LRUCache, TTLCache
 
+from realtymedia.checks import Bounds, ByteChecks
+from realtymedia.domain.media import Limits
 from realtymedia.persistence.db import Database
 from realtymedia.services.passwords import PasswordChecks
 from realtymedia.settings import Settings
-from realtymedia.storage import Storage, make_storage
+from realtymedia.storage import Storage, make_storage, usable_cores
 
 T = TypeVar("T")
 
@@ -77,10 +79,21 @@ class Core:
     storage_calls: ThreadPoolExecutor = field(init=False)
     # Password checks (argon2), in a small bounded pool of their own (see services/passwords.py).
     passwords: PasswordChecks = field(init=False)
+    # Byte checks of uploaded files, in checker processes shared fairly by users (realtymedia.checks).
+    checks: ByteChecks = field(init=False)
 
     def __post_init__(self) -> None:
         self.passwords = PasswordChecks(self.settings.password_check_threads, self.settings.password_check_queue)
         self.storage_calls = ThreadPoolExecutor(self.storage.parallel, thread_name_prefix="storage")
+        settings = self.settings
+        self.checks = ByteChecks(
+            Bounds(
+                settings.check_processes or usable_cores() + 1,
+                settings.check_timeout_seconds,
+                settings.check_memory_mib * 1024 * 1024,
+            ),
+            Limits(settings.max_image_pixels, settings.max_animation_frames, settings.max_jpeg_scans),
+        )
         self.principals = Memo(4096, self.settings.bearer_cache_seconds)
         self.oauth_credentials = Memo(4096, self.settings.bearer_cache_seconds)
         self.renderings = Memo(64 * 1024 * 1024, sizeof=_rendered_size)
@@ -102,6 +115,7 @@ class Core:
     def close(self) -> None:
         self.storage_calls.shutdown(wait=False)
         self.passwords.close()
+        self.checks.close()
         self.db.dispose()
 
 

@@ -192,14 +192,23 @@ def _usable_ticket(core: Core, ticket: Ticket | None, user_id: int, key: str, fi
         raise Invalid(_retarget(error, field)) from None
 
 
-def _confirm(core: Core, ticket: Ticket, field: str) -> MediaInfo | list[Violation]:
+def _start(core: Core, ticket: Ticket, field: str) -> tickets.Confirming | list[Violation]:
     try:
-        return tickets.confirm(core, ticket, resource="upload", ref=ticket.key)
+        return tickets.start_confirm(core, ticket, resource="upload", ref=ticket.key)
     except StorageError:
         # Answered per item, so that the other items' confirmed copies are discarded, not leaked.
         return [Violation(field, ticket.key, codes.UPLOAD_INCOMPLETE, f"{ticket.key} could not be read from storage")]
     except NotFound:
         return [Violation(field, ticket.key, codes.UPLOAD_INCOMPLETE, f"nothing has been uploaded to {ticket.key}")]
+    except Invalid as error:
+        return _retarget(error, field)
+
+
+def _finish(started: tickets.Confirming | list[Violation], field: str) -> MediaInfo | list[Violation]:
+    if isinstance(started, list):
+        return started
+    try:
+        return started.result()
     except Invalid as error:
         return _retarget(error, field)
 
@@ -244,13 +253,18 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     # usable ones are checked even when others are not, so one answer names every bad item.
     infos: dict[int, MediaInfo] = {}
     if found:
-        settled = _settled(core, lambda i: _confirm(core, found[i], _target(i)), list(found))
-        failed = [problem for f in settled if (problem := f.exception()) is not None]
+        # Copies in the storage threads; their byte checks queue in the checker processes meanwhile.
+        settled = _settled(core, lambda i: _start(core, found[i], _target(i)), list(found))
+        checked: dict[int, MediaInfo | list[Violation]] = {}
+        failed: list[BaseException] = []
+        for index, future in zip(found, settled, strict=True):
+            try:  # every check is waited for, so that a failure's cleanup sees every copy made
+                checked[index] = _finish(future.result(), _target(index))
+            except Exception as error:
+                failed.append(error)
         if failed:  # unexpected: keep nothing of the others either
-            made = [f.result() for f in settled if f.exception() is None]
-            tickets.discard(core, [info for info in made if isinstance(info, MediaInfo)])
+            tickets.discard(core, [info for info in checked.values() if isinstance(info, MediaInfo)])
             raise failed[0]
-        checked = dict(zip(found, (f.result() for f in settled), strict=True))
         for index, result in sorted(checked.items()):
             if isinstance(result, list):
                 violations += result

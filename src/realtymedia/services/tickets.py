@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -13,15 +14,14 @@ from sqlalchemy.orm import Session
 
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
-from realtymedia.domain.media import MediaInfo, inspect
+from realtymedia.domain.media import MediaInfo
 from realtymedia.operations import metrics
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.services.core import Core, now
-from realtymedia.storage import StorageError, UploadForm, keys, usable_cores
+from realtymedia.storage import StorageError, UploadForm, keys
 
 log = logging.getLogger(__name__)
-_INSPECTIONS = threading.BoundedSemaphore(max(2, usable_cores()))
 
 # Owner kinds. A realty image grant is issued to a user: the realty is named only when it is saved.
 PROJECT, REALTY, USER = "project", "realty", keys.GRANT_OWNER
@@ -113,9 +113,50 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
 
     Blocking (storage and decoding): call it outside the event loop and outside any transaction.
     """
+    return start_confirm(core, ticket, resource=resource, ref=ref).result()
+
+
+@dataclass(frozen=True)
+class Confirming:
+    """A confirmation whose copy is made and whose byte check is queued (`start_confirm`)."""
+
+    core: Core
+    dialect: str
+    key: str
+    check: Future[MediaInfo]
+
+    def result(self) -> MediaInfo:
+        """Wait for the byte check; on a refusal (or any failure) the copy is removed."""
+        try:
+            with _refusals_counted(self.dialect):
+                info = self.check.result()
+        except BaseException:
+            remove_quietly(self.core, [self.key])
+            raise
+        metrics.UPLOADS_CONFIRMED.labels(self.dialect).inc()
+        return replace(info, key=self.key)
+
+
+def start_confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> Confirming:
+    """`confirm`'s storage steps, then its byte check handed to the checker processes: a thread that
+    confirms many files (a save) does not wait for one file's check before starting the next."""
     dialect = metrics.DIALECT_OF_OWNER.get(ticket.owner_kind, ticket.owner_kind)
+    with _refusals_counted(dialect):
+        key = _copy(core, ticket, resource=resource, ref=ref)
+        try:
+            # Decoding is CPU and memory the file decides: bounded, and shared fairly by users.
+            with core.storage.open(key) as stream:
+                check = core.checks.submit(ticket.user_id, stream, ticket.content_type)
+        except BaseException:
+            remove_quietly(core, [key])
+            raise
+    return Confirming(core, dialect, key, check)
+
+
+@contextmanager
+def _refusals_counted(dialect: str) -> Iterator[None]:
     try:
-        info = _confirm(core, ticket, resource=resource, ref=ref)
+        yield
     except NotFound:
         metrics.UPLOADS_REFUSED.labels(dialect, "missing").inc()
         raise
@@ -125,11 +166,10 @@ def confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo
     except StorageError:
         metrics.UPLOADS_REFUSED.labels(dialect, "storage_unavailable").inc()
         raise
-    metrics.UPLOADS_CONFIRMED.labels(dialect).inc()
-    return info
 
 
-def _confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInfo:
+def _copy(core: Core, ticket: Ticket, *, resource: str, ref: str) -> str:
+    """The uploaded object, present and within the ticket's size, copied to a key of its own."""
     head = core.storage.head(ticket.key)
     if head is None:
         raise NotFound(resource, ref)
@@ -154,14 +194,7 @@ def _confirm(core: Core, ticket: Ticket, *, resource: str, ref: str) -> MediaInf
             remove_quietly(core, [key])
             raise NotFound(resource, ref) from None
         raise
-    try:
-        # Decoding is CPU and memory: a bound for the whole process, not per request.
-        with _INSPECTIONS, metrics.BYTE_CHECKS.track_inprogress(), core.storage.open(key) as stream:
-            info = inspect(stream, ticket.content_type, core.settings.max_image_pixels)
-    except BaseException:
-        remove_quietly(core, [key])
-        raise
-    return replace(info, key=key)
+    return key
 
 
 def release(core: Core, used: Iterable[Ticket]) -> None:
