@@ -79,7 +79,13 @@ class Server:
 
 
 def service_env(data_dir: Path, database_url: str, **settings: str) -> dict[str, str]:
-    env = {"REALTYMEDIA_DATA_DIR": str(data_dir), "REALTYMEDIA_DATABASE_URL": database_url}
+    # No rate limits unless asked for: a benchmark or a soak is one client at hundreds of requests a second.
+    env = {
+        "REALTYMEDIA_DATA_DIR": str(data_dir),
+        "REALTYMEDIA_DATABASE_URL": database_url,
+        "REALTYMEDIA_RATE_LIMIT_PER_CREDENTIAL": "",
+        "REALTYMEDIA_RATE_LIMIT_PER_ADDRESS": "",
+    }
     env.update({f"REALTYMEDIA_{name.upper()}": value for name, value in settings.items()})
     return env
 

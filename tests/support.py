@@ -95,7 +95,15 @@ class Stack:
 
 
 def make_settings(data_dir: Path, database_url: str, storage: str, s3_endpoint: str = "", **kwargs: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": data_dir, "database_url": database_url, "storage": storage}
+    # No rate limits unless a test asks for them: the suite sends hundreds of requests a second from
+    # one address, and tests/operations/test_rate_limits.py tests the limits themselves.
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "storage": storage,
+        "rate_limit_per_credential": "",
+        "rate_limit_per_address": "",
+    }
     if storage == "s3":
         values.update(
             s3_endpoint_url=s3_endpoint,

@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import SecurityHeaders, telemetry
-from realtymedia.operations import health, metrics
+from realtymedia.operations import health, limits, metrics
 from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.persistence import repository as repo
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
-from realtymedia.storage.endpoint import make_router
+from realtymedia.storage.endpoint import make_router, slow_down
 from realtymedia.web.session import too_large
+from realtymedia.web.session import too_many as web_too_many
 
 ROOT_MAX_BODY = 64 * 1024
 
@@ -60,13 +62,17 @@ def create_app(core: Core | None = None) -> ASGIApp:
         metrics.watch_pool(engine, name)
 
     from realtymedia.api.is24.app import create_app as create_is24
+    from realtymedia.api.is24.app import too_many as is24_too_many
     from realtymedia.api.realty_image.app import create_app as create_realty_image
+    from realtymedia.api.realty_image.errors import too_many as realty_image_too_many
     from realtymedia.web import mount as mount_web
 
-    dialects: list[tuple[str, ASGIApp]] = [
-        ("/restapi", create_is24(core)),
-        (core.settings.realty_image_base_path, create_realty_image(core)),
-    ]
+    is24, realty_image = create_is24(core), create_realty_image(core)
+    # One count for the whole application: a credential or an address is limited across the dialects.
+    limiter = limits.Limiter(core.settings)
+    limits.install(is24, limiter, is24_too_many)
+    limits.install(realty_image, limiter, realty_image_too_many)
+    dialects: list[tuple[str, ASGIApp]] = [("/restapi", is24), (core.settings.realty_image_base_path, realty_image)]
     for prefix, dialect in dialects:
         app.mount(prefix, dialect)
     mount_web(app)  # last: the page's mount at / would shadow anything added after it
@@ -79,9 +85,22 @@ def create_app(core: Core | None = None) -> ASGIApp:
         return any(path.startswith(prefix) for prefix in own_bounds)
 
     app.add_middleware(BodyLimit, limit=ROOT_MAX_BODY, refuse=too_large, exempt=bounds_its_own)
+    dialect_prefixes = tuple(prefix.rstrip("/") + "/" for prefix, _ in dialects)
+
+    def counted_elsewhere(scope: Scope) -> bool:
+        """The dialects count their own requests; probes and scrapes are never limited."""
+        path = _route_path(scope["path"], scope.get("root_path", ""))
+        return path in health.PATHS or path == "/metrics" or (path + "/").startswith(dialect_prefixes)
+
+    def too_many(scope: Scope, seconds: int) -> Response:
+        path = _route_path(scope["path"], scope.get("root_path", ""))
+        return slow_down(scope, seconds) if path.startswith("/storage/") else web_too_many(scope, seconds)
+
+    limits.install(app, limiter, too_many, exempt=counted_elsewhere)
     _label(app, dialects)
     # Paths no route matches still count, under the dialect whose prefix they carry.
     prefixes = [(prefix, name) for (prefix, _), name in zip(dialects, DIALECTS, strict=True)]
+    prefixes += [("/storage", "storage"), ("/files", "storage")]
     if core.settings.opentelemetry:
         # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
         return Observe(SecurityHeaders(app), prefixes)

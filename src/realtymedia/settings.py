@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = 30
     # Logs on stderr: one JSON object a line (`json`), or uvicorn's plain text (`text`).
     log_format: Literal["json", "text"] = "json"
+    # Rate limits in the `limits` library's notation ("50/second;1500/minute"; empty: none), counted
+    # per credential (a bearer token, an OAuth consumer and token, a web session), and per client
+    # address for requests that carry none. Over a limit: 429 in the dialect's format, Retry-After.
+    rate_limit_per_credential: str = "50/second;1500/minute"
+    rate_limit_per_address: str = "20/second;600/minute"
+    # Where the counts live: `memory://` (each worker process counts for itself: with N workers a
+    # client gets up to N times the limit), or `redis://host:6379/0` (one count shared by every worker).
+    rate_limit_storage: str = "memory://"
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -17,6 +17,7 @@ import anyio
 from fastapi import APIRouter, Request, Response
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 from realtymedia.storage.base import Storage
 from realtymedia.storage.keys import is_safe_key
@@ -38,6 +39,11 @@ def s3_error_response(error: S3Error, resource: str = "") -> Response:
         parts.append(f"<Resource>{escape(resource)}</Resource>")
     body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts) + "</Error>"
     return Response(body, status_code=error.status, media_type="application/xml", headers=CORS)
+
+
+def slow_down(scope: Scope, seconds: int) -> Response:
+    """S3's answer to a client over its request rate (operations.limits adds Retry-After)."""
+    return s3_error_response(S3Error(503, "SlowDown", "Please reduce your request rate."))
 
 
 class _Upload:

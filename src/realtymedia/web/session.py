@@ -29,6 +29,11 @@ def too_large(scope: Scope, limit: int) -> JSONResponse:
     return refused(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
 
 
+def too_many(scope: Scope, seconds: int) -> JSONResponse:
+    """The answer to a request of the root app (page, login, files) over a rate limit (operations.limits)."""
+    return refused(429, "TOO_MANY_REQUESTS", f"Too many requests: retry after {seconds} seconds.", seconds)
+
+
 def _answer(request: Request, username: str, csrf: str) -> dict[str, str]:
     # The page learns where the Realty Image API is mounted (a setting) from the service itself.
     base = core_of(request).settings.realty_image_base_path

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from realtymedia.api.is24 import routes, security
-from realtymedia.api.is24.errors import BAD_REQUEST, RESOURCE_NOT_FOUND, Refusal
+from realtymedia.api.is24.errors import BAD_REQUEST, RESOURCE_NOT_FOUND, TOO_MANY_REQUESTS, Refusal
 from realtymedia.api.is24.protocol import MAX_BODY, Envelope, Representation, error_response, negotiate
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
@@ -54,9 +54,18 @@ def create_app(core: Core) -> Starlette:
 
 
 def too_large(scope: Scope, limit: int) -> Response:
-    request = Request(scope)
+    refusal = Refusal(413, BAD_REQUEST, f"The request body is larger than {limit} bytes.")
+    return error_response(refusal, _representation(scope))
+
+
+def too_many(scope: Scope, seconds: int) -> Response:
+    """The answer to a request over a rate limit (operations.limits; it adds Retry-After)."""
+    refusal = Refusal(429, TOO_MANY_REQUESTS, f"Too many requests: retry after {seconds} seconds.")
+    return error_response(refusal, _representation(scope))
+
+
+def _representation(scope: Scope) -> Representation:
     try:
-        representation = negotiate(request)
+        return negotiate(Request(scope))
     except Refusal:
-        representation = Representation()
-    return error_response(Refusal(413, BAD_REQUEST, f"The request body is larger than {limit} bytes."), representation)
+        return Representation()

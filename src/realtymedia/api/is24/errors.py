@@ -10,6 +10,7 @@ raised as `Refusal` by the dialect itself. Both end here.
 | AccessDenied                   | 403    | ERROR_COMMON_ACCESS_DENIED           |
 | Conflict                       | 409    | ERROR_COMMON_REQUEST_CONFLICT        |
 | Refusal                        | its own                                       |
+| (a rate limit, operations)     | 429    | ERROR_COMMON_TOO_MANY_REQUESTS (ours: IS24 documents none) |
 | anything else                  | 500    | ERROR_COMMON_INTERNAL_SERVER_ERROR   |
 
 An attachmentId assigned a second time is Invalid (412, code TICKET_USED), like any other
@@ -34,6 +35,7 @@ REQUEST_CONFLICT = "ERROR_COMMON_REQUEST_CONFLICT"
 MEDIA_TYPE_UNSUPPORTED = "ERROR_COMMON_MEDIA_TYPE_UNSUPPORTED"
 BAD_REQUEST = "ERROR_COMMON_BAD_REQUEST"
 INTERNAL_SERVER_ERROR = "ERROR_COMMON_INTERNAL_SERVER_ERROR"
+TOO_MANY_REQUESTS = "ERROR_COMMON_TOO_MANY_REQUESTS"
 
 # Codes IS24's documents print bare; for any other code the human sentence is added, since the
 # code alone would not tell the client what was wrong (e.g. what the uploaded bytes were).

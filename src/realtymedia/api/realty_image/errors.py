@@ -79,6 +79,11 @@ def too_large(scope: Scope, limit: int) -> JSONResponse:
     return respond(413, PAYLOAD_TOO_LARGE, f"The request body is larger than {limit} bytes.")
 
 
+def too_many(scope: Scope, seconds: int) -> JSONResponse:
+    """The answer to a request over a rate limit (operations.limits; it adds Retry-After)."""
+    return respond(429, TOO_MANY_REQUESTS, f"Too many requests: retry after {seconds} seconds.")
+
+
 def from_api_error(error: ApiError) -> JSONResponse:
     code = STATUS_CODES.get(error.status, BAD_REQUEST_BODY)
     items = (
