@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import SecurityHeaders, telemetry
+from realtymedia.api.cors import CrossOrigin
 from realtymedia.operations import health, limits, metrics
 from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.persistence import repository as repo
@@ -101,10 +102,10 @@ def create_app(core: Core | None = None) -> ASGIApp:
     # Paths no route matches still count, under the dialect whose prefix they carry.
     prefixes = [(prefix, name) for (prefix, _), name in zip(dialects, DIALECTS, strict=True)]
     prefixes += [("/storage", "storage"), ("/files", "storage")]
-    if core.settings.opentelemetry:
-        # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
-        return Observe(SecurityHeaders(app), prefixes)
-    return Observe(SecurityHeaders(Dispatch(app, dialects)), prefixes)
+    # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
+    inner: ASGIApp = app if core.settings.opentelemetry else Dispatch(app, dialects)
+    cross_origin = [prefix for prefix, _ in dialects] + ["/files"]
+    return Observe(SecurityHeaders(CrossOrigin(inner, core.settings.cors_origins, cross_origin)), prefixes)
 
 
 # Names of the dialects, in the order create_app mounts them (metric and log labels).

@@ -6,10 +6,10 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MiB = 1024 * 1024
 
@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     # Public URL under which stored objects are readable; empty means the service serves them itself.
     s3_public_url: str = ""
+
+    # Origins whose browser pages may call both dialects and read the file URLs (CORS), e.g.
+    # "https://crm.example,https://agent.example"; "*" for any. Cookies never travel cross-origin
+    # (no Access-Control-Allow-Credentials is ever sent), so "*" opens nothing a cookie protects.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     virtual_tour_hosts: list[str] = Field(
         default_factory=lambda: ["virtualtours.immobilienscout24.de", "my.matterport.com", "kuula.co"]
@@ -114,6 +119,17 @@ class Settings(BaseSettings):
     # Where the counts live: `memory://` (each worker process counts for itself: with N workers a
     # client gets up to N times the limit), or `redis://host:6379/0` (one count shared by every worker).
     rate_limit_storage: str = "memory://"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                import json
+
+                return json.loads(value)
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     @cached_property
     def resolved_data_dir(self) -> Path:
