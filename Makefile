@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
@@ -14,21 +16,27 @@ PORT ?= 8080
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml requirements.lock
+# What the service needs to run: the server and the client SDK (with its upload command), editable.
+$(RUN_STAMP): pyproject.toml clients/python/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(PIP) -e . -e ./clients/python
+	touch $(RUN_STAMP)
+
+# Then the test and lint tools (the `dev` extra), for `make test` and `make lint` only.
+$(STAMP): $(RUN_STAMP)
+	$(PIP) -e '.[dev]' -e ./clients/python
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the pinned dependencies
+install: $(STAMP) ## create .venv with everything: the service, the SDK, the test and lint tools
 
-migrate: $(STAMP) ## apply pending database migrations
+migrate: $(RUN_STAMP) ## apply pending database migrations
 	$(BIN)/realtymedia db upgrade
 
-run: $(STAMP) ## serve on http://$(HOST):$(PORT) (SQLite and local disk under ./var unless configured)
+run: $(RUN_STAMP) ## serve on http://$(HOST):$(PORT) (SQLite and local disk under ./var unless configured)
 	$(BIN)/realtymedia serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) chromium ## run the whole test suite (PostgreSQL too when reachable; required when CI is set)
+test: $(STAMP) chromium lint ## lint, then the whole test suite (PostgreSQL too when reachable; required when CI is set)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## run only the unit tests
@@ -39,8 +47,8 @@ chromium: ## install Debian's chromium and npm (for axe-core) for the browser te
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
 
-lint: $(STAMP) ## ruff on everything, mypy --strict on src/
-	$(BIN)/ruff check src tests
+lint: $(STAMP) ## ruff on everything, mypy --strict on src/ and the SDK
+	$(BIN)/ruff check src clients tests
 	$(BIN)/mypy
 
 clean: ## remove the virtual environment and local data

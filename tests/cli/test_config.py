@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from realtymedia.cli.upload import SETTINGS, add_arguments, expand, resolve
+from realtymedia_client.upload import SETTINGS, add_arguments, expand, resolve
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from realtymedia.client import AuthenticationError, IS24Client, NotFound, PermissionDenied, ValidationError
 from realtymedia.services import accounts, projects
+from realtymedia_client import AuthenticationError, IS24Client, NotFound, PermissionDenied, ValidationError
 from tests.client.conftest import write_images
 from tests.support import Stack, pdf_bytes
 

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from realtymedia.client import (
+from realtymedia.services import accounts
+from realtymedia_client import (
     AuthenticationError,
     Conflict,
     NotFound,
@@ -20,8 +21,7 @@ from realtymedia.client import (
     ValidationError,
     sha256_of,
 )
-from realtymedia.client._http import post_to_storage
-from realtymedia.services import accounts
+from realtymedia_client._http import post_to_storage
 from tests.client.conftest import write_images
 from tests.conftest import start_stack
 from tests.support import Stack

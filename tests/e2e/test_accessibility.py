@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from realtymedia.client import IS24Client, RealtyImageClient
 from realtymedia.services import projects, realties
+from realtymedia_client import IS24Client, RealtyImageClient
 from tests.e2e.browsing import descriptions, log_in, new_user
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE
 from tests.support import Stack, image_bytes, pdf_bytes

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from realtymedia.client import RealtyImageClient
 from realtymedia.services import realties
+from realtymedia_client import RealtyImageClient
 from tests.e2e.browsing import confirm, descriptions, log_in, new_user
 from tests.e2e.conftest import ARTIFACTS
 from tests.support import Stack, image_bytes

@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from realtymedia.client import IS24Client, RealtyImageClient
 from realtymedia.services import projects, realties
+from realtymedia_client import IS24Client, RealtyImageClient
 from tests.e2e.browsing import description, descriptions, log_in, new_user
 from tests.e2e.conftest import DESKTOP
 from tests.support import Stack, image_bytes

@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from realtymedia.client import IS24Client
 from realtymedia.services import projects
+from realtymedia_client import IS24Client
 from tests.e2e.browsing import confirm, log_in, new_user
 from tests.support import Stack, image_bytes, pdf_bytes
 

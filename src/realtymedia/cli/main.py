@@ -22,8 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["upload"]:
+        upload.run(arguments[1:])
+        return
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     func: Callable[[argparse.Namespace], Any] = args.func
     try:
         result = func(args)

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 from tests.support import Stack, image_bytes
 
-from realtymedia.client import IS24Client
 from realtymedia.services import accounts, projects
+from realtymedia_client import IS24Client
 
 
 def _user(stack: Stack) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """The realtymedia client SDK: both API dialects over httpx.
 
-    from realtymedia.client import RealtyImageClient
+    from realtymedia_client import RealtyImageClient
 
     with RealtyImageClient("https://media.example.com", token) as client:
         images = client.upload(realty_id, sorted(Path("photos").glob("*.jpg")))
@@ -8,7 +8,7 @@
 Errors are ``RealtyMediaError`` and its subclasses (the tree is written down in ``_errors``).
 """
 
-from realtymedia.client._errors import (
+from realtymedia_client._errors import (
     APIError,
     AuthenticationError,
     Conflict,
@@ -23,10 +23,10 @@ from realtymedia.client._errors import (
     UploadFailed,
     ValidationError,
 )
-from realtymedia.client._http import content_type_of, sha256_of
-from realtymedia.client._models import Attachment, Project, Realty, RealtyImage, UploadForm
-from realtymedia.client.is24 import IS24Client
-from realtymedia.client.realty_image import RealtyImageClient, UploadEvent
+from realtymedia_client._http import content_type_of, sha256_of
+from realtymedia_client._models import Attachment, Project, Realty, RealtyImage, UploadForm
+from realtymedia_client.is24 import IS24Client
+from realtymedia_client.realty_image import RealtyImageClient, UploadEvent
 
 __all__ = [
     "APIError",

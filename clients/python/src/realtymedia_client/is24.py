@@ -11,15 +11,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
 import httpx
-from defusedxml import ElementTree
-from oauthlib.oauth1 import Client as OAuthClient
 
-from realtymedia.client._errors import ErrorDetail, RealtyMediaError, api_error
-from realtymedia.client._http import ProgressCallback, content_type_of, post_to_storage, with_retries
-from realtymedia.client._models import Attachment, Project, UploadForm
+from realtymedia_client._errors import ErrorDetail, RealtyMediaError, api_error
+from realtymedia_client._http import ProgressCallback, content_type_of, parse_xml, post_to_storage, with_retries
+from realtymedia_client._models import Attachment, Project, UploadForm
+from realtymedia_client._oauth import authorization
 
 NS = "http://rest.immobilienscout24.de/schema/offer/realestateproject/1.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -57,7 +57,7 @@ class IS24Client:
         self.format = format
         self.username = username
         self.retries = retries
-        self._oauth = OAuthClient(consumer_key, consumer_secret, token, token_secret, signature_method="HMAC-SHA1")
+        self._credentials = (consumer_key, consumer_secret, token, token_secret)
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._storage = httpx.Client(timeout=timeout, transport=transport)
 
@@ -82,12 +82,10 @@ class IS24Client:
         content = None if body is None else _encode(body, self.format)
 
         def send() -> httpx.Response:
-            headers = {"Accept": media_type}
+            headers = {"Accept": media_type, "Authorization": authorization(method, url, *self._credentials)}
             if content is not None:
                 headers["Content-Type"] = f"{media_type};charset=UTF-8"
-            # The body is not part of an OAuth 1.0a signature unless it is form-encoded.
-            signed_url, signed, _ = self._oauth.sign(url, method, None, headers)
-            return self._http.request(method, signed_url, content=content, headers=signed)
+            return self._http.request(method, url, content=content, headers=headers)
 
         response = with_retries(send, self.retries if retry else 0)
         if response.status_code >= 400:
@@ -205,7 +203,7 @@ def _decode(response: httpx.Response) -> Any:
     if not response.content:
         return {}
     if "xml" in response.headers.get("content-type", ""):
-        root = ElementTree.fromstring(response.content)
+        root = parse_xml(response.content)
         return {_local(root.tag): _element(root)}
     return response.json()
 

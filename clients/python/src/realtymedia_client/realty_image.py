@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from realtymedia.client._errors import ErrorDetail, RealtyMediaError, UploadFailed, api_error
-from realtymedia.client._http import content_type_of, post_to_storage, with_retries
-from realtymedia.client._models import Realty, RealtyImage, UploadForm
+from realtymedia_client._errors import ErrorDetail, RealtyMediaError, UploadFailed, api_error
+from realtymedia_client._http import content_type_of, post_to_storage, with_retries
+from realtymedia_client._models import Realty, RealtyImage, UploadForm
 
 DEFAULT_PATH = "/realty-image/v2"
 

@@ -1,7 +1,9 @@
-"""`realtymedia upload`: many files to a realty (Realty Image API) or a project (IS24), resumable.
+"""`realtymedia-upload`: many files to a realty (Realty Image API) or a project (IS24), resumable.
 
-    realtymedia upload --realty ID photos/*.jpg
-    realtymedia upload --project ID --type IMAGE --from-names photos/
+    realtymedia-upload --realty ID photos/*.jpg
+    realtymedia-upload --project ID --type IMAGE --from-names photos/
+
+(The server's own command has it too, as `realtymedia upload`.)
 
 Progress (a bar per file and one overall) and the human summary go to stderr; the summary as JSON
 goes to stdout. The exit status is 1 when any file failed, 130 when interrupted.
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from realtymedia.client import IS24Client
+    from realtymedia_client import IS24Client
 
 # Each setting: its flag's dest, its environment variable, and its key in the config file.
 SETTINGS = {
@@ -60,6 +62,15 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     upload = commands.add_parser("upload", help="upload many files to a realty or a project (resumable)")
     add_arguments(upload)
     upload.set_defaults(func=run)
+
+
+HELP = "upload many files to a realty or a project (resumable)"
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "realtymedia-upload") -> None:
+    parser = argparse.ArgumentParser(prog=prog, description=HELP)
+    add_arguments(parser)
+    run(parser.parse_args(argv))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +114,7 @@ def resolve(args: argparse.Namespace) -> dict[str, Any]:
         with path.open("rb") as handle:
             from_file = tomllib.load(handle)
     elif args.config:
-        raise SystemExit(f"realtymedia upload: config file {path} does not exist")
+        raise SystemExit(f"realtymedia-upload: config file {path} does not exist")
     else:
         from_file = {}
     settings: dict[str, Any] = {}
@@ -201,10 +212,10 @@ def reason(error: BaseException) -> str:
 def upload_to_realty(
     settings: dict[str, Any], args: argparse.Namespace, files: list[Path], screen: Screen, summary: Summary
 ) -> None:
-    from realtymedia.client import RealtyImageClient, UploadEvent, UploadFailed, sha256_of
+    from realtymedia_client import RealtyImageClient, UploadEvent, UploadFailed, sha256_of
 
     if not settings.get("token"):
-        raise SystemExit("realtymedia upload: a bearer token is needed (--token, $REALTYMEDIA_TOKEN or config)")
+        raise SystemExit("realtymedia-upload: a bearer token is needed (--token, $REALTYMEDIA_TOKEN or config)")
     with RealtyImageClient(settings["url"], settings["token"], parallel=settings["parallel"]) as client:
         present = {image.sha256 for image in client.images(args.realty)}
         todo: list[Path] = []
@@ -275,12 +286,12 @@ def state_path(args: argparse.Namespace) -> Path:
 def upload_to_project(
     settings: dict[str, Any], args: argparse.Namespace, files: list[Path], screen: Screen, summary: Summary
 ) -> None:
-    from realtymedia.client import IS24Client, RealtyMediaError, sha256_of
+    from realtymedia_client import IS24Client, RealtyMediaError, sha256_of
 
     needed = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
     missing = [name for name in needed if not settings.get(name)]
     if missing:
-        raise SystemExit(f"realtymedia upload: IS24 needs OAuth credentials; missing {', '.join(missing)}")
+        raise SystemExit(f"realtymedia-upload: IS24 needs OAuth credentials; missing {', '.join(missing)}")
     state = StateFile(state_path(args), f"{settings['url'].rstrip('/')} project {args.project}")
     with IS24Client(settings["url"], *(settings[name] for name in needed), format=settings["format"]) as client:
         present = {attachment.id for attachment in client.attachments(args.project)}
@@ -343,7 +354,7 @@ def print_summary(screen: Screen, summary: Summary) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from realtymedia.client import RealtyMediaError
+    from realtymedia_client import RealtyMediaError
 
     settings = resolve(args)
     files = expand(args.files)
