@@ -7,18 +7,29 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import postgres_database
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A database of its own, not yet migrated."""
     values = {**os.environ, "REALTYMEDIA_DATA_DIR": str(tmp_path / "data")}
-    if request.param == "postgresql":
-        values["REALTYMEDIA_DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    return values
+    if request.param == "sqlite":
+        yield values
+        return
+    if request.getfixturevalue("postgres_url") is None:  # skips (or fails under CI) when unreachable
+        return
+    made = postgres_database()
+    assert made is not None
+    url, drop = made
+    yield {**values, "REALTYMEDIA_DATABASE_URL": url}
+    drop()
 
 
 def run(env: dict[str, str], *args: str, ok: bool = True) -> Any:
@@ -30,6 +41,32 @@ def run(env: dict[str, str], *args: str, ok: bool = True) -> Any:
         return json.loads(result.stderr)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def tables(env: dict[str, str]) -> set[str]:
+    from sqlalchemy import create_engine, inspect
+
+    from realtymedia.settings import Settings
+
+    data_dir, database_url = Path(env["REALTYMEDIA_DATA_DIR"]), env.get("REALTYMEDIA_DATABASE_URL", "")
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_only_serve_and_db_upgrade_migrate(env: dict[str, str]) -> None:
+    for command in (["users", "create", "bob"], ["realties", "create", "--owner", "bob"], ["cleanup"]):
+        refused = run(env, *command, ok=False)
+        assert refused["error"] == "NotMigrated"
+        assert "run `realtymedia db upgrade` first" in refused["message"], refused
+    assert tables(env) == set()  # refused, and nothing was created
+
+    assert run(env, "db", "upgrade")["status"] == "upgraded"
+    assert "alembic_version" in tables(env)
+    assert run(env, "users", "create", "bob")["username"] == "bob"
 
 
 def test_accounts_projects_realties(env: dict[str, str]) -> None:
@@ -53,8 +90,8 @@ def test_accounts_projects_realties(env: dict[str, str]) -> None:
     missing = run(env, "projects", "create", "--owner", "nobody-" + name, "--product", "BASIC", "--name", "X", ok=False)
     assert missing["error"] == "NotFound"
 
-    realty = run(env, "realties", "create", "--owner", name)
-    assert str(uuid.UUID(realty["id"])) == realty["id"]
+    realty = run(env, "realties", "create", "--owner", name, "--name", "Lindenstraße 3")
+    assert str(uuid.UUID(realty["id"])) == realty["id"] and realty["name"] == "Lindenstraße 3"
     assert realty["published"] is False
     published = run(env, "realties", "publish", realty["id"])
     assert published["published"] is True

@@ -38,12 +38,29 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     commands.add_parser("cleanup", help="delete objects of long-expired, unused tickets").set_defaults(func=cleanup)
 
 
-def _core() -> Any:
-    from realtymedia.services.core import Core
+class NotMigrated(Exception):
+    """The database lacks migrations of this code: only `serve` and `db upgrade` apply them."""
 
-    core = Core.from_settings()
-    core.db.upgrade()
-    return core
+
+def _core() -> Any:
+    """The service's core, on a database that has every migration of this code.
+
+    Migrating is for `serve` and `db upgrade` alone: an administrative command run against the
+    wrong database URL, or before the deployment's own upgrade, must not change the schema.
+    """
+    from realtymedia.persistence.db import database_revisions, schema_heads
+    from realtymedia.services.core import Core
+    from realtymedia.settings import Settings
+
+    settings = Settings()
+    found, needed = database_revisions(settings.resolved_database_url), schema_heads()
+    if found != needed:
+        where = settings.resolved_database_url.split("@")[-1]
+        raise NotMigrated(
+            f"the database {where} is at migration {', '.join(sorted(found)) or 'none'}, this version needs "
+            f"{', '.join(sorted(needed))}: run `realtymedia db upgrade` first (`realtymedia serve` migrates too)"
+        )
+    return Core.from_settings(settings)
 
 
 def users_create(args: argparse.Namespace) -> dict[str, object]:

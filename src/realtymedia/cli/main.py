@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     func: Callable[[argparse.Namespace], Any] = args.func
     try:
         result = func(args)
-    except DomainError as error:
+    except (DomainError, admin.NotMigrated) as error:
         print(json.dumps({"error": type(error).__name__, "message": str(error)}), file=sys.stderr)
         raise SystemExit(1) from None
     if result is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import greenlet_spawn
@@ -235,6 +237,49 @@ def alembic_config(url: str) -> Any:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def schema_heads() -> set[str]:
+    """The head revisions of the migrations in this code, read from the scripts' text.
+
+    Asking alembic would import it, which costs a command more than the rest of its start; the
+    scripts' `revision` and `down_revision` are plain literals, and a unit test holds this answer
+    to alembic's own.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        values: dict[str, Any] = {}
+        for node in ast.parse(script.read_text()).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                values[target.id] = ast.literal_eval(value)
+        revisions.add(str(values["revision"]))
+        down = values.get("down_revision")
+        parents.update([down] if isinstance(down, str) else (down or ()))
+    return revisions - parents
+
+
+def database_revisions(url: str) -> set[str]:
+    """The revisions the database's alembic_version records (none when it was never migrated).
+    Changes nothing: a SQLite file that does not exist is not created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(str(parsed.database)).exists():
+            return set()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return set()
+            return {str(row[0]) for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+    finally:
+        engine.dispose()
 
 
 def upgrade(url: str) -> None:
