@@ -43,8 +43,10 @@ PROFESSIONAL_ONLY = {"COMPANY_LOGO", "PROJECT_LOGO", "BROCHURE"}
 
 ID_LENGTH = 36
 TITLE_MIN, TITLE_MAX = 3, 100
-# IS24's allowed set: 0-9, a-z, A-Z, \s, and üÜäÄöÖß,.-+()!&%"/€@:;
-_TITLE = re.compile(r'[0-9a-zA-Z\s üÜäÄöÖß,.\-+()!&%"/€@:;]*')
+# IS24's allowed set: 0-9, a-z, A-Z, \s, and üÜäÄöÖß,.-+()!&%"/€@:; -- less the whitespace of
+# \s that XML 1.0 cannot carry even as a reference (\x0b, \x0c, \x1c-\x1f): a title is shown in
+# XML and in JSON, so it holds only what both can carry.
+_TITLE = re.compile(r'(?:(?![\x0b\x0c\x1c-\x1f])[0-9a-zA-Z\s üÜäÄöÖß,.\-+()!&%"/€@:;])*')
 
 
 def is_file(kind: Kind) -> bool:

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 import anyio
 from fastapi import APIRouter, Request, Response
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.routing import BaseRoute
 from starlette.types import Scope
@@ -30,6 +31,14 @@ WRITE_BUFFER = 1024 * 1024
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 100
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location"}
+
+
+# RFC 2046: a boundary has 1 to 70 characters.
+MAX_BOUNDARY = 70
+# S3's answer to a body that is not multipart/form-data as its Content-Type says.
+MALFORMED_POST = S3Error(
+    400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+)
 
 
 def s3_error_response(error: S3Error, resource: str = "") -> Response:
@@ -213,6 +222,8 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
             )
         content_type, options = parse_options_header(request.headers.get("content-type", ""))
         boundary = options.get(b"boundary")
+        if boundary is not None and len(boundary) > MAX_BOUNDARY:
+            return s3_error_response(MALFORMED_POST, resource)
         if content_type != b"multipart/form-data" or not boundary:
             return s3_error_response(
                 S3Error(
@@ -279,6 +290,9 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
             key = upload.fields["key"]
             await anyio.to_thread.run_sync(local.commit, upload.path, key)
             upload.path = None
+        except MultipartParseError:
+            await upload.discard()
+            return s3_error_response(MALFORMED_POST, resource)
         except S3Error as error:
             await upload.discard()
             return s3_error_response(error, resource)

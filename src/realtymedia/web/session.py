@@ -47,7 +47,9 @@ async def login(request: Request) -> Response:
     try:
         body = await request.json()
         username, password = str(body["username"]), str(body["password"])
-    except (ValueError, KeyError, TypeError):
+        # A lone surrogate (`"\ud800"`) parses as JSON but is no text: it cannot be looked up or hashed.
+        username.encode(), password.encode()
+    except (ValueError, KeyError, TypeError):  # UnicodeEncodeError is a ValueError
         return refused(400, "BAD_REQUEST_BODY", "username and password are required.")
     core = core_of(request)
     try:

@@ -10,6 +10,7 @@ wrapped in a one-element array. Input is parsed back into the same tree: XML wit
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 -- its types only; defusedxml parses
 from dataclasses import dataclass, field
 
@@ -95,7 +96,15 @@ def to_xml(doc: Document) -> bytes:
         declared["xmlns:xlink"] = XLINK
     out: list[str] = []
     _write_xml(out, doc.root, f"{prefix}:{doc.root.name}", {**declared, **doc.root.attrs}, "\n")
-    return XML_DECLARATION + "".join(out).encode()
+    text = "".join(out)
+    # What XML 1.0 cannot carry at all, not even as a reference (a control character of a path an
+    # error message names): replaced, so that every answer is well-formed. One scan of the text.
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return XML_DECLARATION + text.encode()
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _write_xml(out: list[str], node: Node, tag: str, attrs: dict[str, str | TypeName], indentation: str) -> None:
@@ -169,7 +178,8 @@ def _json_value(node: Node) -> object:
 def from_xml(body: bytes) -> Node:
     try:
         element = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ET.ParseError, DefusedXmlException, ValueError, RecursionError) as error:
+    except (ET.ParseError, DefusedXmlException, ValueError, LookupError, RecursionError) as error:
+        # LookupError: an encoding declared that Python does not know.
         raise MalformedBody(f"the XML body could not be read ({type(error).__name__})") from None
     return _node_from_element(element, 0)
 
@@ -202,8 +212,30 @@ def from_json(body: bytes) -> Node:
         raise MalformedBody(f"the JSON body could not be read ({type(error).__name__})") from None
     if not isinstance(data, dict) or len(data) != 1:
         raise MalformedBody("the JSON body must be one object with one member, the resource")
+    # Only an escape (`\\ud800`) makes a lone surrogate: a body without a backslash holds none.
+    if b"\\" in body and _has_lone_surrogate(data):
+        raise MalformedBody("the JSON body holds a lone surrogate (\\ud800-\\udfff), which is no character")
     ((key, value),) = data.items()
     return _node_from_json(key.rsplit(".", 1)[-1], value, 0)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Whether a parsed JSON value holds a string (or key) with a surrogate no pair made a character of."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _node_from_json(name: str, value: object, depth: int) -> Node:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from oauthlib.oauth1 import (
     AccessTokenEndpoint,
@@ -24,6 +25,7 @@ from oauthlib.oauth1 import (
     SignatureOnlyEndpoint,
 )
 from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
+from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import OAuthToken
@@ -299,18 +301,21 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
     client_key = params.get("oauth_consumer_key")
     if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
         validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
+    try:
+        if token:
+            valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
+                uri, method, "", dict(headers), realms=[]
+            )
+        else:
+            valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
+    except ValueError:  # oauthlib cannot read the header (`OAuth garbage`): as unsigned
+        return None
+    if not valid:
+        return None
     if token:
-        valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
-            uri, method, "", dict(headers), realms=[]
-        )
-        if not valid:
-            return None
         found = validator._token(request.resource_owner_key, ACCESS, request.client_key)
         user_id, username = (found.user_id, found.username) if found else (None, None)
     else:
-        valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
-        if not valid:
-            return None
         consumer = validator._consumer(request.client_key)
         user_id, username = (consumer.user_id, consumer.username) if consumer else (None, None)
     return Principal(user_id, username) if user_id is not None and username is not None else None
@@ -330,11 +335,36 @@ def spend_nonce(core: Core, headers: Mapping[str, str]) -> None:
 
 
 def request_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+    if _unreadable(headers):
+        return _MALFORMED_HEADER
     return RequestTokenEndpoint(Validator(core)).create_request_token_response(uri, method, body, dict(headers))
 
 
 def access_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+    if _unreadable(headers):
+        return _MALFORMED_HEADER
     return AccessTokenEndpoint(Validator(core)).create_access_token_response(uri, method, body, dict(headers))
+
+
+# oauthlib's own form of a refusal, for an Authorization header it would raise ValueError on.
+_MALFORMED_HEADER = (
+    {"Content-Type": "application/x-www-form-urlencoded"},
+    urlencode({"error": "invalid_request", "error_description": "The Authorization header is not OAuth 1.0a."}),
+    400,
+)
+
+
+def _unreadable(headers: Mapping[str, str]) -> bool:
+    """An Authorization header that oauthlib cannot read: another scheme (Bearer, Basic), or `OAuth`
+    with no parameters or with text that is none (`OAuth garbage`)."""
+    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+    if authorization is None:
+        return False
+    try:
+        parse_authorization_header(authorization)
+    except ValueError:
+        return True
+    return False
 
 
 def request_token_consumer(core: Core, token: str) -> str | None:
