@@ -107,6 +107,7 @@ def make_settings(data_dir: Path, database_url: str, storage: str, s3_endpoint: 
     if storage == "s3":
         values.update(
             s3_endpoint_url=s3_endpoint,
+            s3_sts_endpoint_url=s3_endpoint,
             s3_bucket="realtymedia-test",
             s3_region="eu-west-1",
             s3_access_key_id="testing",

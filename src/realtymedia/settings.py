@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     s3_secret_access_key: str = ""
     s3_session_token: str = ""
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Long-lived keys sign no form: forms are signed with STS session credentials (GetSessionToken,
+    # renewed before they expire), so they carry X-Amz-Security-Token as the vendors' do. Off only
+    # for an S3-compatible service without STS.
+    s3_form_sessions: bool = True
+    s3_form_session_seconds: int = 12 * 3600
+    s3_sts_endpoint_url: str = ""
     # Public URL under which stored objects are readable; empty means the service serves them itself.
     s3_public_url: str = ""
 

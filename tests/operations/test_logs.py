@@ -90,7 +90,9 @@ def drive_both_dialects(carol: Actor) -> tuple[set[str], dict[str, str]]:
     request_token = consumer.fetch_request_token(f"{stack.url}/restapi/security/oauth/request_token")
     secrets |= {request_token["oauth_token"], request_token["oauth_token_secret"]}
     with httpx.Client(base_url=stack.url, timeout=30) as browser:
-        page = browser.get("/restapi/security/oauth/confirm_access", params={"oauth_token": request_token["oauth_token"]})  # noqa: E501
+        page = browser.get(
+            "/restapi/security/oauth/confirm_access", params={"oauth_token": request_token["oauth_token"]}
+        )  # noqa: E501
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
         allowed = browser.post(
             "/restapi/security/oauth/confirm_access",

@@ -47,6 +47,7 @@ def issue(
     base_url: str,
     extra_fields: dict[str, str] | None = None,
     field: str = "attachmentContentType",
+    form_names_type: bool = True,
     session: Session | None = None,
 ) -> IssuedTicket:
     """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key.
@@ -63,8 +64,14 @@ def issue(
     key = keys.upload_key(owner_kind, owner_id, ticket_id, content_type)
     moment = now()
     expires_at = moment + timedelta(seconds=settings.ticket_lifetime_seconds)
+    # A form that names no type uploads whatever the client declares; the bytes are checked anyway.
     form = core.storage.presign_post(
-        key, content_type, settings.max_upload_bytes, settings.ticket_lifetime_seconds, base_url, extra_fields or {}
+        key,
+        content_type if form_names_type else None,
+        settings.max_upload_bytes,
+        settings.ticket_lifetime_seconds,
+        base_url,
+        extra_fields or {},
     )
     row = {
         "id": ticket_id,
@@ -186,7 +193,7 @@ def _copy(core: Core, ticket: Ticket, *, resource: str, ref: str) -> str:
         )
     key = keys.stored_key(ticket.owner_kind, ticket.owner_id, ticket.id, ticket.content_type)
     try:
-        core.storage.copy(ticket.key, key)
+        core.storage.copy(ticket.key, key, ticket.content_type)
     except (OSError, StorageError):
         # A concurrent request used this ticket, and its commit released the upload after `head`
         # saw it: the same answer as an upload that is not there.

@@ -46,9 +46,11 @@ class Storage(Protocol):
     parallel: int
 
     def presign_post(
-        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+        self, key: str, content_type: str | None, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
-        """A signed form that lets a client store one file of 1..max_size bytes at `key`."""
+        """A signed form that lets a client store one file of 1..max_size bytes at `key`: of exactly
+        `content_type`, or, when None, with no Content-Type field at all. Signed with temporary
+        credentials, so the form always carries an X-Amz-Security-Token, as the vendors' do."""
         ...
 
     def head(self, key: str) -> ObjectInfo | None: ...
@@ -57,8 +59,9 @@ class Storage(Protocol):
         """The object's bytes as a seekable binary file."""
         ...
 
-    def copy(self, source: str, target: str) -> None:
-        """A server-side copy; no bytes pass through the service."""
+    def copy(self, source: str, target: str, content_type: str | None = None) -> None:
+        """A server-side copy; no bytes pass through the service. The copy is stored as
+        `content_type` when given (the checked type, where the upload declared none)."""
         ...
 
     def delete(self, key: str) -> None:

@@ -21,6 +21,7 @@ from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm, usabl
 from realtymedia.storage.conditional import KEPT_BY_304, etag_matches
 from realtymedia.storage.keys import is_safe_key
 from realtymedia.storage.presign import PostSigner
+from realtymedia.storage.sessions import SessionIssuer
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -51,13 +52,15 @@ class LocalStorage:
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
         self._signer = PostSigner(client, self.bucket, Credentials(self.access_key, self.secret_key))
+        self.sessions = SessionIssuer(self.secret_key, settings.ticket_lifetime_seconds)
 
     # -- the interface ----------------------------------------------------------------------
 
     def presign_post(
-        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+        self, key: str, content_type: str | None, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
-        post = self._signer.sign(key, content_type, max_size, expires_in, extra)
+        credentials = self.sessions.current().frozen()
+        post = self._signer.sign(key, content_type, max_size, expires_in, extra, credentials)
         return UploadForm(url=f"{base_url}/storage/{self.bucket}", fields=post["fields"])
 
     def head(self, key: str) -> ObjectInfo | None:
@@ -74,7 +77,7 @@ class LocalStorage:
         except FileNotFoundError:
             raise StorageError(f"no object {key}") from None
 
-    def copy(self, source: str, target: str) -> None:
+    def copy(self, source: str, target: str, content_type: str | None = None) -> None:
         source_file, target_file = self._file(source), self._file(target)
         tmp = os.path.join(self._incoming, f"{uuid.uuid4().hex}.copy")
         try:
@@ -161,8 +164,11 @@ class LocalStorage:
             raise StorageError(f"unsafe key {key!r}")
         return f"{self._root}/{key}"
 
-    def secret_for(self, access_key: str) -> str | None:
-        return self.secret_key if access_key == self.access_key else None
+    def secret_for(self, access_key: str, token: str | None) -> str | None:
+        """The secret of an access key: the long-lived one's, or a temporary one's with its token."""
+        if access_key == self.access_key:
+            return self.secret_key
+        return self.sessions.secret_for(access_key, token)
 
     def new_incoming(self) -> Path:
         return self.incoming / f"{uuid.uuid4()}.part"

@@ -68,13 +68,13 @@ def sign_policy(policy_b64: str, secret_key: str, amz_date: str, region: str) ->
 def check_form(
     form: Mapping[str, str],
     bucket: str,
-    secret_for: Callable[[str], str | None],
+    secret_for: Callable[[str, str | None], str | None],
     now: datetime | None = None,
 ) -> SizeRange:
     """Check every rule that does not depend on the file's size; return the size range to apply.
 
     `form` holds the fields sent before the file, names lower-cased. `secret_for` maps an access
-    key id to its secret key, or None when it is unknown.
+    key id and the form's session token to the key's secret, or None when the key is unknown.
     """
     now = now or datetime.now(UTC)
     for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-signature"):
@@ -102,7 +102,7 @@ def check_form(
             {"ArgumentName": "x-amz-credential"},
         )
     access_key, date, region = credential[:3]
-    secret = secret_for(access_key)
+    secret = secret_for(access_key, form.get("x-amz-security-token"))
     if secret is None:
         raise S3Error(
             403,

@@ -46,15 +46,22 @@ class PostSigner:
             threading.Thread(target=_keep_fresh, args=(weakref.ref(self),), name="s3-credentials", daemon=True).start()
 
     def sign(
-        self, key: str, content_type: str, max_size: int, expires_in: int, extra: dict[str, str]
+        self,
+        key: str,
+        content_type: str | None,
+        max_size: int,
+        expires_in: int,
+        extra: dict[str, str],
+        credentials: ReadOnlyCredentials | None = None,
     ) -> dict[str, Any]:
-        """{"url", "fields"} of a form for exactly `key`, `content_type` and the `extra` fields, at most
-        `max_size` bytes, valid for `expires_in` seconds: what client.generate_presigned_post returns."""
-        if self.credentials is None:
+        """{"url", "fields"} of a form for exactly `key`, `content_type` (None: any, and no such field)
+        and the `extra` fields, at most `max_size` bytes, valid for `expires_in` seconds: what
+        client.generate_presigned_post returns. Signed with `credentials` when given, else the client's."""
+        if self.credentials is None and credentials is None:
             from botocore.exceptions import NoCredentialsError
 
             raise NoCredentialsError()
-        fields = {"Content-Type": content_type, **extra}
+        fields = {"Content-Type": content_type, **extra} if content_type else dict(extra)
         # Fields are not conditions by themselves: each must be listed, or S3 would let a client change it.
         conditions: list[object] = [{name: value} for name, value in fields.items()]
         conditions += [["content-length-range", 1, max_size], {"bucket": self.bucket}, {"key": key}]
@@ -64,7 +71,7 @@ class PostSigner:
         request.context["s3-presign-post-fields"] = fields
         policy = {"expiration": expiration.strftime(ISO8601), "conditions": conditions}
         request.context["s3-presign-post-policy"] = policy
-        S3SigV4PostAuth(self._frozen(), "s3", self.region).add_auth(request)
+        S3SigV4PostAuth(credentials or self._frozen(), "s3", self.region).add_auth(request)
         return {"url": self.url, "fields": fields}
 
     def _frozen(self) -> ReadOnlyCredentials:

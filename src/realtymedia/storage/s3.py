@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import boto3
 from botocore.config import Config
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 from starlette.responses import RedirectResponse, Response
 
@@ -49,10 +49,12 @@ class S3Storage:
             if settings.s3_access_key_id
             else session.get_credentials()  # the default chain (environment, profile, instance role)
         )
+        if credentials is not None and credentials.get_frozen_credentials().token is None and settings.s3_form_sessions:
+            credentials = _session_credentials(session, settings, credentials)
         self._signer = PostSigner(self.client, self.bucket, credentials)
 
     def presign_post(
-        self, key: str, content_type: str, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
+        self, key: str, content_type: str | None, max_size: int, expires_in: int, base_url: str, extra: dict[str, str]
     ) -> UploadForm:
         post = self._signer.sign(key, content_type, max_size, expires_in, extra)
         return UploadForm(url=str(post["url"]), fields=post["fields"])
@@ -80,9 +82,12 @@ class S3Storage:
             spool.seek(0)
             yield spool  # type: ignore[misc]
 
-    def copy(self, source: str, target: str) -> None:
+    def copy(self, source: str, target: str, content_type: str | None = None) -> None:
+        typed: dict[str, str] = {"MetadataDirective": "REPLACE", "ContentType": content_type} if content_type else {}
         try:
-            self.client.copy_object(Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source})
+            self.client.copy_object(
+                Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}, **typed
+            )
         except (ClientError, BotoCoreError) as error:
             raise StorageError(str(error)) from error
 
@@ -124,3 +129,34 @@ class S3Storage:
 
     def remove_abandoned(self, older_than_seconds: float) -> int:
         return 0  # S3 makes a POSTed object visible only when complete, and keeps no part of a failed one
+
+
+def _session_credentials(session: boto3.session.Session, settings: Settings, static: Credentials) -> Credentials:
+    """Temporary credentials from STS (GetSessionToken) for signing forms, as the vendors sign theirs:
+    a form then carries an X-Amz-Security-Token and outlives no session. botocore renews them before
+    they expire (the PostSigner's thread asks it to)."""
+    frozen = static.get_frozen_credentials()
+    sts = session.client(
+        "sts",
+        region_name=settings.s3_region,
+        endpoint_url=settings.s3_sts_endpoint_url or None,
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+    )
+
+    def fetch() -> dict[str, str]:
+        issued = sts.get_session_token(DurationSeconds=settings.s3_form_session_seconds)["Credentials"]
+        return {
+            "access_key": issued["AccessKeyId"],
+            "secret_key": issued["SecretAccessKey"],
+            "token": issued["SessionToken"],
+            "expiry_time": issued["Expiration"].isoformat(),
+        }
+
+    try:
+        return RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-get-session-token")
+    except (ClientError, BotoCoreError) as error:
+        raise StorageError(
+            f"cannot get temporary credentials from STS for signing upload forms ({error}); "
+            "set REALTYMEDIA_S3_FORM_SESSIONS=false where the S3 service has no STS"
+        ) from error

@@ -24,20 +24,18 @@ def _example(value: Any) -> ConfigDict:
 
 
 class UploadGrantFields(BaseModel):
-    """The form fields of an S3 presigned POST (SigV4). Send them all, then the file as field `file`."""
+    """The form fields of an S3 presigned POST (SigV4), signed with temporary credentials. Send them
+    all, then the file as field `file` (the document's sample form does exactly that)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     key: str
-    content_type: str = Field(alias="Content-Type")
     policy: str = Field(alias="Policy")
     algorithm: str = Field(alias="X-Amz-Algorithm")
     credential: str = Field(alias="X-Amz-Credential")
     date: str = Field(alias="X-Amz-Date")
     signature: str = Field(alias="X-Amz-Signature")
-    security_token: str | None = Field(
-        default=None, alias="X-Amz-Security-Token", description="Present when the storage credentials have one."
-    )
+    security_token: str = Field(alias="X-Amz-Security-Token")
 
 
 class UploadGrant(BaseModel):
@@ -47,12 +45,12 @@ class UploadGrant(BaseModel):
             "method": "POST",
             "fields": {
                 "key": EXAMPLE_KEY,
-                "Content-Type": "image/jpeg",
                 "Policy": "eyJleHBpcmF0aW9uIjogIjIwMjYtMTEtMjJUMTI6MjU6MDBaIiwgImNvbmRpdGlvbnMiOiBbXX0=",
                 "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-                "X-Amz-Credential": "AKIAEXAMPLE/20261122/eu-west-1/s3/aws4_request",
+                "X-Amz-Credential": "ASIAEXAMPLE/20261122/eu-west-1/s3/aws4_request",
                 "X-Amz-Date": "20261122T120000Z",
                 "X-Amz-Signature": "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                "X-Amz-Security-Token": "RMST1.eyJrIjoiQVNJQUVYQU1QTEUiLCJlIjoxNzk1MDAwMDAwfQ.c2lnbmF0dXJl",
             },
         }
     )
