@@ -21,6 +21,7 @@ from realtymedia_client._errors import (
     StorageError,
     TransportError,
     UploadFailed,
+    UploadInterrupted,
     ValidationError,
 )
 from realtymedia_client._http import content_type_of, sha256_of
@@ -48,6 +49,7 @@ __all__ = [
     "TransportError",
     "UploadEvent",
     "UploadFailed",
+    "UploadInterrupted",
     "UploadForm",
     "ValidationError",
     "content_type_of",

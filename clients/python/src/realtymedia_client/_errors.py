@@ -4,6 +4,7 @@ RealtyMediaError
 ├── TransportError            the service or the storage could not be reached, or did not answer in time
 ├── StorageError              the object storage refused the direct POST of a file (S3's code and message)
 ├── UploadFailed              a bulk upload finished with some files not saved (``saved`` and ``failures``)
+│   └── UploadInterrupted     the caller stopped a bulk upload (``interrupted``: the files not saved)
 └── APIError                  the service answered with an error; carries its codes and messages
     ├── AuthenticationError   401: missing or wrong credentials
     ├── PermissionDenied      403: known caller, not allowed
@@ -130,3 +131,17 @@ class UploadFailed(RealtyMediaError):
         super().__init__(f"{len(failures)} of {len(saved) + len(failures)} files failed: {names}")
         self.saved = list(saved)
         self.failures = dict(failures)
+
+
+class UploadInterrupted(UploadFailed):
+    """A bulk upload was stopped (its ``stop`` event was set) before every file was saved. ``saved``
+    holds the images saved, in order; ``interrupted`` the files that were not (each was reported
+    with an ``interrupted`` event, after a ``sent`` one if its bytes had reached storage)."""
+
+    def __init__(
+        self, saved: Sequence[object], failures: Mapping[Path, Exception], interrupted: Sequence[Path]
+    ) -> None:
+        RealtyMediaError.__init__(self, f"interrupted: {len(saved)} saved, {len(interrupted)} not saved")
+        self.saved = list(saved)
+        self.failures = dict(failures)
+        self.interrupted = list(interrupted)

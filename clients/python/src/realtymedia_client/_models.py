@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -27,6 +31,19 @@ class UploadForm:
             if name.lower() == "key":
                 return value
         raise KeyError("key")
+
+    @property
+    def expires_at(self) -> float | None:
+        """When the form (and with it the right to save what was sent with it) expires, as a POSIX
+        time: the ``expiration`` of the S3 POST policy it carries. None if it carries none."""
+        for name, value in self.fields.items():
+            if name.lower() == "policy":
+                try:
+                    policy = json.loads(base64.b64decode(value))
+                    return datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00")).timestamp()
+                except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+                    return None
+        return None
 
 
 @dataclass(frozen=True)

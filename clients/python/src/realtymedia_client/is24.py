@@ -118,12 +118,19 @@ class IS24Client:
 
     def upload_file(self, project_id: int | str, path: Path, progress: ProgressCallback | None = None) -> str:
         """Get a ticket and post the file straight to storage; returns the attachment id to assign."""
+        attachment_id = self.send_file(project_id, path, progress).attachment_id
+        assert attachment_id is not None  # send_file made sure
+        return attachment_id
+
+    def send_file(self, project_id: int | str, path: Path, progress: ProgressCallback | None = None) -> UploadForm:
+        """Get a ticket and post the file straight to storage; returns the ticket (``attachment_id``
+        to assign, ``expires_at``)."""
         content_type = content_type_of(path)
         ticket = self.upload_ticket(project_id, content_type)
         if not ticket.attachment_id:
             raise RealtyMediaError("the upload ticket named no attachmentId")
         post_to_storage(self._storage, ticket.url, ticket.fields, path, content_type, progress, self.retries)
-        return ticket.attachment_id
+        return ticket
 
     def assign_file(self, project_id: int | str, attachment_id: str, file_type: str, title: str | None = None) -> str:
         """Assign an uploaded file as IMAGE, PROJECT_LOGO, COMPANY_LOGO (a Picture) or BROCHURE (a PDFDocument)."""

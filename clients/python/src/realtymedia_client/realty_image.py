@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,7 +12,15 @@ from typing import Any
 
 import httpx
 
-from realtymedia_client._errors import ErrorDetail, RealtyMediaError, UploadFailed, api_error
+from realtymedia_client._errors import (
+    ErrorDetail,
+    NotFound,
+    RealtyMediaError,
+    UploadFailed,
+    UploadInterrupted,
+    ValidationError,
+    api_error,
+)
 from realtymedia_client._http import content_type_of, post_to_storage, with_retries
 from realtymedia_client._models import Realty, RealtyImage, UploadForm
 
@@ -20,8 +29,16 @@ DEFAULT_PATH = "/realty-image/v2"
 
 @dataclass(frozen=True)
 class UploadEvent:
-    """Progress of one file of a bulk upload. ``stage`` is ``sending`` (``sent`` of ``total`` bytes
-    went to storage), ``saved`` (``image`` is the saved image) or ``failed`` (``error`` says why)."""
+    """Progress of one file of a bulk upload. ``stage`` is
+
+    - ``sending``: ``sent`` of ``total`` bytes went to storage;
+    - ``sent``: all of it is in storage under ``form.key``, waiting for its turn to be saved
+      (``form.expires_at`` says until when it can be saved: pass it back as ``reuse`` after an
+      interruption);
+    - ``saved``: ``image`` is the saved image (``reused``: saved from an earlier run's upload);
+    - ``failed``: ``error`` says why;
+    - ``interrupted``: the upload was stopped before this file was saved.
+    """
 
     path: Path
     stage: str
@@ -29,6 +46,12 @@ class UploadEvent:
     total: int = 0
     image: RealtyImage | None = None
     error: Exception | None = None
+    form: UploadForm | None = None
+    reused: bool = False
+
+
+class _Stopped(Exception):
+    """Raised inside a storage POST to abort it when the upload is stopped."""
 
 
 Descriptions = Sequence[str | None] | Mapping[str, str] | Callable[[Path], str | None] | None
@@ -148,10 +171,15 @@ class RealtyImageClient:
 
     def upload_file(self, path: Path, on_bytes: Callable[[int, int], None] | None = None) -> str:
         """Get a grant and post one file straight to storage; returns the key to save."""
+        return self.send_file(path, on_bytes).key
+
+    def send_file(self, path: Path, on_bytes: Callable[[int, int], None] | None = None) -> UploadForm:
+        """Get a grant and post one file straight to storage; returns the grant (its ``key`` to save,
+        its ``expires_at``)."""
         content_type = content_type_of(path)
         grant = self.upload_grant(content_type)
         post_to_storage(self._storage, grant.url, grant.fields, path, content_type, on_bytes, self.retries)
-        return grant.key
+        return grant
 
     def upload(
         self,
@@ -161,6 +189,8 @@ class RealtyImageClient:
         *,
         parallel: int | None = None,
         progress: Callable[[UploadEvent], None] | None = None,
+        stop: threading.Event | None = None,
+        reuse: Mapping[Path, str] | None = None,
     ) -> list[RealtyImage]:
         """Upload many files and save them after the realty's images, in the given order.
 
@@ -168,33 +198,78 @@ class RealtyImageClient:
         and every file before it are done, so an interrupted upload leaves a prefix of the files
         saved, in order. A file that fails does not stop the others; if any failed, ``UploadFailed``
         is raised at the end with the saved images and the reason of each failure.
+
+        Setting ``stop`` (from a signal handler, another thread) stops the upload cleanly: a save on
+        its way is finished, nothing more is saved, storage POSTs under way are aborted, and
+        ``UploadInterrupted`` says what was saved and what was not. ``reuse`` maps files to the key of
+        an earlier upload of theirs (a ``sent`` event's ``form.key``) whose grant is still valid: they
+        are saved without being sent again, or sent again if the service no longer has that upload.
         """
         files = [Path(p) for p in paths]
         describe = _describer(files, descriptions)
         notify = progress or (lambda event: None)
+        stopping = stop or threading.Event()
+        earlier = dict(reuse or {})
         saved: list[RealtyImage] = []
         failures: dict[Path, Exception] = {}
+        interrupted: list[Path] = []
+
+        def on_bytes(path: Path) -> Callable[[int, int], None]:
+            def report(sent: int, total: int) -> None:
+                if stopping.is_set():
+                    raise _Stopped
+                notify(UploadEvent(path, "sending", sent, total))
+
+            return report
 
         def store(path: Path) -> str:
-            return self.upload_file(path, lambda sent, total: notify(UploadEvent(path, "sending", sent, total)))
+            if stopping.is_set():
+                raise _Stopped
+            form = self.send_file(path, on_bytes(path))
+            size = path.stat().st_size
+            notify(UploadEvent(path, "sent", size, size, form=form))
+            return form.key
+
+        def save_earlier(path: Path) -> tuple[RealtyImage, bool]:
+            try:
+                return self.save(realty_id, [(earlier[path], describe(path))])[-1], True
+            except (ValidationError, NotFound):
+                # That upload is gone (expired, cleaned up, or saved meanwhile from elsewhere): send again.
+                return self.save(realty_id, [(store(path), describe(path))])[-1], False
 
         with ThreadPoolExecutor(max_workers=parallel or self.parallel, thread_name_prefix="realty-upload") as pool:
-            futures: list[Future[str]] = [pool.submit(store, path) for path in files]
+            futures: dict[Path, Future[str]] = {p: pool.submit(store, p) for p in files if p not in earlier}
             try:
-                for path, future in zip(files, futures, strict=True):
+                for path in files:
+                    if stopping.is_set():
+                        interrupted.append(path)
+                        continue
                     try:
-                        key = future.result()
-                        image = self.save(realty_id, [(key, describe(path))])[-1]
+                        if path in earlier:
+                            image, reused = save_earlier(path)
+                        else:
+                            key = futures[path].result()
+                            if stopping.is_set():
+                                interrupted.append(path)
+                                continue
+                            image, reused = self.save(realty_id, [(key, describe(path))])[-1], False
+                    except _Stopped:
+                        interrupted.append(path)
+                        continue
                     except (RealtyMediaError, OSError) as error:
                         failures[path] = error
                         notify(UploadEvent(path, "failed", error=error))
                         continue
                     saved.append(image)
                     size = path.stat().st_size
-                    notify(UploadEvent(path, "saved", size, size, image=image))
+                    notify(UploadEvent(path, "saved", size, size, image=image, reused=reused))
             finally:
-                for future in futures:
+                for future in futures.values():
                     future.cancel()
+        for path in interrupted:
+            notify(UploadEvent(path, "interrupted"))
+        if interrupted:
+            raise UploadInterrupted(saved, failures, interrupted)
         if failures:
             raise UploadFailed(saved, failures)
         return saved

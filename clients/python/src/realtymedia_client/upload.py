@@ -12,9 +12,16 @@ Re-running the same command skips what is already there:
 - a realty's images carry the sha256 of their bytes, so a file whose hash the realty already has
   is skipped (and so is a second file with the same bytes in one run);
 - IS24 attachments carry no hash, so each assigned file's hash and attachment id go to a small
-  state file (``$XDG_STATE_HOME/realtymedia/is24-uploads.json``, or ``--state-file``); a file is
+  state file (``$XDG_STATE_HOME/realtymedia/uploads.json``, or ``--state-file``); a file is
   skipped when its hash is recorded for this service and project and that attachment still exists.
-  A run killed between an assignment and the state write may upload that one file again.
+  A run killed between an assignment and the state write may upload that one file again;
+- files an interrupted run had sent to storage but not saved are in the state file too, with the
+  key (or attachment id) and the expiry of their grant: while it lasts, they are saved from that
+  upload without being sent again.
+
+Ctrl-C stops cleanly: the save or assignment on its way is finished (a second Ctrl-C quits at
+once), storage POSTs under way are aborted, the summary counts what the service confirmed, and each
+file not saved is named as interrupted.
 
 Settings come from flags, then ``REALTYMEDIA_*`` environment variables, then the config file
 (``~/.config/realtymedia/config.toml``, or ``--config``, or ``$REALTYMEDIA_CONFIG``), e.g.::
@@ -33,15 +40,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import threading
 import tomllib
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from realtymedia_client import IS24Client
+from realtymedia_client._errors import NotFound, RealtyMediaError, UploadFailed, ValidationError
+from realtymedia_client._http import sha256_of
+from realtymedia_client._sentences import sentence
+from realtymedia_client._state import StateFile
+from realtymedia_client.is24 import IS24Client
+from realtymedia_client.realty_image import RealtyImageClient, UploadEvent
 
 # Each setting: its flag's dest, its environment variable, and its key in the config file.
 SETTINGS = {
@@ -56,12 +69,6 @@ SETTINGS = {
 }
 DEFAULTS: dict[str, Any] = {"url": "http://127.0.0.1:8080", "parallel": 4, "format": "json"}
 FILE_TYPES = ("IMAGE", "PROJECT_LOGO", "COMPANY_LOGO", "BROCHURE")
-
-
-def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    upload = commands.add_parser("upload", help="upload many files to a realty or a project (resumable)")
-    add_arguments(upload)
-    upload.set_defaults(func=run)
 
 
 HELP = "upload many files to a realty or a project (resumable)"
@@ -145,17 +152,24 @@ def expand(paths: Sequence[Path]) -> list[Path]:
 
 @dataclass
 class Summary:
-    uploaded: list[dict[str, str]] = field(default_factory=list)
+    uploaded: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
+    interrupted: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"uploaded": self.uploaded, "skipped": self.skipped, "failed": self.failed}
+        return {
+            "uploaded": self.uploaded,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "interrupted": self.interrupted,
+        }
 
 
 class Screen:
     """Progress bars on stderr (animated on a terminal): one per file being sent and one for all
-    files, plus one line per finished file."""
+    files, plus one line per finished file. A file's bar goes when it is saved, fails or is
+    interrupted, so no bar stays full for a file the service never saved."""
 
     def __init__(self, files: Sequence[Path]) -> None:
         from rich.console import Console
@@ -171,8 +185,9 @@ class Screen:
             console=self.console,
         )
         self.sizes = {path: path.stat().st_size if path.exists() else 0 for path in files}
-        self.sent = dict.fromkeys(files, 0)
+        self.confirmed = 0  # bytes of the files saved (or skipped): what the overall bar shows as done
         self.finished = 0
+        self._lock = threading.Lock()
         self.overall = self.progress.add_task(
             "[bold]all files", total=max(1, sum(self.sizes.values())), files=f"0/{len(files)} files"
         )
@@ -188,106 +203,138 @@ class Screen:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def _overall(self) -> None:
-        files = f"{self.finished}/{len(self.tasks)} files"
-        self.progress.update(self.overall, completed=sum(self.sent.values()), files=files)
-
     def sending(self, path: Path, sent: int, total: int) -> None:
-        self.sent[path] = sent
-        self.progress.update(self.tasks[path], completed=sent, total=total or 1, visible=True)
-        self._overall()
+        with self._lock:
+            self.progress.update(self.tasks[path], completed=sent, total=total or 1, visible=True)
+
+    def sent(self, path: Path) -> None:
+        with self._lock:
+            self.progress.update(self.tasks[path], description=f"{path.name} (sent, to be saved in turn)")
 
     def done(self, path: Path, word: str, detail: str = "") -> None:
-        self.sent[path] = self.sizes.get(path, 0)
-        self.finished += 1
-        self.progress.update(self.tasks[path], visible=False)
-        self._overall()
-        self.console.print(f"{word} {path}" + (f": {detail}" if detail else ""), markup=False, soft_wrap=True)
+        with self._lock:
+            if word in ("saved", "skipped"):
+                self.confirmed += self.sizes.get(path, 0)
+                self.finished += 1
+            self.progress.update(self.tasks[path], visible=False)
+            files = f"{self.finished}/{len(self.tasks)} files"
+            self.progress.update(self.overall, completed=self.confirmed, files=files)
+            self.console.print(f"{word} {path}" + (f": {detail}" if detail else ""), markup=False, soft_wrap=True)
 
 
-def reason(error: BaseException) -> str:
-    return str(error) or type(error).__name__
+class Run:
+    """One run of the command: its screen, its summary, and the Ctrl-C that stops it cleanly."""
+
+    def __init__(self, args: argparse.Namespace, settings: dict[str, Any], files: list[Path]) -> None:
+        self.args = args
+        self.settings = settings
+        self.files = files
+        self.summary = Summary()
+        self.stop = threading.Event()
+        self.screen = Screen(files)
+        self.sent: set[Path] = set()
+
+    def failed(self, path: Path, error: BaseException) -> None:
+        said = sentence(error, path)
+        self.summary.failed.append({"file": str(path), "reason": said})
+        self.screen.done(path, "failed", said)
+
+    def skipped(self, path: Path, reason: str) -> None:
+        self.summary.skipped.append({"file": str(path), "reason": reason})
+        self.screen.done(path, "skipped", reason)
+
+    def saved(self, path: Path, ident: str, reused: bool = False) -> None:
+        self.summary.uploaded.append({"file": str(path), "id": ident, **({"reused": True} if reused else {})})
+        self.screen.done(path, "saved", ident + (" (sent by an earlier run)" if reused else ""))
+
+    def interrupted(self, path: Path) -> None:
+        reason = "sent to storage, not saved" if path in self.sent else "not sent"
+        self.summary.interrupted.append({"file": str(path), "reason": reason})
+        self.screen.done(path, "interrupted", reason)
+
+    def digests(self) -> list[tuple[Path, str]]:
+        """Every file with its sha256; a file that cannot be read fails here."""
+        found = []
+        for path in self.files:
+            try:
+                found.append((path, sha256_of(path)))
+            except OSError as error:
+                self.failed(path, error)
+        return found
 
 
-def upload_to_realty(
-    settings: dict[str, Any], args: argparse.Namespace, files: list[Path], screen: Screen, summary: Summary
-) -> None:
-    from realtymedia_client import RealtyImageClient, UploadEvent, UploadFailed, sha256_of
-
+def upload_to_realty(run: Run) -> None:
+    settings, args = run.settings, run.args
     if not settings.get("token"):
         raise SystemExit("realtymedia-upload: a bearer token is needed (--token, $REALTYMEDIA_TOKEN or config)")
+    state = StateFile(state_path(args), f"{settings['url'].rstrip('/')} realty {args.realty}")
     with RealtyImageClient(settings["url"], settings["token"], parallel=settings["parallel"]) as client:
         present = {image.sha256 for image in client.images(args.realty)}
         todo: list[Path] = []
+        digest_of: dict[Path, str] = {}
         seen: dict[str, Path] = {}
-        for path in files:
-            try:
-                digest = sha256_of(path)
-            except OSError as error:
-                summary.failed.append({"file": str(path), "reason": reason(error)})
-                screen.done(path, "failed", reason(error))
-                continue
+        for path, digest in run.digests():
             if digest in present:
-                summary.skipped.append({"file": str(path), "reason": "already saved (same sha256)"})
-                screen.done(path, "skipped", "already saved")
+                run.skipped(path, "already saved (same sha256)")
             elif digest in seen:
-                summary.skipped.append({"file": str(path), "reason": f"same content as {seen[digest]}"})
-                screen.done(path, "skipped", f"same content as {seen[digest]}")
+                run.skipped(path, f"same content as {seen[digest]}")
             else:
                 seen[digest] = path
+                digest_of[path] = digest
                 todo.append(path)
+        reuse = {path: ref for path in todo if (ref := state.sent(digest_of[path])) is not None}
 
         def on_event(event: UploadEvent) -> None:
             if event.stage == "sending":
-                screen.sending(event.path, event.sent, event.total)
+                run.screen.sending(event.path, event.sent, event.total)
+            elif event.stage == "sent" and event.form is not None:
+                run.sent.add(event.path)
+                state.record_sent(digest_of[event.path], event.form.key, event.form.expires_at)
+                run.screen.sent(event.path)
             elif event.stage == "saved" and event.image is not None:
-                summary.uploaded.append({"file": str(event.path), "id": event.image.id})
-                screen.done(event.path, "saved", event.image.id)
+                state.record_saved(digest_of[event.path])
+                run.saved(event.path, event.image.id, event.reused)
             elif event.stage == "failed":
-                summary.failed.append({"file": str(event.path), "reason": reason(event.error or Exception())})
-                screen.done(event.path, "failed", reason(event.error or Exception()))
+                run.failed(event.path, event.error or Exception())
+            elif event.stage == "interrupted":
+                if event.path in reuse:
+                    run.sent.add(event.path)
+                run.interrupted(event.path)
 
         describe: Callable[[Path], str | None] | None = (lambda p: p.stem) if args.from_names else None
         try:
-            client.upload(args.realty, todo, describe, progress=on_event)
+            client.upload(args.realty, todo, describe, progress=on_event, stop=run.stop, reuse=reuse)
         except UploadFailed:
-            pass  # every failure was reported as it happened
+            pass  # every failure and interruption was reported as it happened
+        finally:
+            if run.stop.is_set():
+                confirm_realty(run, client, digest_of)
 
 
-class StateFile:
-    """sha256 -> attachment id of what this machine assigned, per service and project."""
-
-    def __init__(self, path: Path, scope: str) -> None:
-        self.path = path
-        self.scope = scope
-        try:
-            self.data: dict[str, dict[str, str]] = json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.data = {}
-
-    def get(self, digest: str) -> str | None:
-        return self.data.get(self.scope, {}).get(digest)
-
-    def put(self, digest: str, attachment_id: str) -> None:
-        self.data.setdefault(self.scope, {})[digest] = attachment_id
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.data, indent=1))
-        os.replace(temporary, self.path)
+def confirm_realty(run: Run, client: RealtyImageClient, digest_of: dict[Path, str]) -> None:
+    """After an interruption, count what the service holds: a save whose answer the interruption
+    cut off may have been made all the same."""
+    try:
+        held = {image.sha256: image.id for image in client.images(run.args.realty)}
+    except RealtyMediaError:
+        return
+    reported = {item["file"] for item in run.summary.uploaded}
+    for item in list(run.summary.interrupted):
+        path = Path(item["file"])
+        if item["file"] not in reported and digest_of.get(path) in held:
+            run.summary.interrupted.remove(item)
+            run.saved(path, held[digest_of[path]])
 
 
 def state_path(args: argparse.Namespace) -> Path:
     if args.state_file:
         return Path(args.state_file)
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "realtymedia" / "is24-uploads.json"
+    return Path(base) / "realtymedia" / "uploads.json"
 
 
-def upload_to_project(
-    settings: dict[str, Any], args: argparse.Namespace, files: list[Path], screen: Screen, summary: Summary
-) -> None:
-    from realtymedia_client import IS24Client, RealtyMediaError, sha256_of
-
+def upload_to_project(run: Run) -> None:
+    settings, args = run.settings, run.args
     needed = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
     missing = [name for name in needed if not settings.get(name)]
     if missing:
@@ -296,41 +343,88 @@ def upload_to_project(
     with IS24Client(settings["url"], *(settings[name] for name in needed), format=settings["format"]) as client:
         present = {attachment.id for attachment in client.attachments(args.project)}
         todo: list[tuple[Path, str]] = []
-        for path in files:
-            try:
-                digest = sha256_of(path)
-            except OSError as error:
-                summary.failed.append({"file": str(path), "reason": reason(error)})
-                screen.done(path, "failed", reason(error))
-                continue
-            known = state.get(digest)
-            if known in present or any(digest == d for _, d in todo):
-                summary.skipped.append({"file": str(path), "reason": "already assigned"})
-                screen.done(path, "skipped", "already assigned")
+        for path, digest in run.digests():
+            if state.assigned(digest) in present or any(digest == d for _, d in todo):
+                run.skipped(path, "already assigned")
             else:
                 todo.append((path, digest))
 
-        def store(path: Path) -> str:
-            return client.upload_file(args.project, path, lambda sent, total: screen.sending(path, sent, total))
+        def on_bytes(path: Path) -> Callable[[int, int], None]:
+            def report(sent: int, total: int) -> None:
+                if run.stop.is_set():
+                    raise Stopped
+                run.screen.sending(path, sent, total)
+
+            return report
+
+        def store(path: Path, digest: str) -> str:
+            if run.stop.is_set():
+                raise Stopped
+            form = client.send_file(args.project, path, on_bytes(path))
+            attachment_id = str(form.attachment_id)
+            run.sent.add(path)
+            state.record_sent(digest, attachment_id, form.expires_at)
+            run.screen.sent(path)
+            return attachment_id
 
         # Files go to storage in parallel; assignments follow in the files' order, so IMAGEs keep it.
         with ThreadPoolExecutor(max_workers=settings["parallel"], thread_name_prefix="is24-upload") as pool:
-            futures: list[Future[str]] = [pool.submit(store, path) for path, _ in todo]
+            earlier = {path: ref for path, digest in todo if (ref := state.sent(digest)) is not None}
+            futures = {path: pool.submit(store, path, digest) for path, digest in todo if path not in earlier}
+            in_flight: tuple[Path, str, str] | None = None
             try:
-                for (path, digest), future in zip(todo, futures, strict=True):
-                    try:
-                        attachment_id = future.result()
-                        attachment_id = assign(client, args, path, attachment_id)
-                    except (RealtyMediaError, OSError) as error:
-                        summary.failed.append({"file": str(path), "reason": reason(error)})
-                        screen.done(path, "failed", reason(error))
+                for path, digest in todo:
+                    if run.stop.is_set():
+                        run.interrupted(path)
                         continue
-                    state.put(digest, attachment_id)
-                    summary.uploaded.append({"file": str(path), "id": attachment_id})
-                    screen.done(path, "saved", attachment_id)
+                    try:
+                        reused = path in earlier
+                        attachment_id = earlier[path] if reused else futures[path].result()
+                        if run.stop.is_set():
+                            run.interrupted(path)
+                            continue
+                        in_flight = (path, digest, attachment_id)
+                        try:
+                            attachment_id = assign(client, args, path, attachment_id)
+                        except (NotFound, ValidationError):
+                            if not reused:
+                                raise
+                            # The earlier upload is gone or its ticket expired: send the file again.
+                            reused, attachment_id = False, store(path, digest)
+                            in_flight = (path, digest, attachment_id)
+                            attachment_id = assign(client, args, path, attachment_id)
+                        in_flight = None
+                    except Stopped:
+                        run.interrupted(path)
+                        continue
+                    except (RealtyMediaError, OSError) as error:
+                        in_flight = None
+                        run.failed(path, error)
+                        continue
+                    state.record_saved(digest, attachment_id)
+                    run.saved(path, attachment_id, reused)
             finally:
-                for future in futures:
+                for future in futures.values():
                     future.cancel()
+                if in_flight is not None:
+                    confirm_assignment(run, client, state, *in_flight)
+
+
+class Stopped(Exception):
+    """Raised inside a storage POST to abort it after Ctrl-C."""
+
+
+def confirm_assignment(run: Run, client: IS24Client, state: StateFile, path: Path, digest: str, ref: str) -> None:
+    """The assignment Ctrl-C cut off: the attachment id was known before it, so ask whether it was made."""
+    try:
+        made = ref in {attachment.id for attachment in client.attachments(run.args.project)}
+    except RealtyMediaError:
+        made = False
+    if made:
+        state.record_saved(digest, ref)
+        run.saved(path, ref)
+    else:
+        run.interrupted(path)
 
 
 def assign(client: IS24Client, args: argparse.Namespace, path: Path, attachment_id: str) -> str:
@@ -338,40 +432,57 @@ def assign(client: IS24Client, args: argparse.Namespace, path: Path, attachment_
     return client.assign_file(args.project, attachment_id, args.type, title if args.type == "IMAGE" else None)
 
 
-def print_summary(screen: Screen, summary: Summary) -> None:
+def print_summary(run: Run) -> None:
     from rich.table import Table
 
+    summary = run.summary
     table = Table(title="upload summary", show_header=True)
     table.add_column("result")
     table.add_column("files", justify="right")
     table.add_column("details")
-    table.add_row("uploaded", str(len(summary.uploaded)), "")
+    table.add_row("uploaded", str(len(summary.uploaded)), "confirmed by the service")
     table.add_row("skipped", str(len(summary.skipped)), "")
-    table.add_row(
-        "failed", str(len(summary.failed)), "\n".join(f"{Path(f['file']).name}: {f['reason']}" for f in summary.failed)
-    )
-    screen.console.print(table)
+    table.add_row("failed", str(len(summary.failed)), "\n".join(f["reason"] for f in summary.failed))
+    if summary.interrupted:
+        waiting = sum(1 for i in summary.interrupted if i["reason"].startswith("sent"))
+        table.add_row("interrupted", str(len(summary.interrupted)), f"{waiting} of them sent to storage, not saved")
+    run.screen.console.print(table)
 
 
 def run(args: argparse.Namespace) -> None:
-    from realtymedia_client import RealtyMediaError
-
     settings = resolve(args)
     files = expand(args.files)
-    summary = Summary()
+    current = Run(args, settings, files)
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        if current.stop.is_set():
+            raise KeyboardInterrupt
+        current.stop.set()
+        current.screen.console.print("stopping: the save on its way is finished first (Ctrl-C again to quit now)")
+
     status = 0
-    with Screen(files) as screen:
-        try:
-            if args.realty:
-                upload_to_realty(settings, args, files, screen, summary)
-            else:
-                upload_to_project(settings, args, files, screen, summary)
-        except KeyboardInterrupt:
-            screen.console.print("interrupted: run the same command again to upload the rest")
-            status = 130
-        except RealtyMediaError as error:
-            summary.failed.append({"file": "", "reason": reason(error)})
-    print_summary(screen, summary)
-    print(json.dumps(summary.as_dict(), indent=2))
-    if status or summary.failed:
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        with current.screen:
+            try:
+                if args.realty:
+                    upload_to_realty(current)
+                else:
+                    upload_to_project(current)
+            except KeyboardInterrupt:
+                current.stop.set()
+            except RealtyMediaError as error:
+                current.summary.failed.append({"file": "", "reason": sentence(error)})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if current.stop.is_set():
+        status = 130
+        rest = len(current.summary.interrupted)
+        current.screen.console.print(
+            f"interrupted: {len(current.summary.uploaded)} saved, {rest} not; run the same command again for the"
+            " rest (files already sent are saved without sending them again while their grants last)"
+        )
+    print_summary(current)
+    print(json.dumps(current.summary.as_dict(), indent=2))
+    if status or current.summary.failed:
         raise SystemExit(status or 1)
