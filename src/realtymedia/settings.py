@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     # at once, in threads of their own, and this many more waiting; more are refused at once (503).
     password_check_threads: int = 1
     password_check_queue: int = 16
+    # Guessing passwords (the web page's login, OAuth's confirm_access): within the window, an address
+    # with this many failed logins, or a user with this many (counted per address for an address
+    # the user logged in from within login_trusted_address_days), is refused (429) until the
+    # oldest of them leaves the window. See services/logins.py.
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    login_window_seconds: int = 300
+    login_trusted_address_days: int = 30
     # Bounds of a request's head, kept by `realtymedia serve`'s protocol (server/protocol.py) before
     # the application sees the request: 431 past the size or the count of headers, 414 past the
     # request line, 408 when the head is not complete within the timeout of its first byte.

@@ -31,6 +31,11 @@ def core_of(request: Request) -> Core:
     return core
 
 
+def client_address(request: Request) -> str:
+    """The client's address, as the server saw it (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else ""
+
+
 def base_url(request: Request) -> str:
     """The public base URL: the configured one, or what the request was addressed to."""
     configured = core_of(request).settings.public_base_url

@@ -12,6 +12,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create_user.add_argument("name")
     create_user.add_argument("--password")
     create_user.set_defaults(func=users_create)
+    password = users.add_parser("password", help="set a user's password; ends every web session of theirs")
+    password.add_argument("name")
+    password.add_argument("--password", required=True)
+    password.set_defaults(func=users_password)
 
     projects = commands.add_parser("projects", help="IS24 real estate projects").add_subparsers(
         dest="projects_command", required=True
@@ -67,6 +71,12 @@ def users_create(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import accounts
 
     return accounts.create_user(_core(), args.name, args.password)
+
+
+def users_password(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import accounts
+
+    return accounts.change_password(_core(), args.name, args.password)
 
 
 def projects_create(args: argparse.Namespace) -> dict[str, object]:

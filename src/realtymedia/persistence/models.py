@@ -175,10 +175,39 @@ class IdempotentResponse(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class WebSession(Base):
+    """A session of the web page: ended by logout, by a password change, or at its expiry."""
+
+    __tablename__ = "web_sessions"
+    # SHA-256 of the cookie's token: the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginAttempt(Base):
+    """A password check, counted as failed until it succeeds: what login throttling counts."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "attempted_at"),
+        Index("ix_login_attempts_address", "address", "attempted_at"),
+    )
+
+
 __all__ = [
     "Base",
     "BearerToken",
     "IdempotentResponse",
+    "LoginAttempt",
     "Media",
     "OAuthConsumer",
     "OAuthNonce",
@@ -187,4 +216,5 @@ __all__ = [
     "Realty",
     "Ticket",
     "User",
+    "WebSession",
 ]

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from realtymedia.domain import codes
-from realtymedia.domain.errors import Conflict, invalid
+from realtymedia.domain.errors import Conflict, NotFound, invalid
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import BearerToken, OAuthConsumer, OAuthToken, User
 from realtymedia.services.core import Core, now
@@ -132,3 +132,20 @@ def principal(core: Core, user_id: int) -> Principal | None:
     with core.db.read() as session:
         user = repo.user_by_id(session, user_id)
         return Principal(user.id, user.username) if user else None
+
+
+def change_password(core: Core, username: str, password: str) -> dict[str, object]:
+    """Set a user's password and end every session of theirs (the page's; OAuth and bearer
+    credentials are not sessions and stay), in one transaction."""
+    from realtymedia.services import web_sessions
+
+    if not password:
+        raise invalid("password", password, codes.MANDATORY_FIELD_EMPTY, "password must not be empty")
+    password_hash = _hasher.hash(password)
+    with core.db.write() as session:
+        user = repo.user_by_name(session, username)
+        if user is None:
+            raise NotFound("user", username)
+        user.password_hash = password_hash
+        web_sessions.end_all(session, user.id)
+    return {"username": username, "sessions_ended": True}

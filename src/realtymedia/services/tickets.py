@@ -278,6 +278,11 @@ def cleanup(core: Core) -> dict[str, int]:
                 session.delete(stale)
             remove_quietly(core, [key])
             removed += 1
+    # Sessions and login attempts no rule looks at any more.
+    from realtymedia.services import logins, web_sessions
+
+    web_sessions.forget_expired(core)
+    logins.forget(core)
     abandoned = core.storage.remove_abandoned(settings.ticket_lifetime_seconds + settings.cleanup_grace_seconds)
     with core.db.write() as session:
         repo.forget_nonces_before(session, now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))

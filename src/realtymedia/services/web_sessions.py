@@ -1,70 +1,68 @@
-"""Sessions of the web page: a signed, HttpOnly cookie plus a CSRF token for changes.
+"""Sessions of the web page: an HttpOnly cookie naming a session the server keeps, plus a CSRF
+token for changes.
 
 The page is a client of the public APIs; both dialects accept this session as an alternative to
-their own credentials, and demand the CSRF token (header `X-CSRF-Token`) on every change.
+their own credentials, and demand the CSRF token (header `X-CSRF-Token`) on every change. The
+cookie carries only a random token; the server keeps its SHA-256 with the user and the CSRF
+token, so a session ends for every worker at once: at logout, when the user's password changes,
+or when it expires. Each request the page makes looks its session up (one indexed read).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
-import time
+from datetime import timedelta
 
-from realtymedia.services import accounts
+from sqlalchemy.orm import Session
+
+from realtymedia.persistence.access import WebSessions
+from realtymedia.services import logins
 from realtymedia.services.accounts import Principal
-from realtymedia.services.core import Core
+from realtymedia.services.core import Core, now
 
 COOKIE = "rm_session"
 CSRF_HEADER = "X-CSRF-Token"
 LIFETIME_SECONDS = 8 * 60 * 60
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# A token is 43 characters (32 random bytes); anything much longer is not one of ours.
+_MAX_COOKIE = 100
 
 
-def _key(core: Core) -> bytes:
-    # Derived from the data directory's secret, so every worker on the same data agrees.
-    return hashlib.sha256(b"web-session:" + core.settings.resolved_local_secret_key.encode()).digest()
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _sign(core: Core, payload: bytes) -> str:
-    mac = hmac.new(_key(core), payload, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(payload).decode() + "." + base64.urlsafe_b64encode(mac).decode()
-
-
-def login(core: Core, username: str, password: str) -> tuple[str, str, Principal] | None:
-    """Check the password; return (cookie value, CSRF token, principal), or None."""
-    principal = accounts.authenticate_password(core, username, password)
+def login(core: Core, username: str, password: str, address: str = "") -> tuple[str, str, Principal] | None:
+    """Check the password (throttled: logins.Throttled); return (cookie value, CSRF token,
+    principal) of a new session, or None. Blocking (argon2): run it in core.passwords."""
+    principal = logins.check_password(core, username, password, address)
     if principal is None:
         return None
-    csrf = secrets.token_urlsafe(24)
-    payload = json.dumps(
-        {"u": principal.user_id, "n": principal.username, "c": csrf, "e": int(time.time()) + LIFETIME_SECONDS}
-    ).encode()
-    return _sign(core, payload), csrf, principal
+    token, csrf, moment = secrets.token_urlsafe(32), secrets.token_urlsafe(24), now()
+    with core.db.write() as session:
+        WebSessions(session).add(
+            _hash(token), principal.user_id, csrf, moment, moment + timedelta(seconds=LIFETIME_SECONDS)
+        )
+    return token, csrf, principal
 
 
 def read(core: Core, cookie: str | None) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a valid, unexpired session cookie."""
-    if not cookie or "." not in cookie:
+    """The principal and CSRF token of a session that has not ended (one indexed read: for an async
+    endpoint, through core.small_read)."""
+    if not cookie or len(cookie) > _MAX_COOKIE:
         return None
-    data, mac = cookie.split(".", 1)
-    try:
-        payload = base64.urlsafe_b64decode(data.encode())
-        given = base64.urlsafe_b64decode(mac.encode())
-    except (ValueError, TypeError):
+    with core.db.connection() as connection:
+        found = WebSessions(connection).find(_hash(cookie), now())
+    if found is None:
         return None
-    if not hmac.compare_digest(hmac.new(_key(core), payload, hashlib.sha256).digest(), given):
-        return None
-    session = json.loads(payload)
-    if session["e"] < time.time():
-        return None
-    return Principal(int(session["u"]), str(session["n"])), str(session["c"])
+    user_id, username, csrf = found
+    return Principal(user_id, username), csrf
 
 
 def authenticate(core: Core, method: str, cookie: str | None, csrf_header: str | None) -> Principal | None:
-    """The session's principal, if the cookie is valid and, for a change, the CSRF token matches."""
+    """The session's principal, if the session has not ended and, for a change, the CSRF token matches."""
     found = read(core, cookie)
     if found is None:
         return None
@@ -72,3 +70,24 @@ def authenticate(core: Core, method: str, cookie: str | None, csrf_header: str |
     if method.upper() not in SAFE_METHODS and not (csrf_header and hmac.compare_digest(csrf, csrf_header)):
         return None
     return principal
+
+
+def logout(core: Core, cookie: str | None, csrf_header: str | None) -> bool:
+    """End the cookie's session (for every worker at once); False if there was none to end."""
+    if authenticate(core, "POST", cookie, csrf_header) is None:
+        return False
+    assert cookie is not None
+    with core.db.write() as session:
+        WebSessions(session).end(_hash(cookie))
+    return True
+
+
+def end_all(session: Session, user_id: int) -> None:
+    """End every session of the user, in the caller's transaction (a password change)."""
+    WebSessions(session).end_all_of(user_id)
+
+
+def forget_expired(core: Core) -> None:
+    """Drop sessions past their expiry (cleanup): they no longer work anyway."""
+    with core.db.write() as session:
+        WebSessions(session).forget_expired(now())

@@ -1,7 +1,8 @@
 """Log in, log out, and tell the page who it is: the only endpoints the page has of its own.
 
-The session is a signed cookie (HttpOnly, SameSite=Strict), so scripts cannot read it and other
-sites cannot send it; changes also need the CSRF token, which the page gets from these answers.
+The session is a cookie (HttpOnly, SameSite=Strict) naming a session the server keeps (logout and
+a password change end it for every worker), so scripts cannot read it and other sites cannot send
+it; changes also need the CSRF token, which the page gets from these answers.
 Login takes JSON only, which a cross-site form cannot send.
 """
 
@@ -11,8 +12,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import Scope
 
-from realtymedia.api.common import core_of
-from realtymedia.domain.errors import Overloaded
+from realtymedia.api.common import client_address, core_of
+from realtymedia.domain.errors import Overloaded, Throttled
 from realtymedia.services import web_sessions
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -54,9 +55,11 @@ async def login(request: Request) -> Response:
     core = core_of(request)
     try:
         # argon2 is deliberately slow: in the password checks' own pool, never the shared threads.
-        made = await core.passwords.run(web_sessions.login, core, username, password)
+        made = await core.passwords.run(web_sessions.login, core, username, password, client_address(request))
     except Overloaded as busy:
         return refused(503, "SERVICE_UNAVAILABLE", str(busy), busy.retry_after)
+    except Throttled as throttled:
+        return refused(429, "TOO_MANY_REQUESTS", str(throttled), throttled.retry_after)
     if made is None:
         return refused(401, "UNAUTHORIZED", "Wrong username or password.")
     cookie, csrf, principal = made
@@ -86,8 +89,7 @@ def session(request: Request) -> Response:
 @router.post("/logout")
 def logout(request: Request) -> Response:
     cookie, csrf = request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
-    principal = web_sessions.authenticate(core_of(request), "POST", cookie, csrf)
-    if principal is None:
+    if not web_sessions.logout(core_of(request), cookie, csrf):
         return refused(403, "FORBIDDEN", "Not logged in, or the CSRF token is missing.")
     response = Response(status_code=204, headers=NO_STORE)
     response.delete_cookie(web_sessions.COOKIE, path="/", httponly=True, samesite="strict")

@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from realtymedia.api.common import base_url, core_of
+from realtymedia.api.common import base_url, client_address, core_of
 from realtymedia.api.is24 import oauth
 from realtymedia.api.is24.errors import Refusal
 from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
-from realtymedia.domain.errors import Overloaded
-from realtymedia.services import accounts
+from realtymedia.domain.errors import Overloaded, Throttled
+from realtymedia.services import logins
 
 CSRF_COOKIE = "rm_oauth_csrf"
 PAGE = """<!doctype html>
@@ -121,11 +121,15 @@ async def confirm_access(request: Request) -> Response:
     try:
         # argon2 is deliberately slow: in the password checks' own pool, never the shared threads.
         user = await core.passwords.run(
-            accounts.authenticate_password, core, str(form.get("username", "")), str(form.get("password", ""))
+            logins.check_password,
+            core,
+            str(form.get("username", "")),
+            str(form.get("password", "")),
+            client_address(request),
         )
-    except Overloaded as busy:
-        page = _page(request, token, consumer, 503, str(busy))
-        page.headers["Retry-After"] = str(busy.retry_after)
+    except (Overloaded, Throttled) as refusal:
+        page = _page(request, token, consumer, 503 if isinstance(refusal, Overloaded) else 429, str(refusal))
+        page.headers["Retry-After"] = str(refusal.retry_after)
         return page
     if user is None:
         return _page(request, token, consumer, 401, "Wrong username or password.")

@@ -40,8 +40,7 @@ async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The bearer token's or the web session's user. Async, so that a token this worker remembers
-    (and a session cookie, which is signed) costs no hand-off to a thread; others are looked up
-    with Core.small_read."""
+    costs no hand-off to a thread; other tokens and web sessions are looked up with Core.small_read."""
     core = core_of(request)
     if credentials is not None:
         token = credentials.credentials
@@ -52,8 +51,12 @@ async def caller(
             raise ApiError(401, "The bearer token is not valid.")
         note_user(request.scope, principal.user_id)
         return principal
-    principal = web_sessions.authenticate(
-        core, request.method, request.cookies.get(web_sessions.COOKIE), request.headers.get(web_sessions.CSRF_HEADER)
+    principal = await core.small_read(
+        web_sessions.authenticate,
+        core,
+        request.method,
+        request.cookies.get(web_sessions.COOKIE),
+        request.headers.get(web_sessions.CSRF_HEADER),
     )
     if principal is None:
         raise ApiError(401, "Authentication required: send a bearer token.")
