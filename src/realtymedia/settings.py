@@ -71,6 +71,32 @@ class Settings(BaseSettings):
     # "https://crm.example,https://agent.example"; "*" for any. Cookies never travel cross-origin
     # (no Access-Control-Allow-Credentials is ever sent), so "*" opens nothing a cookie protects.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Renditions (see docs/renditions.md): JPEG/WebP quality; each side 1..rendition_max_side.
+    rendition_quality: int = Field(default=82, ge=1, le=100)
+    rendition_max_side: int = Field(default=3840, ge=1)
+    # Sizes kept in storage once made (any mode, any format); other sizes are made on every request
+    # that reaches the service, in a slot of their own, and never stored (the defence against a
+    # client asking for thousands of sizes). By default the web page's and IS24's listing sizes.
+    rendition_sizes: list[str] = Field(
+        default_factory=lambda: [
+            "60x60", "118x118", "210x210", "240x180", "400x300", "480x360", "540x540", "640x480", "1000x1000",
+        ]
+    )  # fmt: skip
+    # Made in the background after a save or assign, so that the first page view finds them.
+    rendition_warm: list[str] = Field(
+        default_factory=lambda: ["SCALE_AND_CROP/240x180.webp", "SCALE_AND_CROP/480x360.webp"]
+    )
+    # Renditions made at once per worker (0: one per usable core), and how many may wait for a
+    # thread before further first requests are answered 503; the same for sizes outside
+    # rendition_sizes, which have threads of their own.
+    rendition_concurrency: int = Field(default=0, ge=0)
+    rendition_queue: int = Field(default=64, ge=1)
+    rendition_unlisted_concurrency: int = Field(default=1, ge=1)
+    rendition_unlisted_queue: int = Field(default=4, ge=1)
+    rendition_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Keep an original's metadata (EXIF, GPS, XMP, IPTC, comments) as uploaded; by default it is
+    # removed, losslessly, before the original is stored.
+    keep_metadata: bool = False
 
     virtual_tour_hosts: list[str] = Field(
         default_factory=lambda: ["virtualtours.immobilienscout24.de", "my.matterport.com", "kuula.co"]

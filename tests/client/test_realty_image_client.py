@@ -19,6 +19,7 @@ from realtymedia_client import (
     UploadEvent,
     UploadFailed,
     ValidationError,
+    fill_template,
     sha256_of,
 )
 from realtymedia_client._http import post_to_storage
@@ -52,6 +53,11 @@ def test_upload_saves_many_files_in_the_given_order(client: RealtyImageClient, t
     assert any(e.stage == "sending" and e.sent > 0 for e in events)
     with httpx.Client(follow_redirects=True) as http:  # what the service serves is what was uploaded
         assert http.get(str(images[0].url)).content == paths[0].read_bytes()
+        rendition = http.get(fill_template(images[0].renditions["SCALE_AND_CROP"], 20, 10, "webp"))
+        assert rendition.headers["content-type"] == "image/webp" and rendition.content.startswith(b"RIFF")
+    assert str(images[0].placeholder).startswith("data:image/webp;base64,")
+    with pytest.raises(ValueError, match="format"):
+        fill_template(images[0].renditions["SCALE"], 20, 10, "gif")
 
 
 def test_reorder_update_and_delete(client: RealtyImageClient, tmp_path: Path) -> None:

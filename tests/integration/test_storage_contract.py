@@ -62,6 +62,22 @@ def test_head_open_copy_delete(any_stack: Stack) -> None:
     assert storage.head(copy) is None
 
 
+def test_put_replaces_atomically(any_stack: Stack) -> None:
+    storage = any_stack.core.storage
+    folder = f"contract/{uuid.uuid4()}/"
+    assert storage.list_keys(folder) == []
+    storage.put(folder + "a/1.jpg", JPEG, "image/jpeg")
+    storage.put(folder + "b.webp", b"RIFF", "image/webp")
+    storage.put(folder + "b.webp", b"RIFF2", "image/webp")  # replaced, not added
+    storage.put(f"contract/{uuid.uuid4()}/other.jpg", JPEG, "image/jpeg")
+    assert storage.list_keys(folder) == [folder + "a/1.jpg", folder + "b.webp"]
+    with storage.open(folder + "b.webp") as stream:
+        assert stream.read() == b"RIFF2"
+    for key in storage.list_keys(folder):
+        storage.delete(key)
+    assert storage.list_keys(folder) == []
+
+
 def test_missing_object(any_stack: Stack) -> None:
     storage = any_stack.core.storage
     assert storage.head("contract/never-there.bin") is None

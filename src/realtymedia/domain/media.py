@@ -13,6 +13,8 @@ from PIL import Image
 
 from realtymedia.domain import codes, image_headers, pdf
 from realtymedia.domain.errors import Invalid, Violation
+from realtymedia.images.pillow import upright_size
+from realtymedia.images.placeholder import placeholder
 
 # Pillow's format name for each image content type; only these decoders are ever used.
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
@@ -51,9 +53,11 @@ class MediaInfo:
     content_type: str
     size: int
     sha256: str
+    # Upright: after the EXIF orientation, as the picture is shown.
     width: int | None = None
     height: int | None = None
     key: str = ""
+    placeholder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,19 @@ def inspect(stream: BinaryIO, declared: str, limits: Limits) -> MediaInfo:
     if found != declared:
         raise refusal(declared, found)
     stream.seek(0)
+    preview = None
     if declared == "application/pdf":
         width = height = None
         _check_pdf(stream, declared)
     else:
-        width, height = _check_image(stream, declared, limits)
+        width, height, preview = _check_image(stream, declared, limits)
     stream.seek(0)
     digest = hashlib.sha256()
     size = 0
     while chunk := stream.read(1024 * 1024):
         digest.update(chunk)
         size += len(chunk)
-    return MediaInfo(declared, size, digest.hexdigest(), width, height)
+    return MediaInfo(declared, size, digest.hexdigest(), width, height, placeholder=preview)
 
 
 def _too_large(declared: str, width: int, height: int, frames: int, max_pixels: int) -> Invalid:
@@ -125,7 +130,8 @@ def _declared_shape(stream: BinaryIO, declared: str, limits: Limits) -> image_he
     return found
 
 
-def _check_image(stream: BinaryIO, declared: str, limits: Limits) -> tuple[int, int]:
+def _check_image(stream: BinaryIO, declared: str, limits: Limits) -> tuple[int, int, str]:
+    """The upright size of a sound image, and its placeholder (made from the check's own decode)."""
     fmt = PILLOW_FORMATS[declared]
     _declared_shape(stream, declared, limits)
     try:
@@ -136,10 +142,12 @@ def _check_image(stream: BinaryIO, declared: str, limits: Limits) -> tuple[int, 
             # Refuse before decoding a pixel: the header alone tells the cost.
             if width * height > limits.max_pixels:
                 raise _too_large(declared, width, height, 1, limits.max_pixels)
+            upright = upright_size(image)  # of the header's size: draft() shrinks image.size
             if fmt == "JPEG":
                 # Decoding at 1/8 scale still reads every byte, so truncation shows, at little memory.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             image.load()
+            preview = placeholder(image)
             # Every frame is decoded at the full canvas: the limit holds for all of them together.
             # A JPEG is checked as readers show it, its first image (an MPO's others are not decoded).
             frames = 1 if fmt == "JPEG" else getattr(image, "n_frames", 1)
@@ -154,7 +162,7 @@ def _check_image(stream: BinaryIO, declared: str, limits: Limits) -> tuple[int, 
         raise
     except Exception as error:  # Pillow raises many types for broken files
         raise refusal(declared, f"a damaged or truncated {fmt} file ({_detail(error, stream)})") from None
-    return width, height
+    return upright[0], upright[1], preview
 
 
 def _detail(error: Exception, stream: BinaryIO) -> str:

@@ -46,6 +46,7 @@ IMAGE_COLUMNS = (
     Media.sha256,
     Media.created_at,
     Media.updated_at,
+    Media.placeholder,
 )
 
 

@@ -198,6 +198,8 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         tickets.discard(core, [info] if info else [])
         raise
     tickets.release(core, [ticket] if ticket else [])
+    if info is not None and kind is Kind.PICTURE:
+        core.renditions.warm([added])
     return added
 
 
@@ -281,6 +283,7 @@ def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> Non
         key = media.remove(session, item)
         _touch(session, locked)
     media.delete_objects(core, [key])
+    core.renditions.forget([item.id])
 
 
 def order(core: Core, user_id: int, project_id: int, given: list[str] | None) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cachetools import Cache, LRUCache, TTLCache
 
@@ -17,6 +17,9 @@ from realtymedia.persistence.db import Database
 from realtymedia.services.passwords import PasswordChecks
 from realtymedia.settings import Settings
 from realtymedia.storage import Storage, make_storage, usable_cores
+
+if TYPE_CHECKING:
+    from realtymedia.services.renditions import Renditions
 
 T = TypeVar("T")
 
@@ -81,8 +84,13 @@ class Core:
     passwords: PasswordChecks = field(init=False)
     # Byte checks of uploaded files, in checker processes shared fairly by users (realtymedia.checks).
     checks: ByteChecks = field(init=False)
+    # Renditions of stored pictures: their threads, the ones being made, the ones served lately.
+    renditions: Renditions = field(init=False)
 
     def __post_init__(self) -> None:
+        from realtymedia.services.renditions import Renditions
+
+        self.renditions = Renditions(self.settings, self.storage, self.db)
         self.passwords = PasswordChecks(self.settings.password_check_threads, self.settings.password_check_queue)
         self.storage_calls = ThreadPoolExecutor(self.storage.parallel, thread_name_prefix="storage")
         settings = self.settings
@@ -113,6 +121,7 @@ class Core:
         return await self.db.small_read(read, *args)
 
     def close(self) -> None:
+        self.renditions.close()
         self.storage_calls.shutdown(wait=False)
         self.passwords.close()
         self.checks.close()

@@ -84,6 +84,7 @@ def confirmed_row(
         width=info.width,
         height=info.height,
         sha256=info.sha256,
+        placeholder=info.placeholder,
     )
 
 
@@ -104,6 +105,7 @@ def row(
     width: int | None = None,
     height: int | None = None,
     sha256: str | None = None,
+    placeholder: str | None = None,
 ) -> dict[str, Any]:
     """A new, unpublished media row: every column of Media, for repo.add_media."""
     return {
@@ -121,6 +123,7 @@ def row(
         "width": width,
         "height": height,
         "sha256": sha256,
+        "placeholder": placeholder,
         "published": False,
         "created_at": moment,
         "updated_at": moment,

@@ -84,6 +84,7 @@ class RealtyImage:
     sha256: str
     created_at: datetime
     updated_at: datetime
+    placeholder: str | None = None
 
 
 def _image(core: Core, row: dict[str, Any], base_url: str) -> RealtyImage:
@@ -103,6 +104,7 @@ def _image(core: Core, row: dict[str, Any], base_url: str) -> RealtyImage:
         sha256=row["sha256"] or "",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        placeholder=row["placeholder"],
     )
 
 
@@ -148,9 +150,10 @@ def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[Real
             sha256=sha256 or "",
             created_at=created_at,
             updated_at=updated_at,
+            placeholder=placeholder,
         )
         for (id_, owner_id, key, title, position, published, content_type, width, height, size, sha256, created_at,
-             updated_at) in rows
+             updated_at, placeholder) in rows
     ]  # fmt: skip
 
 
@@ -281,6 +284,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
         tickets.discard(core, infos.values())
         raise
     tickets.release(core, found.values())
+    core.renditions.warm([image.id for image in saved])
     return saved
 
 
@@ -359,6 +363,7 @@ def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
         key = media.remove(session, item)
         touch(realty)
     media.delete_objects(core, [key])
+    core.renditions.forget([image_id])
 
 
 def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
@@ -373,7 +378,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         for realty_id in (target_id, source_id):
             owned(session, realty_id, user_id)
         sources = [
-            (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256)
+            (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256, s.placeholder)
             for s in repo.media_of(session, REALTY, source_id)
         ]
         refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
@@ -422,16 +427,18 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                         width=width,
                         height=height,
                         sha256=sha256,
+                        placeholder=placeholder,
                     )
                     for offset, (
                         new_id,
-                        (key, kind, subtype, title, content_type, size, width, height, sha256),
+                        (key, kind, subtype, title, content_type, size, width, height, sha256, placeholder),
                     ) in enumerate(plans)
                 ],
             )
     except BaseException:
         media.delete_objects(core, copied)
         raise
+    core.renditions.warm([new_id for new_id, source in plans if source[0]])
     return len(sources)
 
 

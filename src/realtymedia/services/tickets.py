@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import MediaInfo
+from realtymedia.images.strip import StripFailed, strip
 from realtymedia.operations import metrics
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
@@ -137,6 +138,8 @@ class Confirming:
         try:
             with _refusals_counted(self.dialect):
                 info = self.check.result()
+                if info.content_type.startswith("image/") and not self.core.settings.keep_metadata:
+                    info = _without_metadata(self.core, self.key, info)
         except BaseException:
             remove_quietly(self.core, [self.key])
             raise
@@ -202,6 +205,23 @@ def _copy(core: Core, ticket: Ticket, *, resource: str, ref: str) -> str:
             raise NotFound(resource, ref) from None
         raise
     return key
+
+
+def _without_metadata(core: Core, key: str, info: MediaInfo) -> MediaInfo:
+    """The checked copy rewritten without its metadata (GPS, serial numbers, XMP...), its pixels as
+    they were (images.strip). `sha256` stays the digest of the file as uploaded: clients compare it
+    with their own files to skip those already saved."""
+    with core.storage.open(key) as stream:
+        original = stream.read()
+    try:
+        stripped = strip(original, info.content_type)
+    except StripFailed as error:
+        message = f"declared {info.content_type}, found {error}"
+        raise invalid("file", info.content_type, codes.CONTENT_MISMATCH, message) from None
+    if stripped == original:
+        return info
+    core.storage.put(key, stripped, info.content_type)
+    return replace(info, size=len(stripped))
 
 
 def release(core: Core, used: Iterable[Ticket]) -> None:

@@ -59,6 +59,10 @@ class Storage(Protocol):
         """The object's bytes as a seekable binary file."""
         ...
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store `data` at `key` (replacing what was there), visible only once complete."""
+        ...
+
     def copy(self, source: str, target: str, content_type: str | None = None) -> None:
         """A server-side copy; no bytes pass through the service. The copy is stored as
         `content_type` when given (the checked type, where the upload declared none)."""

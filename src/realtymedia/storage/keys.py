@@ -4,6 +4,7 @@
     {project id}/{ticket id}.{ext}                        an IS24 upload ticket's upload
     media/{owner kind}-{owner id}/{ticket id}.{attempt}.{ext}   a confirmed, checked copy
     realties/{realty id}/{image id}.{ext}                 an image copied from another realty
+    renditions/{picture id}/{version}/{name}              a rendition of a stored picture
 
 Upload keys stay writable through their ticket's form until it expires; the other areas are
 written by the service alone.
@@ -62,6 +63,17 @@ def copy_key(realty_id: str, image_id: str, content_type: str | None) -> str:
 def realty_prefix(realty_id: str) -> str:
     """The prefix of every image copied to a realty."""
     return f"realties/{realty_id}/"
+
+
+def rendition_prefix(picture_id: str) -> str:
+    """The prefix of every stored rendition of one picture (removed with it)."""
+    return f"renditions/{picture_id}/"
+
+
+def rendition_key(picture_id: str, version: str, name: str) -> str:
+    """A rendition: `name` says mode, size, quality and format (`SCALE-400x300-q82.jpg`), `version`
+    the picture's, so that a key is written at most once and never changes meaning."""
+    return f"{rendition_prefix(picture_id)}{version}/{name}"
 
 
 def is_safe_key(key: str) -> bool:

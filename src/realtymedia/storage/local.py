@@ -77,6 +77,22 @@ class LocalStorage:
         except FileNotFoundError:
             raise StorageError(f"no object {key}") from None
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        target_file = self._file(key)
+        tmp = os.path.join(self._incoming, f"{uuid.uuid4().hex}.put")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            try:
+                os.replace(tmp, target_file)
+            except FileNotFoundError:  # the target's folder is new
+                os.makedirs(os.path.dirname(target_file), exist_ok=True)
+                os.replace(tmp, target_file)
+        except OSError as error:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise StorageError(f"cannot store {key}: {error.strerror}") from None
+
     def copy(self, source: str, target: str, content_type: str | None = None) -> None:
         source_file, target_file = self._file(source), self._file(target)
         tmp = os.path.join(self._incoming, f"{uuid.uuid4().hex}.copy")

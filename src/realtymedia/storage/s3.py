@@ -82,6 +82,12 @@ class S3Storage:
             spool.seek(0)
             yield spool  # type: ignore[misc]
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(str(error)) from error
+
     def copy(self, source: str, target: str, content_type: str | None = None) -> None:
         typed: dict[str, str] = {"MetadataDirective": "REPLACE", "ContentType": content_type} if content_type else {}
         try:

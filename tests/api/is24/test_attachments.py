@@ -39,7 +39,9 @@ def test_list_in_xml_carries_each_attachment_and_its_file(stack: Stack) -> None:
     assert picture.get("{http://www.w3.org/1999/xlink}href") == account.project_url(None, "attachment", ids["picture"])
     assert picture.findtext("pictureType") == "IMAGE"
     assert picture.findtext("title") == "Blick vom Balkon"
-    (url,) = picture.find("urls").findall("url")  # type: ignore[union-attr]
+    *templates, url = picture.find("urls").findall("url")  # type: ignore[union-attr]
+    assert [t.get("scale") for t in templates] == ["SCALE", "SCALE_AND_CROP", "WHITE_FILLING"]
+    assert all("%WIDTH%x%HEIGHT%" in (t.get("href") or "") for t in templates)
     assert url.get("scale") == "SCALE_MAX"
     assert httpx.get(url.get("href") or "", timeout=30, follow_redirects=True).content == image_bytes("JPEG")
     assert pdf.findtext("pdfDocumentType") == "BROCHURE"
@@ -62,7 +64,8 @@ def test_list_and_read_in_json(stack: Stack) -> None:
     picture = read["realestateproject.attachment"]
     assert picture == items[0]
     assert picture["@id"] == ids["picture"] and picture["pictureType"] == "IMAGE"
-    assert picture["urls"][0]["url"][0]["@scale"] == "SCALE_MAX"
+    scales = [u["@scale"] for u in picture["urls"][0]["url"]]
+    assert scales == ["SCALE", "SCALE_AND_CROP", "WHITE_FILLING", "SCALE_MAX"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

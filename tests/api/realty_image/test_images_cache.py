@@ -63,7 +63,7 @@ def test_the_answer_is_the_documented_shape(api: Api) -> None:
         assert response.headers["content-type"] == "application/json"
         (image,) = response.json()["realtyImages"]
         assert set(image) == {
-            "id", "url", "description", "order", "published", "contentType", "width", "height", "size", "sha256",
-            "createdAt",
+            "id", "url", "renditions", "placeholder", "description", "order", "published", "contentType", "width",
+            "height", "size", "sha256", "createdAt",
         }  # fmt: skip
         assert image["createdAt"].endswith("Z")

@@ -26,6 +26,7 @@ from realtymedia_client._errors import (
 )
 from realtymedia_client._http import content_type_of, sha256_of
 from realtymedia_client._models import Attachment, Project, Realty, RealtyImage, UploadForm
+from realtymedia_client._templates import fill_template
 from realtymedia_client.is24 import IS24Client
 from realtymedia_client.realty_image import RealtyImageClient, UploadEvent
 
@@ -53,5 +54,6 @@ __all__ = [
     "UploadForm",
     "ValidationError",
     "content_type_of",
+    "fill_template",
     "sha256_of",
 ]

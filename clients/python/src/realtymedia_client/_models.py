@@ -59,6 +59,9 @@ class RealtyImage:
     size: int | None
     sha256: str | None
     created_at: str | None
+    # URL templates by mode (SCALE, SCALE_AND_CROP, WHITE_FILLING): see fill_template.
+    renditions: Mapping[str, str] = field(default_factory=dict)
+    placeholder: str | None = None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
@@ -75,6 +78,8 @@ class RealtyImage:
             size=_int(data.get("size")),
             sha256=data.get("sha256"),
             created_at=data.get("createdAt"),
+            renditions=dict(data.get("renditions") or {}),
+            placeholder=data.get("placeholder"),
             raw=dict(data),
         )
 

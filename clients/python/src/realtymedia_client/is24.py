@@ -290,7 +290,8 @@ def _attachment(data: Mapping[str, Any]) -> Attachment:
         kind=kind,
         type=data.get("pictureType") or data.get("pdfDocumentType") or data.get("linkType"),
         title=data.get("title"),
-        url=url or data.get("href") or next(iter(urls.values()), None),
+        # A Picture's own file is SCALE_MAX; the other scales are rendition templates (fill_template).
+        url=url or data.get("href") or urls.get("SCALE_MAX") or next(iter(urls.values()), None),
         urls=urls,
         raw=dict(data),
     )

@@ -25,6 +25,8 @@ TICKET_FIELD_ORDER = (
 )
 # Where the stored file of an attachment can be read (None for a Link).
 FileUrl = Callable[[Media], str | None]
+# A Picture's rendition templates by scale (SCALE, SCALE_AND_CROP, WHITE_FILLING), see api.pictures.
+Templates = Callable[[Media], dict[str, str]]
 # The URL of a resource below the user's project container.
 Href = Callable[..., str]
 
@@ -77,7 +79,9 @@ def upload_ticket(issued: IssuedTicket) -> Document:
     return Document(REALESTATEPROJECT, root)
 
 
-def attachment_node(item: Media, href: Href, file_url: FileUrl, *, strict: bool = False) -> Node:
+def attachment_node(
+    item: Media, href: Href, file_url: FileUrl, templates: Templates | None = None, *, strict: bool = False
+) -> Node:
     node = Node("attachment", {"xsi:type": TypeName(REALESTATEPROJECT, item.kind), "id": item.id})
     node.attrs["xlink:href"] = href(item.owner_id, "attachment", item.id)
     if strict:
@@ -89,8 +93,12 @@ def attachment_node(item: Media, href: Href, file_url: FileUrl, *, strict: bool 
         urls = Node("urls", wrapped=True, arrays=("url",))
         url = file_url(item)
         if url:
+            for scale, template in (templates(item) if templates else {}).items():
+                urls.add("url", scale=scale, href=template)
             urls.add("url", scale="SCALE_MAX", href=url)
         node.children.append(urls)
+        if item.placeholder:
+            node.add("placeholder", item.placeholder)
     elif item.kind == "PDFDocument":
         node.add("pdfDocumentType", item.subtype)
         url = file_url(item)
@@ -102,15 +110,17 @@ def attachment_node(item: Media, href: Href, file_url: FileUrl, *, strict: bool 
     return node
 
 
-def attachment(item: Media, href: Href, file_url: FileUrl) -> Document:
-    node = attachment_node(item, href, file_url)
+def attachment(item: Media, href: Href, file_url: FileUrl, templates: Templates) -> Document:
+    node = attachment_node(item, href, file_url, templates)
     node.name = "attachment"
     return Document(REALESTATEPROJECT, node)
 
 
-def attachments(items: Sequence[Media], href: Href, file_url: FileUrl, *, strict: bool) -> Document:
+def attachments(
+    items: Sequence[Media], href: Href, file_url: FileUrl, templates: Templates, *, strict: bool
+) -> Document:
     root = Node("attachments", wrapped=True, arrays=("attachment",))
-    root.children = [attachment_node(i, href, file_url, strict=strict) for i in items]
+    root.children = [attachment_node(i, href, file_url, templates, strict=strict) for i in items]
     return Document(REALESTATEPROJECT, root)
 
 

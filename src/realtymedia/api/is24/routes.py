@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from realtymedia.api import pictures
 from realtymedia.api.common import base_url
 from realtymedia.api.is24 import resources
 from realtymedia.api.is24.codec import Document
-from realtymedia.api.is24.errors import messages
-from realtymedia.api.is24.protocol import Call, Reply, handle, kept
+from realtymedia.api.is24.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RESOURCE_NOT_FOUND, Refusal, messages
+from realtymedia.api.is24.protocol import Call, Reply, Representation, error_response, handle, kept, negotiate
 from realtymedia.domain.errors import NotFound
 from realtymedia.persistence.models import Media
 from realtymedia.services import attachments, media
@@ -51,6 +52,15 @@ def _file_url(call: Call) -> resources.FileUrl:
         return media.file_url(call.core, item, call.base_url)
 
     return file_url
+
+
+def _templates(call: Call) -> resources.Templates:
+    pictures_base = call.base_url + call.request.scope.get("root_path", "")
+
+    def templates(item: Media) -> dict[str, str]:
+        return pictures.templates(pictures_base, item.id, item.sha256 or "")
+
+    return templates
 
 
 def _done(code: str, verb: str, attachment_id: str, status: int = 200, **headers: str) -> Reply:
@@ -156,7 +166,9 @@ async def list_attachments(request: Request) -> Response:
 
         def make() -> Document:
             view = attachments.project(call.core, call.user_id, pid)
-            return resources.attachments(view.attachments, call.url, _file_url(call), strict=call.representation.strict)
+            return resources.attachments(
+                view.attachments, call.url, _file_url(call), _templates(call), strict=call.representation.strict
+            )
 
         return Reply(kept(call, ("attachments", current), make), last_modified=current.updated_at)
 
@@ -169,7 +181,8 @@ async def read_attachment(request: Request) -> Response:
 
     def run(call: Call) -> Reply:
         owner, item = attachments.get(call.core, call.user_id, _project_id(project_id), attachment_id)
-        return Reply(resources.attachment(item, call.url, _file_url(call)), last_modified=owner.updated_at)
+        document = resources.attachment(item, call.url, _file_url(call), _templates(call))
+        return Reply(document, last_modified=owner.updated_at)
 
     return await handle(request, run, username=username)
 
@@ -183,3 +196,19 @@ async def delete(request: Request) -> Response:
         return _done("MESSAGE_RESOURCE_DELETED", "deleted", attachment_id)
 
     return await handle(request, run, username=username, storage=True)
+
+
+# -- pictures -------------------------------------------------------------------------------
+
+
+def _refuse(request: Request, status: int, message: str, field: str | None, headers: dict[str, str]) -> Response:
+    code = {400: BAD_REQUEST, 404: RESOURCE_NOT_FOUND}.get(status, INTERNAL_SERVER_ERROR)
+    try:
+        representation = negotiate(request)
+    except Refusal:  # an image's Accept names no IS24 format: answered in XML, IS24's default
+        representation = Representation()
+    return error_response(Refusal(status, code, message, headers), representation)
+
+
+# Public, as the files are: a listing page loads them without credentials.
+routes.append(Route(pictures.PATH, pictures.rendition_endpoint(_refuse), methods=["GET", "HEAD"]))

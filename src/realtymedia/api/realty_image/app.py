@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from realtymedia.api import pictures
 from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, idempotency, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
@@ -122,11 +123,16 @@ def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=False)
 
 
-def _image_model(image: realty_images.RealtyImage) -> schemas.RealtyImage:
-    """The wire model of an image, without validation: the values come from our own database."""
+def _image_model(image: realty_images.RealtyImage, pictures_base: str) -> schemas.RealtyImage:
+    """The wire model of an image, without validation: the values come from our own database.
+    `pictures_base` is where the dialect's rendition URLs start (_pictures_base)."""
     return schemas.RealtyImage.model_construct(
         id=UUID(image.id),
         url=image.url,
+        renditions=schemas.Renditions.model_construct(
+            None, **pictures.templates(pictures_base, image.id, image.sha256)
+        ),
+        placeholder=image.placeholder,
         description=image.description,
         order=image.order,
         published=image.published,
@@ -139,8 +145,13 @@ def _image_model(image: realty_images.RealtyImage) -> schemas.RealtyImage:
     )
 
 
-def _image(image: realty_images.RealtyImage) -> dict[str, Any]:
-    return _dump(_image_model(image))
+def _image(image: realty_images.RealtyImage, pictures_base: str) -> dict[str, Any]:
+    return _dump(_image_model(image, pictures_base))
+
+
+def _pictures_base(core: Core, base: str) -> str:
+    """The public base URL and this dialect's prefix."""
+    return base + core.settings.realty_image_base_path.rstrip("/")
 
 
 def _realty(realty: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +240,8 @@ def save_images(
 
     def action() -> tuple[int, Any]:
         saved = realty_images.save(core, user.user_id, str(realty_id), uploads, base_url(request))
-        return 200, {"realtyImages": [_image(image) for image in saved]}
+        pictures_base = _pictures_base(core, base_url(request))
+        return 200, {"realtyImages": [_image(image, pictures_base) for image in saved]}
 
     return _once(request, user, rid, payload.model_dump(mode="json", exclude_unset=True), action)
 
@@ -258,7 +270,8 @@ async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Res
 
 def _render_images(core: Core, user_id: int, realty_id: str, base: str) -> bytes:
     found = realty_images.images(core, user_id, realty_id, base)
-    listing = schemas.RealtyImages.model_construct(realtyImages=[_image_model(image) for image in found])
+    pictures_base = _pictures_base(core, base)
+    listing = schemas.RealtyImages.model_construct(realtyImages=[_image_model(i, pictures_base) for i in found])
     return listing.model_dump_json(by_alias=True).encode()
 
 
@@ -407,6 +420,14 @@ def publish_realty(request: Request, user: User, rid: RequestId, realty_id: Real
     return _once(request, user, rid, None, action)
 
 
+def _refuse(request: Request, status: int, message: str, field: str | None, headers: dict[str, str]) -> Response:
+    code = errors.BAD_REQUEST_PARAMETERS if status == 400 else errors.STATUS_CODES.get(status, errors.TECHNICAL_ERROR)
+    items = [{"target": field, "errorCode": code, "message": message}] if field else []
+    response = errors.respond(status, code, message, items)
+    response.headers.update(headers)
+    return response
+
+
 def create_app(core: Core) -> FastAPI:
     app = FastAPI(
         title="Realty Image API",
@@ -421,6 +442,8 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(router)
     # Inside the Request-ID echo that errors.install adds, so that the 413 carries it too.
     app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=errors.too_large)
+    # Public, as the files are: a listing page loads them without credentials.
+    app.add_route(pictures.PATH, pictures.rendition_endpoint(_refuse), methods=["GET", "HEAD"], include_in_schema=False)
     errors.install(app)
     install_docs(app)
     return app

@@ -77,11 +77,38 @@ class SaveImagesRequest(BaseModel):
     uploadedImages: list[UploadedImage] = Field(min_length=1, max_length=MAX_IMAGES)
 
 
+EXAMPLE_PICTURES = f"https://media.example.com/realty-image/v2/pictures/{EXAMPLE_IMAGE}/9f86d081884c"
+
+
+class Renditions(BaseModel):
+    """URL templates of the image's renditions: replace `%WIDTH%` and `%HEIGHT%` (pixels, each
+    1..3840 by default) with the size wanted; replace the `.jpg` suffix with `.webp` or `.avif` for
+    those formats. The URLs change when the image does: answers are cacheable for a year."""
+
+    model_config = _example(
+        {
+            "SCALE": f"{EXAMPLE_PICTURES}/SCALE/%WIDTH%x%HEIGHT%.jpg",
+            "SCALE_AND_CROP": f"{EXAMPLE_PICTURES}/SCALE_AND_CROP/%WIDTH%x%HEIGHT%.jpg",
+            "WHITE_FILLING": f"{EXAMPLE_PICTURES}/WHITE_FILLING/%WIDTH%x%HEIGHT%.jpg",
+        }
+    )
+
+    SCALE: str = Field(description="Fit inside WIDTHxHEIGHT keeping the aspect ratio, never enlarged.")
+    SCALE_AND_CROP: str = Field(description="Exactly WIDTHxHEIGHT, filled and centre-cropped.")
+    WHITE_FILLING: str = Field(description="Exactly WIDTHxHEIGHT, the fitted image centred on white.")
+
+
 class RealtyImage(BaseModel):
     model_config = _example(
         {
             "id": EXAMPLE_IMAGE,
             "url": f"https://media.example.com/files/{EXAMPLE_KEY}",
+            "renditions": {
+                "SCALE": f"{EXAMPLE_PICTURES}/SCALE/%WIDTH%x%HEIGHT%.jpg",
+                "SCALE_AND_CROP": f"{EXAMPLE_PICTURES}/SCALE_AND_CROP/%WIDTH%x%HEIGHT%.jpg",
+                "WHITE_FILLING": f"{EXAMPLE_PICTURES}/WHITE_FILLING/%WIDTH%x%HEIGHT%.jpg",
+            },
+            "placeholder": "data:image/webp;base64,UklGRkQAAABXRUJQVlA4IDgAAADQAQCdASoQAAsAAUAmJaQAA3AA/vuUAAA=",
             "description": "Living room",
             "order": 0,
             "published": False,
@@ -95,7 +122,11 @@ class RealtyImage(BaseModel):
     )
 
     id: UUID
-    url: str = Field(description="Where the image is read.")
+    url: str = Field(description="Where the image is read, as uploaded (without its metadata: see the README).")
+    renditions: Renditions
+    placeholder: str | None = Field(
+        description="A blurred preview of a few hundred bytes (a WebP data URI) to show until the image loads."
+    )
     description: str | None
     order: int = Field(ge=0, description="Position in the realty's list, from 0.")
     published: bool = Field(description="Published images cannot be deleted.")
@@ -105,7 +136,8 @@ class RealtyImage(BaseModel):
     size: int = Field(ge=0, description="Bytes.")
     sha256: str = Field(
         pattern="^[0-9a-f]{64}$",
-        description="Our addition: hex SHA-256 of the content (clients use it to skip files already saved).",
+        description="Our addition: hex SHA-256 of the file as uploaded (clients use it to skip files already "
+        "saved; the file served has its metadata removed, so its bytes may differ).",
     )
     createdAt: datetime
 

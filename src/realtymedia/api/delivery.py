@@ -1,0 +1,103 @@
+"""Renditions over HTTP, as an image CDN's origin serves them.
+
+Every answer names bytes that never change (a new picture gets a new id, key and version), so it
+carries a strong ETag, Last-Modified and `Cache-Control: immutable`, and answers HEAD,
+If-None-Match / If-Modified-Since with 304, and a single byte Range with 206. (Originals are
+served by their storage backend, Storage.serve.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from realtymedia.storage.conditional import etag_matches
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What an answer is about: its size, type and validators, and how to read a part of it."""
+
+    size: int
+    content_type: str
+    etag: str
+    last_modified: datetime
+    read: Callable[[int, int], Iterator[bytes]] | bytes
+
+
+def deliver(request: Request, item: Delivery, headers: dict[str, str] | None = None) -> Response:
+    """200, 206, 304 or 416 for GET and HEAD of an immutable object."""
+    sent = {
+        "Cache-Control": IMMUTABLE,
+        "ETag": item.etag,
+        "Last-Modified": format_datetime(item.last_modified.replace(microsecond=0), usegmt=True),
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+        **(headers or {}),
+    }
+    if not_modified(request, item):
+        return Response(status_code=304, headers=sent)
+    start, end = 0, item.size
+    status = 200
+    wanted = _range(request, item)
+    if wanted is UNSATISFIABLE:
+        return Response(status_code=416, headers={**sent, "Content-Range": f"bytes */{item.size}"})
+    if wanted is not None:
+        start, end = wanted
+        status = 206
+        sent["Content-Range"] = f"bytes {start}-{end - 1}/{item.size}"
+    sent["Content-Length"] = str(end - start)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=sent, media_type=item.content_type)
+    if isinstance(item.read, bytes):
+        return Response(item.read[start:end], status, sent, media_type=item.content_type)
+    return StreamingResponse(item.read(start, end), status, sent, media_type=item.content_type)
+
+
+def not_modified(request: Request, item: Delivery) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:  # it wins over If-Modified-Since (RFC 9110 13.2.2)
+        return etag_matches(if_none_match, item.etag)
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if moment.tzinfo is not None:
+            return item.last_modified.replace(microsecond=0) <= moment
+    return False
+
+
+UNSATISFIABLE = (-1, -1)
+
+
+def _range(request: Request, item: Delivery) -> tuple[int, int] | None:
+    """The one byte range asked for, as (start, end exclusive); None for the whole object."""
+    header = request.headers.get("range")
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None  # no range, another unit, or several ranges: the whole object is a valid answer
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range != item.etag:
+        return None
+    first, _, last = header[6:].strip().partition("-")
+    try:
+        if first == "":  # the last N bytes
+            count = int(last)
+            if count <= 0:
+                return UNSATISFIABLE
+            return max(0, item.size - count), item.size
+        start = int(first)
+        end = min(int(last) + 1, item.size) if last else item.size
+    except ValueError:
+        return None
+    if start >= item.size or end <= start:
+        return UNSATISFIABLE
+    return start, end
