@@ -34,7 +34,7 @@ def test_gallery_upload_reorder_reload_publish_and_refused_delete(web_stack: Sta
     expect(page.locator("#uploads li .state")).to_have_text(["saved"] * 3)
     expect(page.locator("#gallery li")).to_have_count(3)
     assert descriptions(page) == ["alpha", "bravo", "charlie"]
-    expect(page.locator("#gallery li img").first).to_have_js_property("naturalWidth", 320)
+    expect(page.locator("#gallery li img").first).to_have_js_property("naturalWidth", 240)  # the 1x rendition
 
     # Drag charlie onto alpha: charlie takes the first place.
     page.locator("#gallery li").nth(2).drag_to(page.locator("#gallery li").nth(0))

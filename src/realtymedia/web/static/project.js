@@ -5,6 +5,7 @@
 // the next upload stays. Which slots are free comes from the service (/web/projects/{id}/rules).
 import * as api from "./api.js";
 import { bytes, label, typeNames } from "./messages.js";
+import { cardPicture } from "./renditions.js";
 import { arrowMove, busy, confirmed, el, fail, limiter, moved, say } from "./ui.js";
 
 const kindOf = (a) => String(a["@xsi.type"] || "").split(":").pop();
@@ -194,7 +195,8 @@ function drawLists(page, applyRules) {
       pictures.map((_, i) => el("option", { value: String(i), selected: i === index }, String(i + 1))));
     position.addEventListener("change", () => reorder(page, a["@id"], Number(position.value), applyRules));
     const figure = el("figure", { dataset: { id: a["@id"] }, draggable: "true", "aria-label": `Picture ${index + 1}` },
-      el("img", { src: findUrl(a), alt: a.title || `Picture ${index + 1}`, loading: "lazy", draggable: "false" }),
+      cardPicture(el, { alt: a.title || `Picture ${index + 1}`, loading: "lazy", draggable: "false" },
+        findUrl(a, "SCALE_AND_CROP"), a.placeholder, findUrl(a)),
       el("figcaption", {},
         el("label", { for: field.id, class: "visually-hidden" }, `Title of picture ${index + 1}`), field,
         el("div", { class: "actions" }, handle, el("label", { for: position.id, class: "inline" }, "Position ", position), remove(a, name))));
@@ -214,7 +216,7 @@ function drawLists(page, applyRules) {
     const kind = kindOf(a);
     const name = `the ${label(typeOf(a))}`;
     return el("figure", { dataset: { id: a["@id"] }, class: kind === "Picture" ? "logo" : "" },
-      kind === "Picture" ? el("img", { src: findUrl(a), alt: label(typeOf(a)), loading: "lazy" }) : null,
+      kind === "Picture" ? cardPicture(el, { alt: label(typeOf(a)), loading: "lazy" }, findUrl(a, "SCALE_AND_CROP"), a.placeholder, findUrl(a)) : null,
       el("figcaption", {},
         kind === "Picture" ? label(typeOf(a)) : [`${label(typeOf(a)) || kind}: `,
           el("a", { href: kind === "Link" ? a.url : findUrl(a), target: "_blank", rel: "noopener" }, kind === "Link" ? a.url : "PDF")],
@@ -262,9 +264,10 @@ async function reorder(page, attachmentId, position, applyRules) {
   await refresh(page, applyRules);
 }
 
-function findUrl(attachment) {
-  if (typeof attachment.url === "string") return attachment.url;
+// The URL of one scale of a Picture (SCALE_MAX: the full picture; a template for the others).
+function findUrl(attachment, scale = "SCALE_MAX") {
+  if (typeof attachment.url === "string") return scale === "SCALE_MAX" ? attachment.url : null;
   const urls = api.findAll(attachment.urls, "url");
-  const best = urls.find((u) => u["@scale"] === "SCALE_MAX") || urls[0];
-  return best ? best["@href"] : attachment.href || null;
+  const best = urls.find((u) => u["@scale"] === scale) || (scale === "SCALE_MAX" ? urls[urls.length - 1] : null);
+  return best ? best["@href"] : scale === "SCALE_MAX" ? attachment.href || null : null;
 }

@@ -6,6 +6,7 @@
 // now (api.changeImages), so another tab's uploads never make this tab's edit fail.
 import * as api from "./api.js";
 import { bytes, typeNames } from "./messages.js";
+import { cardPicture } from "./renditions.js";
 import { arrowMove, busy, confirmed, el, fail, limiter, moved, realtyName, say } from "./ui.js";
 
 export async function showRealty(view, id) {
@@ -158,7 +159,8 @@ function card_(page, image, index) {
   const pick = el("input", { type: "checkbox", id: `select-${image.id}`, "data-role": "select", checked: page.selected.has(image.id) });
   pick.addEventListener("change", () => { if (pick.checked) page.selected.add(image.id); else page.selected.delete(image.id); drawBulk(page); });
   const preview = el("button", { type: "button", class: "preview", "data-role": "preview", "aria-label": `Details of ${name}` },
-    el("img", { src: image.url, alt: image.description || name, loading: "lazy", draggable: "false", width: image.width, height: image.height }));
+    cardPicture(el, { alt: image.description || name, loading: "lazy", draggable: "false" },
+      image.renditions && image.renditions.SCALE_AND_CROP, image.placeholder, image.url, false));
   preview.addEventListener("click", () => details(image, name));
   const li = el("li", { draggable: "true", dataset: { id: image.id }, "aria-label": name, class: page.selected.has(image.id) ? "selected" : "" },
     el("label", { for: pick.id, class: "pick" }, pick, el("span", { class: "visually-hidden" }, `Select ${name}`)),
