@@ -4,12 +4,12 @@ installs it (and `realtymedia-upload`) without the server's FastAPI, SQLAlchemy,
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
+
+from tests.imports_guard import run_guarded
 
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "python"
 
@@ -26,39 +26,7 @@ def test_declares_httpx_and_rich_only() -> None:
     assert importlib.metadata.entry_points(group="console_scripts", name="realtymedia-upload")
 
 
-# Run in a fresh interpreter: every import outside the standard library must belong to httpx, rich
-# or what they themselves require; anything else (the server's packages, oauthlib, defusedxml) fails.
-GUARD = r"""
-import importlib.abc, importlib.metadata, sys
-from packaging.requirements import Requirement
-
-def closure(names):
-    seen, todo = set(), list(names)
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for text in importlib.metadata.requires(name) or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name.lower())
-    return seen
-
-allowed_dists = closure(["realtymedia-client"])
-allowed = {"realtymedia_client", *sys.stdlib_module_names}
-for module, dists in importlib.metadata.packages_distributions().items():
-    if any(d.lower().replace("_", "-") in allowed_dists for d in dists):
-        allowed.add(module)
-
-class Guard(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path, target=None):
-        top = fullname.split(".")[0]
-        if top not in allowed and not top.startswith("_"):
-            raise ImportError(f"the SDK imported {fullname}, which is not among its dependencies")
-        return None
-
-sys.meta_path.insert(0, Guard())
+BODY = """
 import realtymedia_client, realtymedia_client.upload
 from realtymedia_client import IS24Client, RealtyImageClient
 IS24Client("http://127.0.0.1:9", "k", "s", "t", "ts").close()
@@ -69,6 +37,8 @@ realtymedia_client.upload.main()
 
 
 def test_imports_nothing_but_its_dependencies() -> None:
-    result = subprocess.run([sys.executable, "-c", GUARD], capture_output=True, text=True, timeout=60)
+    # Anything outside the standard library, httpx, rich and what they require (the server's
+    # packages, oauthlib, defusedxml) fails the import.
+    result = run_guarded(["realtymedia-client"], ["realtymedia_client"], BODY)
     assert result.returncode == 0, result.stderr
     assert "usage: realtymedia-upload" in result.stdout
