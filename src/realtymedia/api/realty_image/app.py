@@ -85,7 +85,9 @@ async def json_body(request: Request) -> None:
     """A body must be JSON; anything else is a 415 (not a confusing validation error)."""
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+    if not media_type:
+        raise ApiError(415, "The request has no Content-Type: send application/json.")
+    if media_type != "application/json" and not media_type.endswith("+json"):
         raise ApiError(415, f"Content type {media_type} is not supported: send application/json.")
 
 
@@ -95,9 +97,17 @@ MAX_BODY = 4 * 1024 * 1024
 
 User = Annotated[Principal, Depends(caller)]
 RequestId = Annotated[str, Depends(request_id)]
+# The document's pattern: a lowercase hyphenated UUID of version 1-5 and the RFC 4122 variant.
+REALTY_ID_PATTERN = r"^([0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$"
 RealtyId = Annotated[
-    UUID,
-    Path(alias="realtyId", description="Unique realty identifier in UUID format.", examples=[schemas.EXAMPLE_REALTY]),
+    str,
+    Path(
+        alias="realtyId",
+        description="Unique realty identifier in UUID format.",
+        examples=[schemas.EXAMPLE_REALTY],
+        pattern=REALTY_ID_PATTERN,
+        json_schema_extra={"format": "uuid"},
+    ),
 ]
 
 

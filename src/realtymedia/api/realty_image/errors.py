@@ -167,6 +167,23 @@ def from_http(error: HTTPException) -> JSONResponse:
     return response
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette names only the first route's)."""
+    from starlette._utils import get_route_path
+
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    pending = list(request.app.router.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # FastAPI's include_router
+        if included is not None:
+            pending.extend(included.routes)
+        elif getattr(route, "path_regex", None) is not None and route.path_regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     async def domain_handler(request: Request, error: Exception) -> JSONResponse:
         return from_domain(error)  # type: ignore[arg-type]
@@ -178,7 +195,10 @@ def install(app: FastAPI) -> None:
         return from_validation(error)  # type: ignore[arg-type]
 
     async def http_handler(request: Request, error: Exception) -> JSONResponse:
-        return from_http(error)  # type: ignore[arg-type]
+        response = from_http(error)  # type: ignore[arg-type]
+        if response.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     app.add_exception_handler(DomainError, domain_handler)
     app.add_exception_handler(ApiError, api_handler)
