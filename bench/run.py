@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from bench import api, processes, profile, uploads
+from bench import api, processes, profile, renditions, uploads
 from bench.api import IS24, RealtyImage, Request, User
 
 RESULTS = processes.ROOT / "bench" / "results"
@@ -46,6 +46,7 @@ TARGETS = {  # minimum ratio to the bare ceiling of the same run
     "realty_image_get_images": 0.08,
     "is24_assign_picture": 0.05,
     "realty_image_save_20": 0.05,
+    "rendition_stored": 0.5,
 }
 P99_OVER_P50_MAX = 5.0
 
@@ -322,6 +323,29 @@ class Run:
         self.figures[f"copy_200_{label}"] = {"seconds": timings, "best": min(timings), "median": sorted(timings)[1]}
         print(f"  copy of 200 images ({label}): {', '.join(f'{t:.2f}' for t in timings)} s", flush=True)
 
+    def run_renditions(self) -> None:
+        """The engine against bare Pillow, a stored rendition against the ceiling, and the memory of
+        16 first renditions at once (bench/renditions.py)."""
+        if self.wanted("rendition_engine"):
+            self.figures.update(renditions.engine_ratios(self.args.rounds))
+        if not (self.wanted("rendition_stored") or self.wanted("rendition_memory")):
+            return
+        base = "/realty-image/v2"
+        headers = {"Authorization": f"Bearer {self.user.bearer}"}
+        with httpx.Client(base_url=self.server.url, timeout=120, headers=headers) as client:
+            if self.wanted("rendition_stored"):
+                (image,) = renditions.upload_images(client, base, self.realty(), [renditions.twelve_megapixels(99)])
+                path = image["renditions"]["SCALE_AND_CROP"].replace("%WIDTH%", "400").replace("%HEIGHT%", "300")
+                path = path.replace(".jpg", ".webp").split(self.server.url, 1)[1]
+                expect(client.get(path), 200)  # made and stored; from here on it is served
+                time.sleep(5)  # the save's warm-up renditions finish: nothing renders while this is measured
+                self.measure("rendition_stored", [Request("GET", path, {})], "cycle", probe=Request("GET", path, {}))
+            if self.wanted("rendition_memory"):
+                photos = [renditions.twelve_megapixels(seed) for seed in range(16)]
+                images = renditions.upload_images(client, base, self.realty(), photos)
+                time.sleep(10)  # after the save's warm-up, so that only the 16 first renditions are measured
+                self.figures["rendition_memory"] = renditions.first_renditions_memory(client, self.server.pid, images)
+
     def run_uploads(self) -> None:
         from realtymedia.services import tickets
         from realtymedia.services.core import Core
@@ -448,6 +472,8 @@ def run_database(database: str, args: argparse.Namespace, bare: processes.Server
             results.setdefault("dialects", {})[database] = found
             if not args.skip_uploads and database == "sqlite":
                 run.run_uploads()
+            if database == "sqlite":
+                run.run_renditions()
             run.run_floors()
             if found["is24"]:
                 run.run_is24()
@@ -516,6 +542,18 @@ def report(results: dict[str, Any]) -> str:
                     f"{figures['dd_mb_per_s'][1]:.0f} MB/s before / after, ratio {figures['ratio_to_disk']:.2f} "
                     f"(target 0.5); service RSS {figures['rss_baseline_mib']:.0f} -> {figures['rss_peak_mib']:.0f} "
                     f"MiB, +{figures['rss_growth_mib']:.1f} MiB (target < 64); statuses {figures['statuses']}"
+                )
+            elif name.startswith("rendition_engine"):
+                extra.append(
+                    f"- {database}: {name}: ours {statistics.median(figures['ours_per_s']):.2f}/s, bare Pillow "
+                    f"{statistics.median(figures['bare_per_s']):.2f}/s on one core, ratio {figures['ratio']:.3f} "
+                    f"({', '.join(f'{r:.3f}' for r in figures['ratio_rounds'])}; target 0.8)"
+                )
+            elif name == "rendition_memory":
+                extra.append(
+                    f"- {database}: 16 first renditions (1000x1000 JPEG of 12-megapixel photos) at once: RSS "
+                    f"{figures['rss_before_mib']:.0f} -> {figures['rss_peak_mib']:.0f} MiB, "
+                    f"+{figures['growth_mib']:.0f} MiB (target < 256), {figures['seconds']:.1f} s"
                 )
             elif name.startswith("copy_200_"):
                 extra.append(
