@@ -126,3 +126,25 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
         finally:
             context.close()
     assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def test_project_pictures_move_by_keyboard(web_stack: Stack, page: Page, tmp_path: Path) -> None:
+    user = new_user(web_stack)
+    project = projects.create(web_stack.core, str(user["username"]), "BASIC", "Keys")
+    keys = user["oauth"]
+    with IS24Client(
+        web_stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
+    ) as is24:
+        for path in _files(tmp_path, ["north.jpg", "south.jpg", "east.jpg"]):
+            is24.upload_picture(project["id"], path, "IMAGE", path.stem.title())
+        log_in(page, web_stack, user)
+        page.goto(f"{web_stack.url}/#/project/{project['id']}")
+        expect(page.locator("#attachments figure")).to_have_count(3)
+        page.get_by_role(
+            "button", name="Move picture 1 of 3; arrow keys move it, Home and End to the first or last place"
+        ).focus()
+        page.keyboard.press("End")
+        expect(page.locator("#message .text")).to_have_text("Order saved.")
+        expect(page.locator("#attachments figure input[data-role=title]").last).to_have_value("North")
+        assert page.evaluate("() => document.activeElement.dataset.role") == "handle"
+        assert [a.title for a in is24.attachments(project["id"])] == ["South", "East", "North"]
