@@ -166,9 +166,9 @@ def test_typed_text_stays_when_its_save_fails_and_is_saved_on_the_next_try(
     page.goto(f"{web_stack.url}/#/realty/{realty}")
 
     def offline(route: Route) -> Any:
-        return route.abort("internetdisconnected") if route.request.method == "PUT" else route.continue_()
+        return route.abort("internetdisconnected") if route.request.method in ("PUT", "PATCH") else route.continue_()
 
-    page.route("**/images", offline)
+    page.route("**/images**", offline)
     field = description(page, 0)
     field.fill("Bright hall, oak floor")
     field.press("Tab")
@@ -179,7 +179,7 @@ def test_typed_text_stays_when_its_save_fails_and_is_saved_on_the_next_try(
     expect(page.get_by_role("alert")).to_contain_text("NETWORK")  # the code, for support
     expect(page.locator("#gallery li .save-state").first).to_contain_text("not saved")
 
-    page.unroute("**/images")
+    page.unroute("**/images**")
     field.focus()
     field.press("Enter")
     expect(page.locator("#message .text")).to_have_text("Description saved.")

@@ -45,3 +45,11 @@ def check_full_list(current: Sequence[str], given: Sequence[str]) -> list[Violat
                 Violation("realtyImages", item, codes.MANDATORY_FIELD_EMPTY, f"image {item} is missing from the list")
             )
     return violations
+
+
+def move(current: Sequence[str], item: str, position: int) -> list[str]:
+    """One item to `position` (from 0), the others keeping their order; a position past the end
+    puts it last. A client that moves one image need not know the rest of the list."""
+    rest = [i for i in current if i != item]
+    at = max(0, min(position, len(rest)))
+    return [*rest[:at], item, *rest[at:]]

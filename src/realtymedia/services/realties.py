@@ -37,6 +37,19 @@ def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
         return as_dict(realty, 0)
 
 
+def rename(core: Core, user_id: int, realty_id: str, name: str) -> dict[str, object]:
+    """A realty's new name; the same name again changes nothing."""
+    violations = check_name(name)
+    if violations:
+        raise Invalid(violations)
+    with core.db.write() as session:
+        realty = owned(session, realty_id, user_id, lock=True)
+        if realty.name != name:
+            realty.name = name
+            touch(realty)
+        return as_dict(realty, repo.count_media(session, REALTY, realty_id))
+
+
 def create_for(core: Core, owner: str, name: str = "") -> dict[str, object]:
     with core.db.read() as session:
         user = repo.user_by_name(session, owner)

@@ -20,10 +20,10 @@ from realtymedia.domain import codes
 from realtymedia.domain import realty_images as rules
 from realtymedia.domain.errors import Conflict, Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import MediaInfo
-from realtymedia.domain.ordering import check_full_list
+from realtymedia.domain.ordering import check_full_list, move
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import Ticket
+from realtymedia.persistence.models import Media, Ticket
 from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.realties import owned, touch
@@ -67,6 +67,15 @@ class ImageChange:
     id: str
     description: str | None = None
     set_description: bool = False
+
+
+@dataclass(frozen=True)
+class ImagePatch:
+    """One image's own change: its description when `set_description`, its place when `position` is given."""
+
+    description: str | None = None
+    set_description: bool = False
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -349,6 +358,57 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
                     item.title = change.description
                 item.updated_at = moment
         touch(realty, moment)
+
+
+def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: ImagePatch, base_url: str) -> RealtyImage:
+    """Change one image on its own: whatever else the list holds now, the others keep their order."""
+    if change.set_description:
+        violations = rules.check_description(change.description, "description")
+        if violations:
+            raise Invalid(violations)
+    with core.db.write() as session:
+        realty = owned(session, realty_id, user_id, lock=True)
+        current = list(repo.media_of(session, REALTY, realty_id))
+        item = next((i for i in current if i.id == image_id), None)
+        if item is None:
+            raise NotFound("realtyImage", image_id)
+        moment = now()
+        changed = False
+        if change.set_description and item.title != change.description:
+            item.title = change.description
+            changed = True
+        if change.position is not None:
+            order = move([i.id for i in current], image_id, change.position)
+            by_id = {i.id: i for i in current}
+            for position, each in enumerate(order):
+                if by_id[each].position != position:
+                    by_id[each].position = position
+                    by_id[each].updated_at = moment
+                    changed = True
+        if changed:
+            item.updated_at = moment
+            touch(realty, moment)
+        session.flush()
+        return _image_of(core, item, base_url)
+
+
+def _image_of(core: Core, item: Media, base_url: str) -> RealtyImage:
+    return RealtyImage(
+        id=item.id,
+        realty_id=item.owner_id,
+        url=core.storage.file_url(item.key, base_url) if item.key else "",
+        description=item.title,
+        order=item.position,
+        published=bool(item.published),
+        content_type=item.content_type or "",
+        width=item.width,
+        height=item.height,
+        size=item.size or 0,
+        sha256=item.sha256 or "",
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        placeholder=item.placeholder,
+    )
 
 
 def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:

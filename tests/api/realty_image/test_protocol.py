@@ -226,7 +226,9 @@ def test_openapi_is_served_complete_and_the_docs_work_offline(api: Api) -> None:
         ("POST", "/realty"),
         ("GET", "/realty"),
         ("GET", "/realty/{realtyId}"),
+        ("PATCH", "/realty/{realtyId}"),
         ("POST", "/realty/{realtyId}/publish"),
+        ("PATCH", "/realty/{realtyId}/images/{realtyImageId}"),
     }
     assert set(operations) == expected
     for key, operation in operations.items():

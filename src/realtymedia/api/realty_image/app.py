@@ -338,6 +338,40 @@ def delete_image(
     return _once(request, user, rid, None, action)
 
 
+ImageId = Annotated[
+    UUID, Path(alias="realtyImageId", description="ID of the realty image.", examples=[schemas.EXAMPLE_IMAGE])
+]
+
+
+@router.patch(
+    "/realty/{realtyId}/images/{realtyImageId}",
+    tags=["Realty Images (our addition)"],
+    summary="Update one realty image",
+    response_model=schemas.RealtyImage,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def patch_image(
+    request: Request, user: User, rid: RequestId, realty_id: RealtyId, image_id: ImageId, payload: schemas.ImagePatch
+) -> Response:
+    """Our addition: one image's description and/or place, without the full list that PUT needs,
+    so that a client editing one image never fails because another added or removed images
+    meanwhile. The other images keep their order. Answers the image as it is now."""
+    core = core_of(request)
+    change = realty_images.ImagePatch(
+        description=payload.description,
+        set_description="description" in payload.model_fields_set,
+        position=payload.position,
+    )
+
+    def action() -> tuple[int, Any]:
+        base = base_url(request)
+        patched = realty_images.patch(core, user.user_id, str(realty_id), str(image_id), change, base)
+        return 200, _image(patched, _pictures_base(core, base))
+
+    return _once(request, user, rid, payload.model_dump(mode="json", exclude_unset=True), action)
+
+
 @router.post(
     "/realty/{realtyId}/images/copy",
     tags=["Copying Realty Images"],
@@ -410,6 +444,26 @@ def list_realties(
 def get_realty(request: Request, user: User, realty_id: RealtyId) -> dict[str, Any]:
     """Our addition."""
     return _realty(realties.get(core_of(request), user.user_id, str(realty_id)))
+
+
+@router.patch(
+    "/realty/{realtyId}",
+    tags=["Realties (our addition)"],
+    summary="Rename a realty",
+    response_model=schemas.Realty,
+    responses=WITH_BODY,
+    dependencies=[Depends(json_body)],
+)
+def patch_realty(
+    request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.RealtyPatch
+) -> Response:
+    """Our addition: a realty's name (what people know it by; at most 200 characters, one line)."""
+    core = core_of(request)
+
+    def action() -> tuple[int, Any]:
+        return 200, _realty(realties.rename(core, user.user_id, str(realty_id), payload.name))
+
+    return _once(request, user, rid, payload.model_dump(mode="json"), action)
 
 
 @router.post(

@@ -161,6 +161,27 @@ class UpdateImagesRequest(BaseModel):
     )
 
 
+class ImagePatch(BaseModel):
+    """Our addition: one image's own change, whatever the rest of the list is now."""
+
+    model_config = _example({"description": "Kitchen with a view of the garden", "position": 0})
+
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX, description="Left as it is when absent.")
+    position: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_IMAGES,
+        description="The image's new place, from 0; the others keep their order. Past the end: last. "
+        "Left as it is when absent.",
+    )
+
+
+class RealtyPatch(BaseModel):
+    model_config = _example({"name": "Sunny two-room flat, Kallio"})
+
+    name: str = Field(max_length=200)
+
+
 class CopyRequest(BaseModel):
     model_config = _example({"sourceRealtyId": "0fb5f172-b06d-4e49-8beb-5140e3b6f944"})
 

@@ -130,28 +130,15 @@ export const images = async (id) => listOf(await realty("GET", `/realty/${encode
 export const uploadGrant = (type) => realty("GET", `/uploadGrants?type=${encodeURIComponent(type)}`);
 export const saveImages = async (id, uploaded, rid) =>
   listOf(await realty("POST", `/realty/${encodeURIComponent(id)}/images`, { uploadedImages: uploaded }, rid), "realtyImages");
-export const putImages = (id, items, rid) => realty("PUT", `/realty/${encodeURIComponent(id)}/images`, { realtyImages: items }, rid);
 export const deleteImage = (id, imageId, rid) =>
   realty("DELETE", `/realty/${encodeURIComponent(id)}/images/${encodeURIComponent(imageId)}`, undefined, rid);
 export const copyImages = (id, sourceRealtyId, rid) => realty("POST", `/realty/${encodeURIComponent(id)}/images/copy`, { sourceRealtyId }, rid);
 
-// Change the realty's images as they are on the service now, not as this page last saw them:
-// `change` gets the current list (another tab may have added or removed images) and returns the
-// full list to send (ids in the new order, `description` only where it changes). When the list
-// changed again in between, the service refuses the whole update; then read and merge once more.
-export async function changeImages(id, change, attempts = 4) {
-  for (let attempt = 1; ; attempt += 1) {
-    const current = await images(id);
-    const items = change(current);
-    if (items === null) return current;
-    try {
-      await putImages(id, items);
-      return await images(id);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== "BAD_REQUEST_BODY" || attempt >= attempts) throw error;
-    }
-  }
-}
+// One image's own change (our addition to the dialect): its description and/or its position,
+// whatever the rest of the list is now, so another tab's uploads never make this edit fail.
+export const patchImage = (id, imageId, changes, rid) =>
+  realty("PATCH", `/realty/${encodeURIComponent(id)}/images/${encodeURIComponent(imageId)}`, changes, rid);
+export const renameRealty = (id, name, rid) => realty("PATCH", `/realty/${encodeURIComponent(id)}`, { name }, rid);
 
 // What the service will accept (sizes, types, a project's free slots): asked, never assumed.
 export const rules = () => call("GET", "/web/rules");

@@ -2,8 +2,8 @@
 // descriptions, delete, publish, copy from another realty.
 //
 // Nothing typed is thrown away: a description being edited lives in `drafts` until the service
-// has it, and every redraw shows the draft. Changes are made to the list as the service has it
-// now (api.changeImages), so another tab's uploads never make this tab's edit fail.
+// has it, and every redraw shows the draft. A description or a move changes that one image
+// (PATCH), so another tab's uploads never make this tab's edit fail.
 import * as api from "./api.js";
 import { bytes, typeNames } from "./messages.js";
 import { cardPicture } from "./renditions.js";
@@ -11,7 +11,7 @@ import { arrowMove, busy, confirmed, el, fail, limiter, moved, realtyName, say }
 
 export async function showRealty(view, id) {
   const [realty, others, rules, first] = await Promise.all([api.getRealty(id), api.realties(), api.rules(), api.images(id)]);
-  const page = { id, realty, rules, images: first, drafts: new Map(), selected: new Set(), filter: "", gallery: null, state: null, bulk: null };
+  const page = { id, realty, rules, images: first, drafts: new Map(), selected: new Set(), filter: "", gallery: null, state: null, bulk: null, moves: limiter(1) };
   const limits = rules.realtyImages;
 
   page.gallery = el("ol", { class: "gallery", id: "gallery", "aria-label": "Photos, in their order" });
@@ -65,9 +65,38 @@ export async function showRealty(view, id) {
   filter.addEventListener("input", () => { page.filter = filter.value.trim().toLowerCase(); draw(page); });
   page.bulk = el("div", { class: "toolbar bulk", id: "bulk", "aria-live": "polite" });
 
+  const heading = el("h1", {});
+  const showName = () => {
+    const rename = el("button", { type: "button", id: "rename", class: "small" }, "Rename");
+    rename.addEventListener("click", () => editName());
+    heading.replaceChildren(el("span", { id: "realty-name" }, realtyName(page.realty)), " ", page.state, " ", rename);
+  };
+  const editName = () => {
+    const field = el("input", { id: "realty-name-field", value: page.realty.name || "", maxlength: "200", autocomplete: "off" });
+    const save = el("button", { type: "submit", class: "primary" }, "Save name");
+    const cancel = el("button", { type: "button", onclick: () => { showName(); document.getElementById("rename").focus(); } }, "Cancel");
+    const form = el("form", { class: "toolbar rename", "aria-label": "Rename the realty" },
+      el("label", { for: field.id }, "Name"), field, save, cancel);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(save, async () => {
+        try {
+          page.realty = await api.renameRealty(id, field.value.trim(), api.uuid4());
+          say("Renamed.");
+          showName();
+          draw(page);
+        } catch (error) { fail(error, "Renaming the realty"); }
+      });
+    });
+    heading.replaceChildren(form);
+    field.focus();
+    field.select();
+  };
+  showName();
+
   view.replaceChildren(
     el("nav", { "aria-label": "Breadcrumb" }, el("a", { href: "#/" }, "← All media")),
-    el("h1", {}, el("span", { id: "realty-name" }, realtyName(realty)), " ", page.state),
+    heading,
     el("div", { class: "toolbar" },
       publish,
       el("label", { class: "inline" }, el("span", { class: "visually-hidden" }, "Copy from"), source),
@@ -204,38 +233,41 @@ async function saveDescription(page, imageId, name, status) {
   if (text === (page.images.find((i) => i.id === imageId)?.description ?? "")) { page.drafts.delete(imageId); status.textContent = ""; return; }
   page.saving = imageId;
   status.textContent = "saving…";
-  let gone = false;
   try {
-    page.images = await api.changeImages(page.id, (current) => {
-      if (!current.some((i) => i.id === imageId)) { gone = true; return null; }
-      return current.map((i) => (i.id === imageId ? { id: i.id, description: text } : { id: i.id }));
-    });
-    if (gone) {
+    await api.patchImage(page.id, imageId, { description: text }, api.uuid4());
+    // Typed on while saving? Then the newer text is still a draft, to be saved on its own change.
+    if (page.drafts.get(imageId) === text) page.drafts.delete(imageId);
+    say("Description saved.");
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 404) {
+      page.drafts.delete(imageId);
       say(`${name} was deleted elsewhere (another tab?), so its description could not be saved. Your text: “${text}”`, true);
     } else {
-      // Typed on while saving? Then the newer text is still a draft, to be saved on its own change.
-      if (page.drafts.get(imageId) === text) page.drafts.delete(imageId);
-      say("Description saved.");
+      fail(error, "Saving the description", name);
+      status.textContent = "not saved: press Enter or leave the field to try again";
+      page.saving = null;
+      return;
     }
-  } catch (error) {
-    fail(error, "Saving the description", name);
-    status.textContent = "not saved: press Enter or leave the field to try again";
-    return;
-  } finally {
-    page.saving = null;
   }
-  draw(page);
+  page.saving = null;
+  await refresh(page);
 }
 
 async function move(page, imageId, position, name) {
-  try {
-    page.images = await api.changeImages(page.id, (current) => {
-      const ids = moved(current.map((i) => i.id), imageId, position);
-      return ids.map((id) => ({ id }));
-    });
-    say("Order saved.");
-  } catch (error) { fail(error, "Moving", name); }
+  // Shown at once, so a second arrow key moves on from there; the moves go to the service one
+  // after the other, in the order they were made, and the list is read again once all are done.
+  const ids = moved(page.images.map((i) => i.id), imageId, position);
+  page.images = ids.map((id) => page.images.find((i) => i.id === id));
   draw(page);
+  page.moving = (page.moving || 0) + 1;
+  await page.moves(async () => {
+    try {
+      await api.patchImage(page.id, imageId, { position }, api.uuid4());
+      say("Order saved.");
+    } catch (error) { fail(error, "Moving", name); }
+  });
+  page.moving -= 1;
+  if (!page.moving) await refresh(page);
 }
 
 // Checks first (type, size, room left): what the service would refuse is never sent. Then grants
