@@ -57,6 +57,8 @@ def _api(error: APIError, name: str) -> str:
         return f"{name} was not added: the project already has as many of this kind as it may (one logo each)"
     if "deniedForProduct" in text:
         return f"{name} was not added: the project's product does not include this (brochures need PROFESSIONAL)"
+    if "LENGTH_EXCEEDED_OR_TOO_SMALL" in text and "title" in text:
+        return f"{name} was not added: its title is too short or too long (give --title, or rename the file)"
     if "damaged or truncated" in text:
         return f"{name} is damaged or truncated: the service could not read the whole picture"
     if "UPLOAD_INCOMPLETE" in text or "nothing has been uploaded" in text:
