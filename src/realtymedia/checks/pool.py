@@ -172,6 +172,8 @@ class ByteChecks:
                         answer, checker = self._run(checker, job)
                 except BaseException as error:  # the future must hear of anything
                     answer = error
+                    if checker is not None:
+                        checker.kill()
                     checker = None
                 finally:
                     self._release(job)
