@@ -188,9 +188,9 @@ def test_refused_confirmation_keeps_no_copy(any_stack: Stack) -> None:
     copies: list[str] = []
     real_copy = core.storage.copy
 
-    def recording_copy(source: str, target: str) -> None:
+    def recording_copy(source: str, target: str, *rest: str) -> None:
         copies.append(target)
-        real_copy(source, target)
+        real_copy(source, target, *rest)
 
     core.storage.copy = recording_copy  # type: ignore[method-assign]
     try:
