@@ -54,6 +54,7 @@ def install_docs(app: FastAPI) -> None:
                 servers=app.servers,
             )
             _drop_fastapi_validation_errors(schema)
+            _keep_null_examples(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -75,6 +76,18 @@ def install_docs(app: FastAPI) -> None:
             swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
             swagger_favicon_url=f"{root}/docs-assets/favicon-32x32.png",
         )
+
+
+def _keep_null_examples(schema: dict[str, Any]) -> None:
+    """FastAPI's encoder drops None from the document, examples included: `Realty`'s example lost
+    its required `publishedAt: null`. The models' own examples are put back as written."""
+    from realtymedia.api.realty_image import schemas as models
+
+    for name, component in schema.get("components", {}).get("schemas", {}).items():
+        model: Any = getattr(models, name, None)
+        examples = model.model_json_schema().get("examples") if hasattr(model, "model_json_schema") else None
+        if examples:
+            component["examples"] = examples
 
 
 def _drop_fastapi_validation_errors(schema: dict[str, Any]) -> None:
