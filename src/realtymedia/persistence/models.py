@@ -205,6 +205,16 @@ class LoginAttempt(Base):
     )
 
 
+class PendingObject(Base):
+    """An object about to be written under a key no row names yet (a confirmed copy of an upload,
+    a copied image): recorded before the write, removed by the commit that names it in a row. One
+    left behind marks a crash's leftover for `cleanup`, which never has to list the bucket."""
+
+    __tablename__ = "pending_objects"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 __all__ = [
     "Base",
     "BearerToken",
@@ -214,6 +224,7 @@ __all__ = [
     "OAuthConsumer",
     "OAuthNonce",
     "OAuthToken",
+    "PendingObject",
     "Project",
     "Realty",
     "Ticket",

@@ -24,6 +24,7 @@ from realtymedia.domain.ordering import check_full_list, move
 from realtymedia.persistence import realty_images as queries
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Ticket
+from realtymedia.persistence.pending_objects import PendingObjects
 from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.realties import owned, touch
@@ -445,8 +446,13 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         if refused:
             raise Invalid(refused)
     copied: list[str] = []
+    plans = [(str(uuid.uuid4()), source) for source in sources]
+    targets = [keys.copy_key(target_id, new_id, source[4]) for new_id, source in plans if source[0]]
+    # Recorded before any object is written, settled by the commit that names them: what a crash
+    # in between leaves, cleanup finds by these records (never by listing the storage).
+    with core.db.write() as session:
+        PendingObjects(session).add(targets, now())
     try:
-        plans = [(str(uuid.uuid4()), source) for source in sources]
 
         def copy_one(plan: tuple[str, tuple[Any, ...]]) -> None:
             new_id, source = plan
@@ -469,6 +475,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
             start = repo.next_position(session, REALTY, target_id)
             moment = now()
             touch(locked[target_id], moment)
+            PendingObjects(session).settle(targets)
             repo.add_media(
                 session,
                 [
@@ -496,6 +503,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 ],
             )
     except BaseException:
+        # Their pending records stay: cleanup settles them (and removes what this could not).
         media.delete_objects(core, copied)
         raise
     core.renditions.warm([new_id for new_id, source in plans if source[0]])

@@ -19,6 +19,7 @@ from realtymedia.images.strip import StripFailed, strip
 from realtymedia.operations import metrics
 from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
+from realtymedia.persistence.pending_objects import PendingObjects
 from realtymedia.services.core import Core, now
 from realtymedia.storage import StorageError, UploadForm, keys
 
@@ -278,18 +279,22 @@ def cleanup(core: Core) -> dict[str, int]:
     """Remove what tickets leave behind once they expired longer than the grace period ago.
 
     Unused tickets: the row, then the uploaded object. Used tickets: the row and the upload object
-    (the file lives on in its confirmed copy, see `confirm`). And partial files of uploads that a
-    crash interrupted, once older than any upload may take.
+    (the file lives on in its confirmed copy, see `confirm`), and any copy of the ticket's upload
+    that no media row names. Objects recorded as pending that no commit named (see PendingObjects).
+    And partial files of uploads that a crash interrupted, once older than any upload may take.
     """
     settings = core.settings
     cutoff = now() - timedelta(seconds=settings.cleanup_grace_seconds)
-    removed = 0
+    removed = leftovers = 0
     while True:
         with core.db.read() as session:
-            batch = [(t.id, t.key) for t in repo.expired_tickets(session, cutoff)]
+            batch = [
+                (t.id, t.key, keys.stored_prefix(t.owner_kind, t.owner_id, t.id))
+                for t in repo.expired_tickets(session, cutoff)
+            ]
         if not batch:
             break
-        for ticket_id, key in batch:
+        for ticket_id, key, copies in batch:
             # The row goes first: once it is gone no request can use the ticket, so its object is free.
             with core.db.write() as session:
                 stale = repo.ticket(session, ticket_id)
@@ -298,6 +303,11 @@ def cleanup(core: Core) -> dict[str, int]:
                 session.delete(stale)
             remove_quietly(core, [key])
             removed += 1
+            # The ticket was the record of its confirmed copies: one per attempt, of which at most
+            # the one a media row names is kept. A crash between a copy and its commit (or a
+            # failed removal) left the others; no request can make more once the row is gone.
+            leftovers += _remove_unnamed(core, core.storage.list_keys(copies))
+    leftovers += _remove_pending_leftovers(core, cutoff)
     # Sessions and login attempts no rule looks at any more.
     from realtymedia.services import logins, web_sessions
 
@@ -307,4 +317,30 @@ def cleanup(core: Core) -> dict[str, int]:
     with core.db.write() as session:
         repo.forget_nonces_before(session, now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))
         repo.forget_idempotent_before(session, now() - timedelta(seconds=settings.idempotency_ttl_seconds))
-    return {"deleted_objects": removed, "removed_partial_uploads": abandoned}
+    return {"deleted_objects": removed, "removed_leftovers": leftovers, "removed_partial_uploads": abandoned}
+
+
+def _remove_unnamed(core: Core, candidates: list[str]) -> int:
+    """Remove those of `candidates` that no media row names; how many."""
+    if not candidates:
+        return 0
+    with core.db.read() as session:
+        named = PendingObjects(session).named(candidates)
+    unnamed = [key for key in candidates if key not in named]
+    remove_quietly(core, unnamed)
+    return len(unnamed)
+
+
+def _remove_pending_leftovers(core: Core, cutoff: datetime) -> int:
+    """Objects recorded as pending (services.realty_images.copy) before `cutoff` and never named
+    by a commit: a crash's, or a failed request's whose removal failed. Found by their records,
+    never by listing the storage."""
+    removed = 0
+    while True:
+        with core.db.read() as session:
+            batch = PendingObjects(session).older_than(cutoff, 500)
+        if not batch:
+            return removed
+        removed += _remove_unnamed(core, batch)
+        with core.db.write() as session:
+            PendingObjects(session).settle(batch)

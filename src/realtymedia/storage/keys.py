@@ -45,7 +45,12 @@ def is_grant_key(key: str) -> bool:
 def stored_key(owner_kind: str, owner_id: str, ticket_id: str, content_type: str) -> str:
     """A fresh key for a confirmed copy; each attempt gets its own, so retries never collide."""
     ext = EXTENSIONS[content_type]
-    return f"media/{owner_kind}-{owner_id}/{ticket_id}.{uuid.uuid4().hex[:12]}.{ext}"
+    return f"{stored_prefix(owner_kind, owner_id, ticket_id)}{uuid.uuid4().hex[:12]}.{ext}"
+
+
+def stored_prefix(owner_kind: str, owner_id: str, ticket_id: str) -> str:
+    """The prefix of every confirmed copy a ticket's upload may have (one per attempt)."""
+    return f"media/{owner_kind}-{owner_id}/{ticket_id}."
 
 
 def ticket_id_of(key: str) -> str | None:
