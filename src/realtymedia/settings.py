@@ -105,8 +105,8 @@ class Settings(BaseSettings):
     realty_image_base_path: str = "/realty-image/v2"
     idempotency_ttl_seconds: int = 24 * 60 * 60
     # A worker remembers valid credentials this long instead of asking the database on every
-    # request (0: always ask): a bearer token's user, an IS24 consumer and its access token. None
-    # is revoked today; a revocation would take this long to reach every worker.
+    # request (0: always ask): a bearer token's user, an IS24 consumer and its access token. A
+    # revocation (`realtymedia users revoke-token`) takes up to this long to reach every worker.
     bearer_cache_seconds: int = 30
     # FastAPI's OpenTelemetry spans, metrics and logs (providers and exporters are the operator's).
     opentelemetry: bool = False

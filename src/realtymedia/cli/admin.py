@@ -16,6 +16,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     password.add_argument("name")
     password.add_argument("--password", required=True)
     password.set_defaults(func=users_password)
+    revoke = users.add_parser(
+        "revoke-token", help="revoke a bearer token (every worker refuses it within bearer_cache_seconds)"
+    )
+    revoke.add_argument("token")
+    revoke.set_defaults(func=users_revoke_token)
 
     projects = commands.add_parser("projects", help="IS24 real estate projects").add_subparsers(
         dest="projects_command", required=True
@@ -77,6 +82,12 @@ def users_password(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import accounts
 
     return accounts.change_password(_core(), args.name, args.password)
+
+
+def users_revoke_token(args: argparse.Namespace) -> dict[str, object]:
+    from realtymedia.services import accounts
+
+    return {"revoked": accounts.revoke_bearer(_core(), args.token)}
 
 
 def projects_create(args: argparse.Namespace) -> dict[str, object]:

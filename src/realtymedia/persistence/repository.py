@@ -45,6 +45,12 @@ def principal_by_bearer_hash(session: Session | Connection, token_hash: str) -> 
     return (row[0], row[1]) if row else None
 
 
+def delete_bearer(session: Session, token_hash: str) -> bool:
+    """Remove a bearer token; whether there was one."""
+    removed = session.execute(delete(BearerToken).where(BearerToken.token_hash == token_hash))
+    return bool(getattr(removed, "rowcount", 0))
+
+
 def consumer(session: Session, key: str) -> OAuthConsumer | None:
     return session.get(OAuthConsumer, key)
 

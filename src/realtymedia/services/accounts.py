@@ -121,6 +121,16 @@ def known_bearer(core: Core, token: str) -> Principal | None:
     return principal
 
 
+def revoke_bearer(core: Core, token: str) -> bool:
+    """Remove a bearer token; whether it existed. Workers that remember it as valid keep accepting
+    it for up to settings.bearer_cache_seconds (this process forgets it at once)."""
+    digest = hash_token(token)
+    with core.db.write() as session:
+        removed = repo.delete_bearer(session, digest)
+    core.principals.forget(digest)
+    return removed
+
+
 def issue_bearer_token(core: Core, user_id: int) -> str:
     token = "rm_" + secrets.token_urlsafe(32)
     with core.db.write() as session:

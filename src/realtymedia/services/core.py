@@ -50,6 +50,10 @@ class Memo:
             with self._lock:
                 self._cache[key] = value
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
+
     def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
         found = self.get(key)
         if found is None:
