@@ -45,6 +45,7 @@ def workers(
     env = {
         "storage": "s3",
         "s3_endpoint_url": moto_endpoint,
+        "s3_sts_endpoint_url": moto_endpoint,
         "s3_bucket": settings.s3_bucket,
         "s3_access_key_id": "testing",
         "s3_secret_access_key": "testing",
@@ -54,7 +55,7 @@ def workers(
     server = processes.service(data_dir, postgres_url, data_dir / "serve.log", **env)
     server.argv.remove("--no-access-log")
     server.argv += ["--workers", "2"]
-    server.start()
+    server.start(timeout=180)  # two workers' start-up on a busy machine
     core = Core.from_settings(settings)
     try:
         yield Stack("workers", settings, core, server.url, {"log": data_dir / "serve.log"}), server

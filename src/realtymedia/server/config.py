@@ -37,6 +37,9 @@ def serving(settings: Settings, workers: int, request_lines: bool) -> dict[str, 
     return {
         **options(settings),
         "workers": workers,
+        # uvicorn restarts a worker that has not answered its supervisor within this (default 5 s):
+        # on a busy machine a worker's start-up (imports, checker processes) can take longer.
+        "timeout_worker_healthcheck": 60,
         "access_log": False,
         "log_config": logs.config(settings.log_format, request_lines),
     }
