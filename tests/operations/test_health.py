@@ -84,6 +84,7 @@ def test_storage_that_is_not_there_is_named(tmp_path: Path) -> None:
             "s3_endpoint_url": f"http://127.0.0.1:{port}",
             "s3_access_key_id": "testing",
             "s3_secret_access_key": "testing",
+            "s3_form_sessions": False,  # no STS to ask for a session either
         }
         with served(tmp_path, **s3) as url:
             ready = httpx.get(f"{url}/readyz", timeout=10)
