@@ -16,7 +16,7 @@ from tests.api.realty_image.test_images import error_of
         ("OPTIONS", "/realty", {"GET", "POST"}),
         ("DELETE", "/realty", {"GET", "POST"}),
         ("PATCH", "/realty/{realty}/images", {"GET", "POST", "PUT"}),
-        ("GET", "/realty/{realty}/images/copy", {"POST", "DELETE"}),
+        ("GET", "/realty/{realty}/images/copy", {"POST", "DELETE", "PATCH"}),  # copy, and {realtyImageId} = "copy"
     ],
 )
 def test_a_405_lists_every_method_of_its_path(api: Api, method: str, path: str, allowed: set[str]) -> None:

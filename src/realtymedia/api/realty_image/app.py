@@ -86,9 +86,16 @@ async def json_body(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
     if not media_type:
+        if _no_body(request):
+            return  # no body at all (an optional one left out): nothing to read, nothing to refuse
         raise ApiError(415, "The request has no Content-Type: send application/json.")
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise ApiError(415, f"Content type {media_type} is not supported: send application/json.")
+
+
+def _no_body(request: Request) -> bool:
+    headers = request.headers
+    return "transfer-encoding" not in headers and headers.get("content-length", "0").strip() == "0"
 
 
 # 200 items with 2000-character descriptions fit well within; a larger body is a 413 (from its
