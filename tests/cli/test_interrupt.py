@@ -102,3 +102,20 @@ def test_a_resumed_run_reuses_what_was_sent(interrupted: Interrupted, local_stac
     with RealtyImageClient(local_stack.url, interrupted.token) as client:
         held = [image.sha256 for image in client.images(interrupted.realty)]
     assert held == [sha256_of(p) for p in interrupted.photos]
+
+
+@pytest.fixture(autouse=True)
+def aborted_uploads_are_removed(local_stack: Stack) -> Iterator[None]:
+    """An interrupted run aborts storage POSTs mid-body; the endpoint removes their partial files
+    once it sees the connection go (asynchronously). Wait for that here, and fail if it never
+    happens, so that no partial file outlives this test on the shared stack."""
+    import time
+
+    yield
+    left: list[Path] = []
+    for _ in range(60):
+        left = list(local_stack.core.storage.incoming.iterdir())
+        if not left:
+            return
+        time.sleep(0.5)
+    assert left == [], "an aborted upload left a partial file behind"
