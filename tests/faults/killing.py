@@ -149,9 +149,16 @@ def kill_round(data_dir: Path, database_url: str, seconds: float, rounds: int = 
         with ThreadPoolExecutor(WORKERS) as pool:
             futures = [pool.submit(worker, load, i) for i in range(WORKERS)]
             time.sleep(seconds * (0.5 + random.random()))
-            with load.lock:
-                in_flight = load.started - load.finished
-                completed = load.finished
+            # On a busy machine the first acknowledgement may come later than that: the kill waits for
+            # one (what it must not lose) and for requests in flight (what it cuts).
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with load.lock:
+                    in_flight = load.started - load.finished
+                    completed = load.finished
+                    if (load.assigned or load.saved) and in_flight > 0:
+                        break
+                time.sleep(0.01)
             server.kill9()
             load.stop.set()
             for future in futures:

@@ -20,6 +20,7 @@ from bench import processes
 from bench.api import RealtyImage, User
 
 from realtymedia.persistence.models import Media
+from realtymedia.persistence.models import User as UserRow
 from realtymedia.services import accounts, realties, tickets
 from realtymedia.services.core import Core
 from realtymedia.settings import Settings
@@ -63,17 +64,36 @@ def server_for(settings: Settings) -> processes.Server:
     return processes.service(settings.data_dir, settings.database_url, settings.data_dir / "server.log", **values)
 
 
-def named_keys(settings: Settings) -> set[str]:
-    engine = sqlalchemy.create_engine(settings.resolved_database_url)
-    try:
-        with engine.connect() as connection:
-            return {key for (key,) in connection.execute(sqlalchemy.select(Media.key)) if key}
-    finally:
-        engine.dispose()
+class Scope:
+    """The test's own objects: its user's uploads and its realties' copies. The database and the
+    bucket are shared with the rest of the session's tests (on PostgreSQL and moto), whose rows and
+    objects are none of this test's business."""
 
+    def __init__(self, settings: Settings, username: str) -> None:
+        self.settings = settings
+        engine = sqlalchemy.create_engine(settings.resolved_database_url)
+        try:
+            with engine.connect() as connection:
+                user_id = connection.execute(sqlalchemy.select(UserRow.id).where(UserRow.username == username)).scalar()
+        finally:
+            engine.dispose()
+        self.prefixes = [f"media/user-{user_id}/"]
 
-def stored_keys(core: Core) -> set[str]:
-    return set(core.storage.list_keys("media/")) | set(core.storage.list_keys("realties/"))
+    def add_realty(self, realty_id: str) -> str:
+        self.prefixes.append(f"realties/{realty_id}/")
+        return realty_id
+
+    def named_keys(self) -> set[str]:
+        engine = sqlalchemy.create_engine(self.settings.resolved_database_url)
+        try:
+            with engine.connect() as connection:
+                keys = {key for (key,) in connection.execute(sqlalchemy.select(Media.key)) if key}
+        finally:
+            engine.dispose()
+        return {key for key in keys if key.startswith(tuple(self.prefixes))}
+
+    def stored_keys(self, core: Core) -> set[str]:
+        return {key for prefix in self.prefixes for key in core.storage.list_keys(prefix)}
 
 
 def upload(server: processes.Server, user: User, count: int, seed: int) -> list[str]:
@@ -131,13 +151,16 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
             oauth["access_token_secret"],
             str(created["bearer_token"]),
         )
-        source, saved_into, copied_into = (str(realties.create_for(core, user.username)["id"]) for _ in range(3))
+        scope = Scope(settings, user.username)
+        source, saved_into, copied_into = (
+            scope.add_realty(str(realties.create_for(core, user.username)["id"])) for _ in range(3)
+        )
         api = RealtyImage(server.url, user)
         server.start()
         with httpx.Client(base_url=server.url, timeout=300) as client:
             keys = upload(server, user, IMAGES, 0)
             assert api.save(source, keys).send(client).status_code == 200
-        before = stored_keys(core)
+        before = scope.stored_keys(core)
         crashes = 0
         for attempt in range(3):  # the kill must land between the first object and the commit
             keys = upload(server, user, IMAGES, 1000 * (attempt + 1))
@@ -145,7 +168,7 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
                 crashes += kill_while(
                     server,
                     lambda: api.save(saved_into, keys).send(client),  # noqa: B023
-                    lambda: len(set(core.storage.list_keys("media/")) - before),
+                    lambda: len(set(core.storage.list_keys(scope.prefixes[0])) - before),
                 )
             server.start()
             if crashes:
@@ -162,9 +185,9 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
                     crashes += 1
                     break
                 # Answered before the kill: start over on a fresh target.
-                copied_into = str(realties.create_for(core, user.username)["id"])
+                copied_into = scope.add_realty(str(realties.create_for(core, user.username)["id"]))
         assert crashes == 2, "the kills did not land in the middle of a save and of a copy"
-        left = stored_keys(core) - named_keys(settings)
+        left = scope.stored_keys(core) - scope.named_keys()
         assert left, "the crashes left nothing to clean up"
 
         # A later cleanup run (as if the tickets' lifetime and the grace period had passed).
@@ -175,9 +198,9 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
             tickets.cleanup(later)
         finally:
             later.close()
-        assert stored_keys(core) - named_keys(settings) == set()
+        assert scope.stored_keys(core) - scope.named_keys() == set()
         # What rows name is all still there.
-        assert named_keys(settings) <= stored_keys(core)
+        assert scope.named_keys() <= scope.stored_keys(core)
     finally:
         server.stop()
         core.close()

@@ -1,6 +1,7 @@
 """Graceful shutdown: SIGTERM to `realtymedia serve` in the middle of 8 uploads of 50 MiB to the
-local storage endpoint. Four are nearly sent when the signal comes, four are sent so slowly that
-the grace period runs out first. Every upload answered 204 is complete, byte for byte; every other
+local storage endpoint. Four send a fifth of their bytes, wait for the signal, then send the rest
+at once (so all eight are in flight when it comes, however busy the machine); four are sent so
+slowly that the grace period runs out first. Every upload answered 204 is complete, byte for byte; every other
 one (answered 500 as the grace period ran out, or cut off) left no file under its key, nor a
 part file, and the server is gone soon after the grace period."""
 
@@ -24,7 +25,8 @@ from bench.api import RealtyImage, User
 MiB = 1024 * 1024
 SIZE = 50 * MiB
 CHUNK = MiB
-GRACE = 5
+GRACE = 8
+HELD_AT = 10  # chunks the quick uploads send before the signal
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Upload:
     fields: dict[str, str]
     pause: float  # between chunks
     base: bytes
+    release: threading.Event | None = None  # the quick ones hold at HELD_AT chunks until it is set
     sent: int = 0
     status: int | None = None
     error: str | None = None
@@ -68,6 +71,8 @@ class Upload:
                 piece = self.content_head + piece[16:]
             yield piece
             self.sent += len(piece)
+            if self.release is not None and self.sent == HELD_AT * CHUNK:
+                self.release.wait(120)
             time.sleep(self.pause)
         yield tail
 
@@ -103,25 +108,30 @@ def test_sigterm_in_the_middle_of_eight_50_mib_uploads(tmp_path: Path, database_
     user = User.from_cli(processes.cli(server.env, "users", "create", "uma"))
     server.start()
     base = os.urandom(SIZE)
+    signal_sent = threading.Event()
     uploads = []
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for index in range(8):
             grant = RealtyImage(server.url, user).upload_grant().send(client)
             assert grant.status_code == 200, grant.text
-            # Four send their 50 chunks in about a second; four would take 50 s, far past the grace.
-            pause = 0.01 if index % 2 == 0 else 1.0
-            uploads.append(Upload(index, grant.json()["url"], grant.json()["fields"], pause, base))
+            # Four send their last 40 chunks in well under a second once the signal is sent; four
+            # would take 50 s, far past the grace.
+            quick = index % 2 == 0
+            fields = grant.json()["fields"]
+            release = signal_sent if quick else None
+            uploads.append(Upload(index, grant.json()["url"], fields, 0.01 if quick else 1.0, base, release))
     threads = [threading.Thread(target=upload.send) for upload in uploads]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 60
-    while not all(u.sent >= 2 * CHUNK for u in uploads) or not any(u.sent >= 10 * CHUNK for u in uploads[::2]):
+    while not all(u.sent >= 2 * CHUNK for u in uploads) or not all(u.sent >= HELD_AT * CHUNK for u in uploads[::2]):
         assert time.monotonic() < deadline, [u.sent for u in uploads]
         time.sleep(0.01)
     in_flight = [u.index for u in uploads if not u.done.is_set()]
     signalled = time.monotonic()
     assert server.process is not None
     server.process.send_signal(signal.SIGTERM)
+    signal_sent.set()
     exit_code = server.process.wait(GRACE + 20)
     exited_after = time.monotonic() - signalled
     for thread in threads:
