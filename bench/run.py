@@ -356,8 +356,10 @@ class Run:
         user_id = int(json.loads(processes.cli(self.env, "users", "create", f"up{uuid.uuid4().hex[:6]}"))["id"])
         forms = []
         for _ in range(8):
-            issued = tickets.issue(core, user_id=user_id, owner_kind=tickets.USER, owner_id=str(user_id),
-                                   content_type="image/jpeg", allowed=("image/jpeg",), base_url=self.server.url)  # fmt: skip
+            with core.unit_of_work() as uow:
+                issued = tickets.issue(core, uow, user_id=user_id, owner_kind=tickets.USER, owner_id=str(user_id),
+                                       content_type="image/jpeg", allowed=("image/jpeg",), base_url=self.server.url)  # fmt: skip
+                uow.commit()
             forms.append((issued.form.url, issued.form.fields, issued.key))
         data_dir = Path(self.env["REALTYMEDIA_DATA_DIR"])
         disk_before = uploads.dd_bandwidth(data_dir, 400)

@@ -15,7 +15,6 @@ from realtymedia.api.common import SecurityHeaders, telemetry
 from realtymedia.api.cors import CrossOrigin
 from realtymedia.operations import health, limits, metrics
 from realtymedia.operations.observe import Observe, label_routes
-from realtymedia.persistence import repository as repo
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router, slow_down
@@ -53,8 +52,8 @@ def create_app(core: Core | None = None) -> ASGIApp:
     app.state.core = core
 
     def content_type_of(key: str) -> str | None:
-        with core.db.read() as session:
-            return repo.content_type_of_key(session, key)
+        with core.unit_of_work(write=False) as uow:
+            return uow.media.content_type_of_key(key)
 
     app.include_router(make_router(core.storage, content_type_of))
     app.router.routes.extend(health.routes(core))

@@ -35,7 +35,8 @@ def check(
     some projects ("project", id) and realties ("realty", id), for a stack that other tests share.
     """
     report = Report()
-    with core.db.read() as session:
+    with core.unit_of_work(write=False) as uow:
+        session = uow.session
         items = [
             item
             for item in session.scalars(select(Media)).all()

@@ -25,7 +25,8 @@ from tests.support import Stack, image_bytes, pdf_bytes, pixel_bomb_png
 
 def state(actor: Actor) -> tuple[object, ...]:
     """What a refused request must leave as it was."""
-    with actor.stack.core.db.read() as session:
+    with actor.stack.core.unit_of_work(write=False) as uow:
+        session = uow.session
         media = session.scalar(select(func.count()).select_from(Media))
         used = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.consumed_at.is_not(None)))
     return (actor.attachment_ids(), actor.image_ids(), media, used)

@@ -14,7 +14,6 @@ import pytest
 from bench.api import Request
 
 from realtymedia.domain.errors import NotFound
-from realtymedia.persistence import repository as repo
 from realtymedia.services import tickets
 from tests.faults import consistency
 from tests.faults.conftest import Actor, jpeg
@@ -90,8 +89,8 @@ def test_confirm_after_a_concurrent_use_is_a_refusal(alice: Actor) -> None:
     assigns it and releases the upload, then B copies it."""
     attachment_id = alice.upload_ticket(jpeg(3))
     core = alice.stack.core
-    with core.db.read() as session:
-        ticket = tickets.find_usable(core, repo.ticket(session, attachment_id), user_id=_user_id(alice),
+    with core.unit_of_work(write=False) as uow:
+        ticket = tickets.find_usable(core, uow.tickets.get(attachment_id), user_id=_user_id(alice),
                                      owner_kind=tickets.PROJECT, owner_id=str(alice.project_id),
                                      resource="attachment", ref=attachment_id)  # fmt: skip
 
@@ -119,8 +118,8 @@ def test_confirm_after_a_concurrent_use_is_a_refusal(alice: Actor) -> None:
 
 
 def _user_id(actor: Actor) -> int:
-    with actor.stack.core.db.read() as session:
-        user = repo.user_by_name(session, actor.user.username)
+    with actor.stack.core.unit_of_work(write=False) as uow:
+        user = uow.accounts.user_by_name(actor.user.username)
         assert user is not None
         return user.id
 
@@ -189,6 +188,6 @@ def _keys(actor: Actor) -> dict[str, str]:
 
     from realtymedia.persistence.models import Media
 
-    with actor.stack.core.db.read() as session:
-        rows = session.execute(select(Media.id, Media.key).where(Media.owner_id == str(actor.project_id))).all()
+    with actor.stack.core.unit_of_work(write=False) as uow:
+        rows = uow.session.execute(select(Media.id, Media.key).where(Media.owner_id == str(actor.project_id))).all()
     return {row.id: row.key for row in rows}

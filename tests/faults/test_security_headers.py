@@ -62,8 +62,8 @@ def responses(actor: Actor) -> dict[str, httpx.Response]:
 def _key_of(actor: Actor, media_id: str) -> str:
     from realtymedia.persistence.models import Media
 
-    with actor.stack.core.db.read() as session:
-        item = session.get(Media, media_id)
+    with actor.stack.core.unit_of_work(write=False) as uow:
+        item = uow.session.get(Media, media_id)
         assert item is not None and item.key
         return item.key
 

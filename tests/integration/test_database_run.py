@@ -17,38 +17,37 @@ import anyio.to_thread
 import pytest
 from sqlalchemy import text
 
-from realtymedia.persistence.db import Database, upgrade
+from realtymedia.persistence.db import Database, ReadOnlyWork, SQLiteDatabase, Transactions, open_database, upgrade
 
 
-def _sqlite(tmp_path: Path, **kwargs: int) -> Database:
+def _sqlite(tmp_path: Path, **kwargs: int) -> SQLiteDatabase:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     upgrade(url)
-    return Database(url, **kwargs)
+    return SQLiteDatabase(url, **kwargs)
 
 
 def _postgresql(postgres_url: str) -> Database:
     url = "postgresql+psycopg://" + postgres_url.split("://", 1)[1]
     upgrade(url)
-    return Database(url, pool_size=2, max_overflow=2)
+    return open_database(url, pool_size=2, max_overflow=2)
 
 
-def _count(database: Database) -> int:
-    with database.read() as session:
-        return int(
-            session.execute(text("SELECT count(*) FROM oauth_nonces WHERE consumer_key = 'run-test'")).scalar_one()
-        )
+def _count(transactions: Transactions) -> int:
+    with transactions.unit_of_work(write=False) as uow:
+        return int(uow.execute(text("SELECT count(*) FROM oauth_nonces WHERE consumer_key = 'run-test'")).scalar_one())
 
 
-def _insert(database: Database, nonce: str) -> int:
+def _insert(transactions: Transactions, nonce: str) -> int:
     """A write transaction; returns the thread it ran on."""
-    with database.write() as session:
-        session.execute(
+    with transactions.unit_of_work() as uow:
+        uow.execute(
             text(
                 "INSERT INTO oauth_nonces (consumer_key, nonce, timestamp, token, created_at) "
                 "VALUES ('run-test', :nonce, 1, '', CURRENT_TIMESTAMP)"
             ),
             {"nonce": nonce},
         )
+        uow.commit()
     return threading.get_ident()
 
 
@@ -56,7 +55,7 @@ def test_sqlite_runs_on_the_loop_and_commits(tmp_path: Path) -> None:
     database = _sqlite(tmp_path)
 
     async def main() -> tuple[int, int]:
-        return threading.get_ident(), await database.run(_insert, database, "a")
+        return threading.get_ident(), await database.run(lambda t: _insert(t, "a"), writes=True)
 
     try:
         loop_thread, ran_on = anyio.run(main)
@@ -72,7 +71,7 @@ def test_sqlite_goes_to_a_thread_while_a_thread_writes(tmp_path: Path) -> None:
     holding, release = threading.Event(), threading.Event()
 
     def long_writer() -> None:
-        with database.write():
+        with database.unit_of_work():
             holding.set()
             release.wait(10)
 
@@ -81,13 +80,62 @@ def test_sqlite_goes_to_a_thread_while_a_thread_writes(tmp_path: Path) -> None:
             group.start_soon(anyio.to_thread.run_sync, long_writer)
             await anyio.to_thread.run_sync(holding.wait, 10)
             threading.Timer(0.2, release.set).start()
-            ran_on = await database.run(_insert, database, "b")
+            ran_on = await database.run(lambda t: _insert(t, "b"), writes=True)
         return threading.get_ident(), ran_on
 
     try:
         loop_thread, ran_on = anyio.run(main)
         assert ran_on != loop_thread
         assert _count(database) == 1
+    finally:
+        database.dispose()
+
+
+def test_sqlite_reads_stay_on_the_loop_while_a_thread_writes(tmp_path: Path) -> None:
+    """Work declared read-only needs no write lock (WAL readers never wait for writers)."""
+    database = _sqlite(tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer() -> None:
+        with database.unit_of_work():
+            holding.set()
+            release.wait(10)
+
+    def read(transactions: Transactions) -> int:
+        _count(transactions)
+        return threading.get_ident()
+
+    async def main() -> tuple[int, int]:
+        async with anyio.create_task_group() as group:
+            group.start_soon(anyio.to_thread.run_sync, long_writer)
+            await anyio.to_thread.run_sync(holding.wait, 10)
+            try:
+                ran_on = await database.run(read, writes=False)
+            finally:
+                release.set()
+        return threading.get_ident(), ran_on
+
+    try:
+        loop_thread, ran_on = anyio.run(main)
+        assert ran_on == loop_thread
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_read_only_work_cannot_write(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    database = _sqlite(tmp_path) if kind == "sqlite" else _postgresql(request.getfixturevalue("postgres_url"))
+
+    async def main() -> None:
+        try:
+            with pytest.raises(ReadOnlyWork):
+                await database.run(lambda t: _insert(t, "ro"), writes=False)
+        finally:
+            await database.close_loop_pool()
+
+    try:
+        anyio.run(main)
+        assert _count(database) == 0
     finally:
         database.dispose()
 
@@ -99,13 +147,14 @@ def test_sqlite_loop_work_has_its_own_connections(tmp_path: Path) -> None:
 
     async def main() -> float:
         started = time.monotonic()
-        await database.run(_count, database)
+        await database.run(_count, writes=False)
+        await database.run(_count, writes=True)
         return time.monotonic() - started
 
     try:
         with ExitStack() as held:
             for _ in range(2):
-                held.enter_context(database.read()).execute(text("SELECT 1"))
+                held.enter_context(database.unit_of_work(write=False)).execute(text("SELECT 1"))
             assert anyio.run(main) < 1
     finally:
         database.dispose()
@@ -115,16 +164,17 @@ def test_postgresql_runs_on_the_loop_without_blocking_it(postgres_url: str) -> N
     """Two runs that each wait 0.5 s in the database overlap on one loop: the loop was free meanwhile."""
     database = _postgresql(postgres_url)
 
-    def slow(nonce: str) -> int:
-        with database.write() as session:
-            session.execute(text("SELECT pg_sleep(0.5)"))
-        return _insert(database, nonce)
+    def slow(transactions: Transactions, nonce: str) -> int:
+        with transactions.unit_of_work() as uow:
+            uow.execute(text("SELECT pg_sleep(0.5)"))
+            uow.commit()
+        return _insert(transactions, nonce)
 
     async def main() -> tuple[int, list[int], float]:
         ran_on: list[int] = []
 
         async def one(nonce: str) -> None:
-            ran_on.append(await database.run(slow, nonce))
+            ran_on.append(await database.run(lambda t: slow(t, nonce), writes=True))
 
         started = time.monotonic()
         async with anyio.create_task_group() as group:
@@ -146,22 +196,27 @@ def test_postgresql_runs_on_the_loop_without_blocking_it(postgres_url: str) -> N
 def test_postgresql_run_rolls_back_on_error(postgres_url: str) -> None:
     database = _postgresql(postgres_url)
 
-    def failing() -> None:
-        _insert(database, "e")  # a transaction of its own: committed
-        with database.write() as session:
-            session.execute(text("SELECT 1/0"))
+    def failing(transactions: Transactions) -> None:
+        _insert(transactions, "e")  # a unit of work of its own: committed
+        with transactions.unit_of_work() as uow:
+            uow.execute(text("SELECT 1/0"))
 
-    def failing_in_one_transaction() -> None:
-        with database.one_transaction():
-            _insert(database, "f")  # joins the one transaction: rolled back with it
-            with database.write() as session:
-                session.execute(text("SELECT 1/0"))
+    def failing_in_one_unit_of_work(transactions: Transactions) -> None:
+        with transactions.unit_of_work() as uow:
+            uow.execute(
+                text(
+                    "INSERT INTO oauth_nonces (consumer_key, nonce, timestamp, token, created_at) "
+                    "VALUES ('run-test', 'f', 1, '', CURRENT_TIMESTAMP)"
+                )
+            )
+            uow.execute(text("SELECT 1/0"))  # rolled back with it: never committed
+            uow.commit()
 
     async def main() -> None:
         try:
-            for work in (failing, failing_in_one_transaction):
+            for work in (failing, failing_in_one_unit_of_work):
                 with pytest.raises(Exception, match="division by zero"):
-                    await database.run(work)
+                    await database.run(work, writes=True)
         finally:
             await database.close_loop_pool()
 
@@ -196,7 +251,7 @@ def test_sqlite_another_process_writing_never_blocks_the_loop(tmp_path: Path) ->
         async with anyio.create_task_group() as group:
             group.start_soon(heartbeat)
             threading.Timer(1.0, other.rollback).start()
-            ran_on = await database.run(_insert, database, "g")
+            ran_on = await database.run(lambda t: _insert(t, "g"), writes=True)
             group.cancel_scope.cancel()
         return threading.get_ident(), ran_on, max(gaps)
 
@@ -205,6 +260,43 @@ def test_sqlite_another_process_writing_never_blocks_the_loop(tmp_path: Path) ->
         assert ran_on != loop_thread
         assert longest_gap < 0.5, f"the loop stopped for {longest_gap:.2f} s"
         assert _count(database) == 1
+    finally:
+        other.close()
+        database.dispose()
+
+
+def test_sqlite_a_busy_writer_starts_over_once_however_the_work_answered(tmp_path: Path) -> None:
+    """The work catches the error of its busy writer and goes on to commit another unit of work: that
+    one is refused too, and the work runs again in a thread, where each writes once (no repeat)."""
+    import sqlite3
+
+    from realtymedia.persistence.db import WriterBusy
+
+    database = _sqlite(tmp_path)
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    runs: list[int] = []
+
+    def stubborn(transactions: Transactions) -> str:
+        runs.append(threading.get_ident())
+        try:
+            _insert(transactions, f"h{len(runs)}")
+        except WriterBusy:
+            pass
+        try:
+            _insert(transactions, f"i{len(runs)}")
+        except WriterBusy:
+            return "refused"
+        return "done"
+
+    async def main() -> str:
+        threading.Timer(0.3, other.rollback).start()
+        return await database.run(stubborn, writes=True)
+
+    try:
+        assert anyio.run(main) == "done"
+        assert len(runs) == 2 and runs[0] != runs[1]
+        assert _count(database) == 2
     finally:
         other.close()
         database.dispose()

@@ -5,6 +5,7 @@ writes (the same text in every column), on SQLite as on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,11 +13,18 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
-from realtymedia.persistence import realty_images as queries
-from realtymedia.persistence import repository as repo
-from realtymedia.persistence.db import Database, upgrade
+from realtymedia.persistence.accounts import _REMEMBER_NONCE
+from realtymedia.persistence.db import Database, open_database, upgrade
 from realtymedia.persistence.models import IdempotentResponse, Media, OAuthNonce
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media
+
+
+@contextmanager
+def _write(db: Database) -> Iterator[UnitOfWork]:
+    with db.unit_of_work() as uow:
+        yield uow
+        uow.commit()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -26,21 +34,21 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         url = "postgresql+psycopg://" + request.getfixturevalue("postgres_url").split("://", 1)[1]
     upgrade(url)
-    db = Database(url, pool_size=2, max_overflow=2)
-    with db.write() as session:
-        session.execute(OAuthNonce.__table__.delete().where(OAuthNonce.consumer_key == "row-test"))
+    db = open_database(url, pool_size=2, max_overflow=2)
+    with _write(db) as uow:
+        uow.session.execute(OAuthNonce.__table__.delete().where(OAuthNonce.consumer_key == "row-test"))
     yield db
     db.dispose()
 
 
 def _remember(db: Database, nonce: str, moment: datetime) -> bool:
-    with db.write() as session:
-        return repo.remember_nonce(session, "row-test", nonce, 1_700_000_000, "tok", moment)
+    with _write(db) as uow:
+        return uow.oauth.remember_nonce("row-test", nonce, 1_700_000_000, "tok", moment)
 
 
 def _created(db: Database) -> dict[str, datetime]:
-    with db.read() as session:
-        rows = session.execute(
+    with _write(db) as uow:
+        rows = uow.session.execute(
             select(OAuthNonce.nonce, OAuthNonce.created_at).where(OAuthNonce.consumer_key == "row-test")
         )
         return {nonce: created for nonce, created in rows}
@@ -59,11 +67,11 @@ def test_a_nonce_is_recorded_once_and_reads_back_as_written(database: Database) 
 def test_the_stored_text_is_what_sqlalchemy_writes(database: Database, microsecond: int) -> None:
     moment = datetime(2026, 3, 4, 7, 6, 7, microsecond, tzinfo=timezone(timedelta(hours=2)))
     _remember(database, "driver", moment)
-    with database.write() as session:
-        session.add(OAuthNonce(consumer_key="row-test", nonce="orm", timestamp=1, token="tok", created_at=moment))
-    with database.read() as session:
+    with _write(database) as uow:
+        uow.session.add(OAuthNonce(consumer_key="row-test", nonce="orm", timestamp=1, token="tok", created_at=moment))
+    with _write(database) as uow:
         stored = dict(
-            session.execute(
+            uow.session.execute(
                 text("SELECT nonce, CAST(created_at AS TEXT) FROM oauth_nonces WHERE consumer_key = 'row-test'")
             ).all()
         )
@@ -75,8 +83,8 @@ def test_cleanup_forgets_exactly_the_nonces_older_than_its_moment(database: Data
     _remember(database, "old", moment - timedelta(microseconds=1))
     _remember(database, "same", moment)
     _remember(database, "new", moment + timedelta(seconds=1))
-    with database.write() as session:
-        repo.forget_nonces_before(session, moment)
+    with _write(database) as uow:
+        uow.oauth.forget_nonces_before(moment)
     assert set(_created(database)) == {"same", "new"}
 
 
@@ -85,53 +93,52 @@ def test_a_failed_insert_is_a_database_error_on_sqlite_too(tmp_path: Path) -> No
     error from the driver itself would pass for a refusal and commit without the nonce."""
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     upgrade(url)
-    db = Database(url)
-    with db.write() as session:
-        session.execute(text("DROP TABLE oauth_nonces"))
-    with pytest.raises(SQLAlchemyError), db.write() as session:
-        repo.remember_nonce(session, "row-test", "n", 1, "", datetime.now(UTC))
+    db = open_database(url)
+    with _write(db) as uow:
+        uow.session.execute(text("DROP TABLE oauth_nonces"))
+    with pytest.raises(SQLAlchemyError), _write(db) as uow:
+        uow.oauth.remember_nonce("row-test", "n", 1, "", datetime.now(UTC))
     db.dispose()
 
 
 def test_rows_are_checked_alike_on_both_databases(database: Database) -> None:
     """A naive timestamp is refused as SQLAlchemy refuses it (a StatementError), and a row must name
     exactly the table's columns: Core would fill a missing one's default, the driver would not."""
-    with pytest.raises(StatementError), database.write() as session:
-        repo.remember_nonce(session, "row-test", "naive", 1, "", datetime.now())
+    with pytest.raises(StatementError), _write(database) as uow:
+        uow.oauth.remember_nonce("row-test", "naive", 1, "", datetime.now())
     row = {"consumer_key": "row-test", "nonce": "x", "timestamp": 1, "created_at": datetime.now(UTC)}
-    with pytest.raises(ValueError, match="exactly the columns"), database.write() as session:
-        repo._REMEMBER_NONCE(session, row)  # no token
-    with pytest.raises(ValueError, match="exactly the columns"), database.write() as session:
-        repo._REMEMBER_NONCE(session, {**row, "token": "", "extra": 1})
+    with pytest.raises(ValueError, match="exactly the columns"), _write(database) as uow:
+        _REMEMBER_NONCE(uow.connection, row)  # no token
+    with pytest.raises(ValueError, match="exactly the columns"), _write(database) as uow:
+        _REMEMBER_NONCE(uow.connection, {**row, "token": "", "extra": 1})
     assert _created(database) == {}
 
 
 def test_a_request_id_record_is_stored_as_the_orm_stores_it(database: Database) -> None:
     moment = datetime(2026, 3, 4, 7, 6, 7, 5, tzinfo=timezone(timedelta(hours=2)))
-    with database.write() as session:
-        user_id = session.execute(text("SELECT min(id) FROM users")).scalar()
+    with _write(database) as uow:
+        user_id = uow.session.execute(text("SELECT min(id) FROM users")).scalar()
         if user_id is None:
-            user_id = session.execute(
+            user_id = uow.session.execute(
                 text("INSERT INTO users (username, password_hash, created_at) VALUES ('iia', 'x', :m) RETURNING id"),
                 {"m": moment},
             ).scalar_one()
     values = {"user_id": user_id, "fingerprint": "f", "status": 200, "body": '{"a":1}', "created_at": moment}
-    with database.write() as session:
-        assert queries.record_idempotent(session, {**values, "request_id": "iia-driver"}) is True
-        assert queries.record_idempotent(session, {**values, "request_id": "iia-driver"}) is False
-        session.add(IdempotentResponse(**values, request_id="iia-orm"))
-    with database.read() as session:
+    with _write(database) as uow:
+        assert uow.requests.add({**values, "request_id": "iia-driver"}) is True
+        assert uow.requests.add({**values, "request_id": "iia-driver"}) is False
+        uow.session.add(IdempotentResponse(**values, request_id="iia-orm"))
+    with _write(database) as uow:
         stored = {
             request_id: rest
-            for request_id, *rest in session.execute(
+            for request_id, *rest in uow.session.execute(
                 text(
                     "SELECT request_id, CAST(user_id AS TEXT), fingerprint, CAST(status AS TEXT), body, "
                     "CAST(created_at AS TEXT) FROM idempotent_responses WHERE request_id LIKE 'iia-%'"
                 )
             )
         }
-        session.execute(text("DELETE FROM idempotent_responses WHERE request_id LIKE 'iia-%'"))
-        session.commit()
+        uow.session.execute(text("DELETE FROM idempotent_responses WHERE request_id LIKE 'iia-%'"))
     assert stored["iia-driver"] == stored["iia-orm"]
 
 
@@ -141,18 +148,17 @@ def test_media_rows_by_executemany_are_stored_as_the_orm_stores_them(database: D
         media_id="", owner_kind="realty", owner_id="iia-owner", position=0, kind="Image", moment=moment,
         title="Küche", key=None, content_type="image/jpeg", size=4024, width=320, height=240, sha256="ab" * 32,
     )  # fmt: skip
-    with database.write() as session:
-        repo.add_media(session, [{**row, "id": "iia-driver-1"}, {**row, "id": "iia-driver-2", "position": 1}])
-        session.add(Media(**{**row, "id": "iia-orm", "position": 2}))
+    with _write(database) as uow:
+        uow.media.add([{**row, "id": "iia-driver-1"}, {**row, "id": "iia-driver-2", "position": 1}])
+        uow.session.add(Media(**{**row, "id": "iia-orm", "position": 2}))
     columns = ", ".join(f"CAST({c.name} AS TEXT)" for c in Media.__table__.columns if c.name not in ("id", "position"))
-    with database.read() as session:
+    with _write(database) as uow:
         stored = dict(
             (media_id, rest)
-            for media_id, *rest in session.execute(
+            for media_id, *rest in uow.session.execute(
                 text(f"SELECT id, {columns} FROM media WHERE owner_id = 'iia-owner' ORDER BY position")  # noqa: S608 (model columns)
             )
         )
-        session.execute(text("DELETE FROM media WHERE owner_id = 'iia-owner'"))
-        session.commit()
+        uow.session.execute(text("DELETE FROM media WHERE owner_id = 'iia-owner'"))
     assert list(stored) == ["iia-driver-1", "iia-driver-2", "iia-orm"]
     assert stored["iia-driver-1"] == stored["iia-driver-2"] == stored["iia-orm"]

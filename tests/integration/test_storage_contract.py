@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from realtymedia.domain.media import MediaInfo
-from realtymedia.persistence import repository as repo
 from realtymedia.services import accounts, media, projects, tickets
 from realtymedia.storage import StorageError
 from tests.support import Stack, image_bytes, pdf_bytes, post_form
@@ -93,26 +92,30 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
     core = stack.core
     user = accounts.create_user(core, f"s{uuid.uuid4().hex[:10]}", "pw")
     project = projects.create(core, str(user["username"]), "BASIC", "P")
-    issued = tickets.issue(
-        core,
-        user_id=int(user["id"]),
-        owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-        owner_id=str(project["id"]),
-        content_type=content_type,
-        allowed=(content_type,),
-        base_url=stack.url,
-    )
+    with core.unit_of_work() as uow:
+        issued = tickets.issue(
+            core,
+            uow,
+            user_id=int(user["id"]),
+            owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
+            owner_id=str(project["id"]),
+            content_type=content_type,
+            allowed=(content_type,),
+            base_url=stack.url,
+        )
+        uow.commit()
     assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
-    with core.db.read() as session:
-        ticket = repo.ticket(session, issued.id)
+    with core.unit_of_work(write=False) as uow:
+        ticket = uow.tickets.get(issued.id)
     info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
-    with core.db.write() as session:
+    with core.unit_of_work() as uow:
         added = media.append_file(
-            session, owner_kind=tickets.PROJECT, owner_id=str(project["id"]), ticket=ticket, info=info, kind="Picture"
+            uow, owner_kind=tickets.PROJECT, owner_id=str(project["id"]), ticket=ticket, info=info, kind="Picture"
         )  # type: ignore[arg-type]
-        item = repo.media_item(session, tickets.PROJECT, str(project["id"]), added)
+        item = uow.media.item(tickets.PROJECT, str(project["id"]), added)
         assert item is not None
         url = media.file_url(core, item, stack.url)
+        uow.commit()
     assert url is not None
     return url
 

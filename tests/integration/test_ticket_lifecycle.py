@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 
 from realtymedia.domain.errors import Invalid, NotFound
-from realtymedia.persistence import repository as repo
 from realtymedia.services import accounts, projects, tickets
 from realtymedia.services.core import now
 from realtymedia.storage.local import LocalStorage
@@ -25,22 +24,26 @@ def new_project(stack: Stack) -> tuple[int, int]:
 
 
 def issue(stack: Stack, user_id: int, project_id: int, content_type: str) -> tickets.IssuedTicket:
-    return tickets.issue(
-        stack.core,
-        user_id=user_id,
-        owner_kind=tickets.PROJECT,
-        owner_id=str(project_id),
-        content_type=content_type,
-        allowed=IS24_TYPES,
-        base_url=stack.url,
-    )
+    with stack.core.unit_of_work() as uow:
+        issued = tickets.issue(
+            stack.core,
+            uow,
+            user_id=user_id,
+            owner_kind=tickets.PROJECT,
+            owner_id=str(project_id),
+            content_type=content_type,
+            allowed=IS24_TYPES,
+            base_url=stack.url,
+        )
+        uow.commit()
+    return issued
 
 
 def usable(stack: Stack, issued: tickets.IssuedTicket, user_id: int, project_id: int) -> object:
-    with stack.core.db.read() as session:
+    with stack.core.unit_of_work(write=False) as uow:
         return tickets.find_usable(
             stack.core,
-            repo.ticket(session, issued.id),
+            uow.tickets.get(issued.id),
             user_id=user_id,
             owner_kind=tickets.PROJECT,
             owner_id=str(project_id),
@@ -68,10 +71,11 @@ def test_upload_and_confirm(any_stack: Stack, content_type: str, content: bytes)
     info = tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
     assert info.content_type == content_type
     assert info.size == len(content)
-    with any_stack.core.db.write() as session:
-        tickets.consume(session, issued.id, issued.id)
-    with any_stack.core.db.write() as session, pytest.raises(Invalid, match="already been used"):
-        tickets.consume(session, issued.id, issued.id)
+    with any_stack.core.unit_of_work() as uow:
+        tickets.consume(uow, issued.id, issued.id)
+        uow.commit()
+    with any_stack.core.unit_of_work() as uow, pytest.raises(Invalid, match="already been used"):
+        tickets.consume(uow, issued.id, issued.id)
 
 
 def test_not_uploaded_is_not_found(any_stack: Stack) -> None:
@@ -130,10 +134,11 @@ def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
     fresh = issue(any_stack, user_id, project_id, "image/jpeg")
     for issued in (stale, fresh):
         assert post_form(issued.form.url, issued.form.fields, image_bytes()).status_code in (200, 201, 204)
-    with core.db.write() as session:
-        repo.ticket(session, stale.id).expires_at = now() - timedelta(  # type: ignore[union-attr]
+    with core.unit_of_work() as uow:
+        uow.tickets.get(stale.id).expires_at = now() - timedelta(  # type: ignore[union-attr]
             seconds=core.settings.cleanup_grace_seconds + 60
         )
+        uow.commit()
     in_progress = None
     if isinstance(core.storage, LocalStorage):
         in_progress = core.storage.new_incoming()  # an upload still streaming in: never touched
@@ -146,9 +151,9 @@ def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
             in_progress.unlink(missing_ok=True)
     assert core.storage.head(stale.key) is None
     assert core.storage.head(fresh.key) is not None
-    with core.db.read() as session:
-        assert repo.ticket(session, stale.id) is None
-        assert repo.ticket(session, fresh.id) is not None
+    with core.unit_of_work(write=False) as uow:
+        assert uow.tickets.get(stale.id) is None
+        assert uow.tickets.get(fresh.id) is not None
 
 
 def test_a_confirmed_file_cannot_be_replaced_through_its_form(any_stack: Stack) -> None:
@@ -165,13 +170,14 @@ def test_a_confirmed_file_cannot_be_replaced_through_its_form(any_stack: Stack) 
     assert info.key and info.key != issued.key
     # Replaced between the check and the commit, and again after: neither reaches the kept copy.
     assert post_form(issued.form.url, issued.form.fields, b"<html>swapped</html>").status_code in (200, 201, 204)
-    with core.db.write() as session:
+    with core.unit_of_work() as uow:
         added = media.append_file(
-            session, owner_kind=tickets.PROJECT, owner_id=str(project_id), ticket=ticket, info=info, kind="Picture"
+            uow, owner_kind=tickets.PROJECT, owner_id=str(project_id), ticket=ticket, info=info, kind="Picture"
         )  # type: ignore[arg-type]
-        item = repo.media_item(session, tickets.PROJECT, str(project_id), added)
+        item = uow.media.item(tickets.PROJECT, str(project_id), added)
         assert item is not None
         kept = item.key
+        uow.commit()
     tickets.release(core, [ticket])  # type: ignore[list-item]
     assert post_form(issued.form.url, issued.form.fields, b"<html>swapped again</html>").status_code in (200, 201, 204)
     assert kept == info.key
@@ -210,17 +216,20 @@ def test_consume_all_is_all_or_none_and_names_what_cannot_be_used(any_stack: Sta
     user_id, project_id = new_project(any_stack)
     fresh, used, gone = (issue(any_stack, user_id, project_id, "image/jpeg") for _ in range(3))
     core = any_stack.core
-    with core.db.write() as session:
-        tickets.consume_all(session, {used.id: ("items[0]", used.key)})
-    with core.db.write() as session:  # removed by cleanup since the request looked it up
-        session.execute(sql_delete(Ticket).where(Ticket.id == gone.id))
+    with core.unit_of_work() as uow:
+        tickets.consume_all(uow, {used.id: ("items[0]", used.key)})
+        uow.commit()
+    with core.unit_of_work() as uow:  # removed by cleanup since the request looked it up
+        uow.session.execute(sql_delete(Ticket).where(Ticket.id == gone.id))
+        uow.commit()
     refs = {fresh.id: ("items[0]", fresh.key), used.id: ("items[1]", used.key), gone.id: ("items[2]", gone.key)}
-    with pytest.raises(Invalid) as refused, core.db.write() as session:
-        tickets.consume_all(session, refs)
+    with pytest.raises(Invalid) as refused, core.unit_of_work() as uow:
+        tickets.consume_all(uow, refs)
+        uow.commit()
     assert [(v.field, v.code) for v in refused.value.violations] == [
         ("items[1]", "TICKET_USED"),
         ("items[2]", "TICKET_EXPIRED"),
     ]
-    with core.db.read() as session:  # all or none: the usable one was not consumed either
-        ticket = repo.ticket_by_key(session, fresh.key)
+    with core.unit_of_work(write=False) as uow:  # all or none: the usable one was not consumed either
+        ticket = uow.tickets.by_key(fresh.key)
         assert ticket is not None and ticket.consumed_at is None

@@ -71,15 +71,18 @@ def test_fifty_mib_uploads_keep_memory_flat(server, tmp_path: Path) -> None:  # 
         f.truncate(50 * MiB)
 
     def upload() -> int:
-        issued = tickets.issue(
-            core,
-            user_id=int(user["id"]),
-            owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-            owner_id=str(project["id"]),
-            content_type="application/pdf",
-            allowed=("application/pdf",),
-            base_url=url,
-        )
+        with core.unit_of_work() as uow:
+            issued = tickets.issue(
+                core,
+                uow,
+                user_id=int(user["id"]),
+                owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
+                owner_id=str(project["id"]),
+                content_type="application/pdf",
+                allowed=("application/pdf",),
+                base_url=url,
+            )
+            uow.commit()
         with big.open("rb") as f:
             response = httpx.post(
                 issued.form.url, data=issued.form.fields, files={"file": ("big.pdf", f, "application/pdf")}, timeout=120

@@ -40,8 +40,8 @@ def serve(data_dir: Path, database_url: str) -> tuple[Core, ThreadedServer]:
 
 def stored_files(core: Core) -> dict[str, str]:
     """Key -> sha256 (as checked at confirmation) of every file the database names."""
-    with core.db.read() as session:
-        rows = session.execute(select(Media.key, Media.sha256).where(Media.key.is_not(None))).all()
+    with core.unit_of_work(write=False) as uow:
+        rows = uow.execute(select(Media.key, Media.sha256).where(Media.key.is_not(None))).all()
     return {str(key): str(sha256) for key, sha256 in rows}
 
 

@@ -179,8 +179,9 @@ def test_an_error_logs_its_trace_once_with_the_reference(
             ticket = is24.upload_ticket(project_id).send(client)
             attachment_id = ticket.json()["realestateproject.uploadTicket"]["attachmentId"]
             failed_is24 = is24.assign_picture(project_id, attachment_id).send(client)
-            with core.db.write() as session:
-                session.execute(text("DROP TABLE idempotent_responses"))
+            with core.unit_of_work() as uow:
+                uow.execute(text("DROP TABLE idempotent_responses"))
+                uow.commit()
             failed_ri = ri.upload_grant().send(client)
             references = [failed_is24.headers["l-is24-requestrefnum"], failed_ri.headers["request-id"]]
             lines = [json.loads(line) for line in formatted(caplog, references)]

@@ -16,7 +16,7 @@ from realtymedia.api.common import core_of
 from realtymedia.api.delivery import Delivery, deliver, not_modified
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.images import Mode, RenditionFailed
-from realtymedia.services.renditions import VERSION_LENGTH, Busy, parse_spec
+from realtymedia.services.renditions import VERSION_LENGTH, Busy, parse_spec, picture
 from realtymedia.storage import StorageError
 
 PATH = "/pictures/{picture_id}/{version}/{mode}/{name}"
@@ -42,7 +42,7 @@ def rendition_endpoint(refuse: Refuse) -> Callable[[Request], Awaitable[Response
         size, _, extension = str(params["name"]).partition(".")
         try:
             spec = parse_spec(params["mode"], size, extension, core.settings.rendition_max_side)
-            stored = await core.small_read(renditions.picture, params["picture_id"], params["version"])
+            stored = await core.run(picture, params["picture_id"], params["version"])
             etag = renditions.etag(stored, spec)
             cheap = Delivery(0, spec.format.content_type, etag, stored.created_at, b"")
             if not_modified(request, cheap):  # a revalidation costs no rendition

@@ -1,6 +1,7 @@
 """Errors of the domain. They carry no HTTP status: each front door maps them in one place.
 
 DomainError
+├── NotAuthenticated  no valid credentials: the caller is not known
 ├── NotFound          a resource that does not exist, or that the caller may not know of
 ├── AccessDenied      the caller is known but may not act on the resource
 ├── Invalid           input that breaks a rule; carries one Violation per broken rule
@@ -15,6 +16,10 @@ from dataclasses import dataclass
 
 
 class DomainError(Exception):
+    pass
+
+
+class NotAuthenticated(DomainError):
     pass
 
 

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from realtymedia.persistence import repository as repo
 from realtymedia.services.core import Core
 
 # A key no ticket ever names (tickets' keys start with an owner or `uploads/`, confirmed copies
@@ -54,8 +53,8 @@ def routes(core: Core) -> list[Route]:
 
 
 def _query(core: Core) -> None:
-    with core.db.read() as session:
-        session.execute(repo.select_one()).scalar_one()
+    with core.unit_of_work(write=False) as uow:
+        uow.accounts.ping()
 
 
 def _head(core: Core) -> None:

@@ -1,1 +1,2 @@
-"""Everything that talks SQL: the models, the repository, the migrations. Portable across SQLite and PostgreSQL."""
+"""Everything that talks SQL: the database (db.py), units of work and their repositories, the models, the
+migrations. Portable across SQLite and PostgreSQL."""

@@ -1,48 +1,174 @@
-"""Engines and transactions, for SQLite (the default) and PostgreSQL alike."""
+"""The database: one interface, implemented for SQLite (the default) and for PostgreSQL.
+
+Both hand out units of work (persistence.unit_of_work) and run the work of an async endpoint
+without blocking the event loop, each in the way that suits it (`Database.run`):
+
+- PostgreSQL: on the loop, in a greenlet whose statements are psycopg's asyncio ones, so the loop
+  serves other requests while a statement is on its way;
+- SQLite (embedded, one writer at a time, a short transaction costs less than a hand-off to a
+  thread): right on the loop, holding the process's write lock; in a worker thread instead when a
+  thread of the process is writing, or when another process holds SQLite's write lock.
+"""
 
 from __future__ import annotations
 
 import ast
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.util import greenlet_spawn
+
+from realtymedia.persistence.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
-# Set while Database.run runs work on the event loop: its sessions then come from the loop's engine.
-_ON_LOOP: ContextVar[bool] = ContextVar("realtymedia_db_on_loop", default=False)
-# The session of Database.one_transaction, which read(), write() and connection() join while it is open.
-_JOINED: ContextVar[Session | None] = ContextVar("realtymedia_db_joined", default=None)
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5, **kwargs: Any) -> Engine:
-    """At most pool_size + max_overflow connections per engine (a Database on PostgreSQL has two): size the server's
-    max_connections to workers x that (or put a pooler in front)."""
+class Transactions(ABC):
+    """What a use case needs of the database: units of work, in the thread (or greenlet) it runs in."""
+
+    @abstractmethod
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        """A transaction; `write=False` promises it only reads (it never commits anything)."""
+
+
+# The work of an async endpoint: given the transactions it may use where it runs.
+Work = Callable[[Transactions], T]
+
+
+class Database(Transactions):
+    url: str
+
+    @abstractmethod
+    async def run(self, work: Work[T], *, writes: bool) -> T:
+        """Run `work` for an async endpoint: database work and CPU only (no other blocking I/O, no
+        lock held across a database call). `writes=False` promises it only reads: a unit of work
+        for writing then refuses to open."""
+
+    @abstractmethod
+    def dispose(self) -> None: ...
+
+    @abstractmethod
+    def pools(self) -> dict[str, Engine]:
+        """The engines whose pools hold this database's connections (for metrics), by name."""
+
+    async def close_loop_pool(self) -> None:
+        """Close the event loop's connections, on the loop that made them."""
+
+    def upgrade(self) -> None:
+        upgrade(self.url)
+
+
+def open_database(url: str, pool_size: int = 5, max_overflow: int = 5) -> Database:
+    """At most pool_size + max_overflow connections per pool (PostgreSQL has two: worker threads and
+    the event loop): size the server's max_connections to workers x that (or put a pooler in front)."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            **kwargs,
-        )
-        _make_sqlite_transactional(engine)
-        return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **kwargs)
+        return SQLiteDatabase(url, pool_size, max_overflow)
+    return PostgreSQLDatabase(url, pool_size, max_overflow)
+
+
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    """An engine as the service uses it (for SQLite: WAL, BEGIN IMMEDIATE for writers, see below)."""
+    if url.startswith("sqlite"):
+        return make_sqlite_engine(url, pool_size, max_overflow)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+
+
+def _released() -> None:
+    pass
+
+
+def _open(engine: Engine, release: Callable[[], None] = _released) -> UnitOfWork:
+    try:
+        connection = engine.connect()
+        try:
+            transaction = connection.begin()
+        except BaseException:
+            connection.close()
+            raise
+    except BaseException:
+        release()
+        raise
+    return UnitOfWork(connection, transaction, release)
+
+
+class ReadOnlyWork(RuntimeError):
+    """Work declared read-only (Database.run with writes=False) opened a unit of work for writing."""
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+class PostgreSQLDatabase(Database):
+    def __init__(self, url: str, pool_size: int = 5, max_overflow: int = 5) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size, max_overflow)
+        # The event loop's work has a pool of its own: psycopg's asyncio connections, which
+        # SQLAlchemy drives from sync code run in a greenlet (the sync engine of an AsyncEngine).
+        self._async = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        self._loop = _EngineTransactions(self._async.sync_engine)
+        self._loop_reads = _EngineTransactions(self._async.sync_engine, read_only=True)
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        return _open(self.engine)
+
+    async def run(self, work: Work[T], *, writes: bool) -> T:
+        return await greenlet_spawn(work, self._loop if writes else self._loop_reads)
+
+    async def close_loop_pool(self) -> None:
+        await self._async.dispose()
+
+    def pools(self) -> dict[str, Engine]:
+        return {"threads": self.engine, "loop": self._async.sync_engine}
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        # The asyncio connections can only be closed on a running loop: the app's lifespan does
+        # that (close_loop_pool). Here, off any loop, the pool is only dropped. One loop at a time
+        # may use a Database's loop pool (one per worker process, as served).
+        self._async.sync_engine.dispose(close=False)
+
+
+class _EngineTransactions(Transactions):
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        if write and self._read_only:
+            raise ReadOnlyWork("work declared read-only opened a unit of work for writing")
+        return _open(self._engine)
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+
+
+def make_sqlite_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    _make_sqlite_transactional(engine)
+    return engine
+
+
+class WriterBusy(Exception):
+    """Another process holds SQLite's write lock, and this writer must not wait for it (it runs on
+    the event loop): raised at BEGIN, before the transaction did anything."""
 
 
 _BEGIN = {"DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE"}
+_BUSY_TIMEOUT_MS = 30000
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
@@ -60,174 +186,118 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = connection.get_execution_options()
+        mode = options.get("sqlite_begin", "DEFERRED")
         # Straight to the driver: exec_driver_sql's events and result handling cost more than
-        # SQLite's BEGIN itself (about 40 us of every transaction's ~100 us of overhead).
+        # SQLite's BEGIN itself.
         driver = connection.connection.driver_connection
-        if mode == "IMMEDIATE" and _ON_LOOP.get():
-            # On the event loop, never wait for another process's write lock: start over in a
-            # worker thread instead (Database.run). Nothing was written yet: this is the BEGIN.
-            driver.execute("PRAGMA busy_timeout=0")
-            try:
-                driver.execute(_BEGIN[mode])
-            except sqlite3.OperationalError as error:
-                if (error.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended too
-                    raise _WriterBusy from error
-                raise
-            finally:
-                driver.execute("PRAGMA busy_timeout=30000")
+        if not options.get("sqlite_nowait"):
+            driver.execute(_BEGIN[mode])
             return
-        driver.execute(_BEGIN[mode])
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            driver.execute(_BEGIN[mode])
+        except sqlite3.OperationalError as error:
+            if (error.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended too
+                raise WriterBusy from error
+            raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
 
-class _WriterBusy(BaseException):
-    """Another process holds SQLite's write lock: the work on the event loop starts over in a worker
-    thread. A BaseException, so that no handler of the work (which answers every Exception as a
-    refusal) takes it for the work's own failure."""
-
-
-class Database:
+class SQLiteDatabase(Database):
     def __init__(self, url: str, pool_size: int = 5, max_overflow: int = 5) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size, max_overflow)
-        self.is_sqlite = url.startswith("sqlite")
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self._writer = sessionmaker(writer_bind, expire_on_commit=False)
-        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's busy
-        # handler, in steps of up to 100 ms. Queueing this process's writers on a lock of its own hands
-        # the database over as soon as it is free; other processes still meet the busy handler.
-        self._write_lock = threading.RLock() if self.is_sqlite else None
-        # The event loop's work (run, small_read, and on SQLite the small reads of connection())
-        # has a pool of its own: it must never wait for a connection held by a worker thread. On
-        # PostgreSQL that pool's connections are psycopg's asyncio ones, which SQLAlchemy drives
-        # from sync code run in a greenlet (the sync engine of an AsyncEngine).
-        self._async: AsyncEngine | None = None
-        if self.is_sqlite:
-            self._small = make_engine(url, 2, 8)
-            loop_reads: Engine = self._small
-            loop_writes: Engine = self._small.execution_options(sqlite_begin="IMMEDIATE")
-        else:
-            self._small = self.engine
-            self._async = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
-            loop_reads = loop_writes = self._async.sync_engine
-        self._loop_reader = sessionmaker(loop_reads, expire_on_commit=False)
-        self._loop_writer = sessionmaker(loop_writes, expire_on_commit=False)
+        self.engine = make_sqlite_engine(url, pool_size, max_overflow)
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
+        # busy handler, in steps of up to 100 ms. Queueing this process's writers on a lock of its
+        # own hands the database over as soon as it is free; other processes still meet the handler.
+        self._write_lock = threading.RLock()
+        # The event loop's work has connections of its own: it must never wait for a connection
+        # held by a worker thread.
+        self._loop_engine = make_sqlite_engine(url, 2, 8)
+        self._loop = _SQLiteLoop(self._loop_engine)
 
-    async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """Run `work` for an async endpoint: database work (reads, short write transactions) and CPU,
-        no other blocking I/O, and no lock held across a database call.
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        if not write:
+            return _open(self.engine)
+        self._write_lock.acquire()
+        return _open(self._writer, self._write_lock.release)
 
-        It runs on the event loop, with no hand-off to a worker thread: a hand-off costs more than
-        a short transaction, and makes the threads contend for the GIL at every call into the
-        driver. On PostgreSQL, in a greenlet whose database calls are psycopg's asyncio ones: the
-        loop serves other requests while a statement is on its way. On SQLite (embedded, one writer
-        at a time, a short transaction takes tens of microseconds), right here, holding the
-        process's write lock throughout; when a worker thread is writing (a save, say), in a worker
-        thread instead, and when another process holds SQLite's write lock, the work starts over
-        in a worker thread (the loop never waits for it: its BEGIN IMMEDIATE does not wait).
-        Work that runs here must not commit before a later transaction of its own: such a start
-        over would repeat it.
-        """
-        if self._async is not None:
-            token = _ON_LOOP.set(True)
+    async def run(self, work: Work[T], *, writes: bool) -> T:
+        if not writes:
+            # WAL readers never wait for writers: right here, whatever else is going on.
+            self._loop.start(read_only=True)
+            return work(self._loop)
+        if self._write_lock.acquire(blocking=False):
             try:
-                return await greenlet_spawn(work, *args)
+                self._loop.start(read_only=False)
+                try:
+                    result = work(self._loop)
+                except Exception:
+                    if not self._loop.busy:
+                        raise
+                else:
+                    if not self._loop.busy:
+                        return result
+                # Another process is writing: the work starts over in a worker thread, which waits
+                # for it. Safe: nothing of the work was committed (see _SQLiteLoop).
             finally:
-                _ON_LOOP.reset(token)
-        if self._write_lock is not None and self._write_lock.acquire(blocking=False):
-            token = _ON_LOOP.set(True)
-            try:
-                return work(*args)
-            except _WriterBusy:
-                pass  # another process is writing: wait for it in a worker thread, below
-            finally:
-                _ON_LOOP.reset(token)
                 self._write_lock.release()
-        return await anyio.to_thread.run_sync(work, *args)
-
-    async def small_read(self, read: Callable[..., T], *args: Any) -> T:
-        """Run a small read (one indexed lookup) for an async endpoint, on the event loop: on SQLite
-        right here (WAL readers never wait for writers), on PostgreSQL as run() does."""
-        if self._async is not None:
-            return await self.run(read, *args)
-        return read(*args)
-
-    @contextmanager
-    def one_transaction(self) -> Iterator[Session]:
-        """A write transaction that every read(), write() and connection() inside it joins: the steps
-        of one request (authentication's nonce, the change) commit together, one BEGIN/COMMIT for
-        all. A failure anywhere inside rolls all of them back; the steps must not catch database
-        errors and carry on (nothing of IS24's does)."""
-        joined = _JOINED.get()
-        if joined is not None:
-            yield joined
-            return
-        with self.write() as session:
-            token = _JOINED.set(session)
-            try:
-                yield session
-            finally:
-                _JOINED.reset(token)
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        joined = _JOINED.get()
-        if joined is not None:
-            yield joined
-            return
-        with (self._loop_reader if _ON_LOOP.get() else self._reader)() as session:
-            yield session
-
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        """A Core connection for small reads on hot paths: no ORM session around it (GET images'
-        version check costs about a quarter less this way, on SQLite)."""
-        joined = _JOINED.get()
-        if joined is not None:
-            yield joined.connection()
-            return
-        engine = self._async.sync_engine if self._async is not None and _ON_LOOP.get() else self._small
-        with engine.connect() as connection:
-            yield connection
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any error."""
-        joined = _JOINED.get()
-        if joined is not None:
-            yield joined
-            return
-        writer = self._loop_writer if _ON_LOOP.get() else self._writer
-        with self._write_lock or nullcontext(), writer() as session, session.begin():
-            yield session
+        return await anyio.to_thread.run_sync(work, self)
 
     def pools(self) -> dict[str, Engine]:
-        """The engines whose pools hold this Database's connections: the worker threads' and the event loop's."""
-        loop = self._async.sync_engine if self._async is not None else self._small
-        return {"threads": self.engine, "loop": loop}
-
-    def upgrade(self) -> None:
-        upgrade(self.url)
-
-    async def close_loop_pool(self) -> None:
-        """Close the event loop's connections (PostgreSQL's asyncio ones), on the loop that made them."""
-        if self._async is not None:
-            await self._async.dispose()
+        return {"threads": self.engine, "loop": self._loop_engine}
 
     def dispose(self) -> None:
         self.engine.dispose()
-        self._small.dispose()
-        if self._async is not None:
-            # The asyncio connections can only be closed on a running loop: the app's lifespan
-            # does that (close_loop_pool). Here, off any loop, the pool is only dropped. One loop
-            # at a time may use a Database's loop pool (one per worker process, as served).
-            self._async.sync_engine.dispose(close=False)
+        self._loop_engine.dispose()
+
+
+class _SQLiteLoop(Transactions):
+    """Units of work for one run on the event loop (runs there are synchronous: one at a time).
+
+    The run's first unit of work for writing does not wait for another process's write lock: it
+    raises WriterBusy at BEGIN. Nothing of the run has been committed by then (what came before were
+    reads), and every unit of work the run opens after it is refused too, so the run can be started
+    over in a worker thread, however the work answered the error. Later writers of a run (after one
+    that may have committed) wait as any writer does.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._reads = engine
+        self._writes = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._first_write = engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_nowait=True)
+        self.busy = False
+        self._read_only = False
+        self._wrote = False
+
+    def start(self, *, read_only: bool) -> None:
+        self.busy = False
+        self._read_only = read_only
+        self._wrote = False
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        if self.busy:
+            raise WriterBusy("another process holds the write lock: this work starts over in a thread")
+        if not write:
+            return _open(self._reads)
+        if self._read_only:
+            raise ReadOnlyWork("work declared read-only opened a unit of work for writing")
+        if self._wrote:
+            return _open(self._writes)
+        self._wrote = True
+        try:
+            return _open(self._first_write)
+        except WriterBusy:
+            self.busy = True
+            raise
 
 
 def alembic_config(url: str) -> Any:

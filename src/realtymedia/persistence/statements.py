@@ -1,8 +1,9 @@
 """Inserts that requests run on hot paths, prepared once per database dialect.
 
 On PostgreSQL a Core statement. On SQLite straight to the driver: SQLAlchemy's execution and result
-machinery cost about 80 us around SQLite's 40 for a one-row INSERT, and every IS24 request (its
-nonce), every ticket and grant, and every Realty Image change (its Request-ID record) runs one.
+machinery cost more than SQLite's own work for a one-row INSERT (docs/benchmarks.md), and every
+IS24 request (its nonce), every ticket and grant, and every Realty Image change (its Request-ID
+record) runs one.
 What reaches the driver is what SQLAlchemy would send: the statement compiled by its SQLite
 dialect, each value through its column type's bind processing (timestamps stored as the same text,
 naive ones refused), and the driver's errors raised as SQLAlchemy raises them (IntegrityError for a
@@ -15,12 +16,11 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert as CoreInsert
 
 _SQLITE = SQLiteDialect_pysqlite()
@@ -53,8 +53,8 @@ class _Prepared:
         except (TypeError, ValueError) as error:  # a column type refused a value, as SQLAlchemy reports it
             raise StatementError(str(error), self._sql, dict(row), error) from error
 
-    def _on_driver(self, run: Callable[[sqlite3.Connection], Any], session: Session, params: Any) -> Any:
-        driver: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
+    def _on_driver(self, run: Callable[[sqlite3.Connection], Any], connection: Connection, params: Any) -> Any:
+        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
         try:
             return run(driver)
         except sqlite3.Error as error:
@@ -67,17 +67,16 @@ class Insert(_Prepared):
     def __init__(self, table: Table) -> None:
         super().__init__(table, table.insert(), sqlite_insert(table))
 
-    def __call__(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert `rows` in the session's transaction, in one executemany."""
+    def __call__(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `rows` in the connection's transaction, in one executemany."""
         if not rows:
             return
         rows = [self._checked(row) for row in rows]
-        connection = session.connection()
         if connection.dialect.name != "sqlite":
             connection.execute(self._statement, [dict(row) for row in rows])
             return
         params = [self._values(row) for row in rows]
-        self._on_driver(lambda driver: driver.executemany(self._sql, params), session, params)
+        self._on_driver(lambda driver: driver.executemany(self._sql, params), connection, params)
 
 
 class InsertIfAbsent(_Prepared):
@@ -93,10 +92,9 @@ class InsertIfAbsent(_Prepared):
             sqlite_insert(table).on_conflict_do_nothing().returning(returning),
         )
 
-    def __call__(self, session: Session, row: Mapping[str, Any]) -> bool:
+    def __call__(self, connection: Connection, row: Mapping[str, Any]) -> bool:
         row = self._checked(row)
-        connection = session.connection()
         if connection.dialect.name != "sqlite":
             return connection.execute(self._statement, dict(row)).first() is not None
         params = self._values(row)
-        return bool(self._on_driver(lambda driver: driver.execute(self._sql, params).fetchone(), session, params))
+        return bool(self._on_driver(lambda driver: driver.execute(self._sql, params).fetchone(), connection, params))

@@ -12,9 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Conflict, NotFound, invalid
-from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import BearerToken, OAuthConsumer, OAuthToken, User
-from realtymedia.services.core import Core, now
+from realtymedia.services.core import Core, now, on_event_loop
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed login the same whether the user exists or not.
@@ -47,33 +45,14 @@ def create_user(core: Core, username: str, password: str | None = None) -> dict[
     access_secret = secrets.token_hex(20)
     bearer = "rm_" + secrets.token_urlsafe(32)
     moment = now()
+    password_hash = _hasher.hash(password)
     try:
-        with core.db.write() as session:
-            user = User(username=username, password_hash=_hasher.hash(password), created_at=moment)
-            session.add(user)
-            session.flush()
-            session.add(
-                OAuthConsumer(
-                    key=consumer_key,
-                    secret=consumer_secret,
-                    user_id=user.id,
-                    name=f"{username}'s consumer",
-                    created_at=moment,
-                )
-            )
-            session.flush()
-            session.add(
-                OAuthToken(
-                    token=access_token,
-                    secret=access_secret,
-                    kind="access",
-                    consumer_key=consumer_key,
-                    user_id=user.id,
-                    created_at=moment,
-                )
-            )
-            session.add(BearerToken(token_hash=hash_token(bearer), user_id=user.id, created_at=moment))
-            user_id = user.id
+        with core.unit_of_work() as uow:
+            user_id = uow.accounts.add_user(username, password_hash, moment)
+            uow.oauth.add_consumer(consumer_key, consumer_secret, user_id, f"{username}'s consumer", moment)
+            uow.oauth.add_token(access_token, access_secret, "access", consumer_key, moment, user_id=user_id)
+            uow.accounts.add_bearer_token(hash_token(bearer), user_id, moment)
+            uow.commit()
     except IntegrityError:
         raise Conflict(f"user {username} already exists", "user_exists") from None
     return {
@@ -91,9 +70,10 @@ def create_user(core: Core, username: str, password: str | None = None) -> dict[
 
 
 def authenticate_password(core: Core, username: str, password: str) -> Principal | None:
-    with core.db.read() as session:
-        user = repo.user_by_name(session, username)
-        stored = user.password_hash if user else _DUMMY_HASH
+    """The user, if the password is theirs (deliberately slow: argon2, in a worker thread)."""
+    with core.unit_of_work(write=False) as uow:
+        user = uow.accounts.user_by_name(username)
+    stored = user.password_hash if user else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -101,14 +81,15 @@ def authenticate_password(core: Core, username: str, password: str) -> Principal
     return Principal(user.id, user.username) if user else None
 
 
+@on_event_loop(writes=False)
 def authenticate_bearer(core: Core, token: str) -> Principal | None:
     """The token's user. A valid token is remembered for settings.bearer_cache_seconds; an invalid
     one is asked about every time (so a token made by another worker works at once)."""
     digest = hash_token(token)
 
     def lookup() -> Principal | None:
-        with core.db.connection() as connection:
-            found = repo.principal_by_bearer_hash(connection, digest)
+        with core.unit_of_work(write=False) as uow:
+            found = uow.accounts.principal_by_bearer_hash(digest)
         return Principal(*found) if found else None
 
     principal: Principal | None = core.principals.get_or_make(digest, lookup)
@@ -125,23 +106,11 @@ def revoke_bearer(core: Core, token: str) -> bool:
     """Remove a bearer token; whether it existed. Workers that remember it as valid keep accepting
     it for up to settings.bearer_cache_seconds (this process forgets it at once)."""
     digest = hash_token(token)
-    with core.db.write() as session:
-        removed = repo.delete_bearer(session, digest)
+    with core.unit_of_work() as uow:
+        removed = uow.accounts.delete_bearer(digest)
+        uow.commit()
     core.principals.forget(digest)
     return removed
-
-
-def issue_bearer_token(core: Core, user_id: int) -> str:
-    token = "rm_" + secrets.token_urlsafe(32)
-    with core.db.write() as session:
-        session.add(BearerToken(token_hash=hash_token(token), user_id=user_id, created_at=now()))
-    return token
-
-
-def principal(core: Core, user_id: int) -> Principal | None:
-    with core.db.read() as session:
-        user = repo.user_by_id(session, user_id)
-        return Principal(user.id, user.username) if user else None
 
 
 def change_password(core: Core, username: str, password: str) -> dict[str, object]:
@@ -152,10 +121,11 @@ def change_password(core: Core, username: str, password: str) -> dict[str, objec
     if not password:
         raise invalid("password", password, codes.MANDATORY_FIELD_EMPTY, "password must not be empty")
     password_hash = _hasher.hash(password)
-    with core.db.write() as session:
-        user = repo.user_by_name(session, username)
+    with core.unit_of_work() as uow:
+        user = uow.accounts.user_by_name(username)
         if user is None:
             raise NotFound("user", username)
-        user.password_hash = password_hash
-        web_sessions.end_all(session, user.id)
+        uow.accounts.set_password_hash(user.id, password_hash)
+        web_sessions.end_all(uow, user.id)
+        uow.commit()
     return {"username": username, "sessions_ended": True}

@@ -4,6 +4,10 @@ Plain values in, rows and plain values out, domain errors for everything refused
 in domain.attachments and domain.ordering; this module runs them at the right moment: cheap checks
 first, the byte check of an uploaded file outside any transaction, and the contract constraints
 again under the project's lock, so that they hold under concurrent requests.
+
+`assign` and `delete` touch the storage: use cases of their own, with their own units of work.
+The others are database work only, done in the unit of work of the caller (an IS24 signed
+request records its nonce in the same transaction: services.signed_requests).
 """
 
 from __future__ import annotations
@@ -13,8 +17,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import (
@@ -34,9 +36,8 @@ from realtymedia.domain.attachments import slots as rules_slots
 from realtymedia.domain.errors import AccessDenied, DomainError, Invalid, NotFound, Violation
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
-from realtymedia.persistence import attachments as store
-from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Project, Ticket
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, projects, tickets
 from realtymedia.services.core import Core, now
 from realtymedia.services.tickets import PROJECT
@@ -72,30 +73,27 @@ class ProjectVersion:
 # -- projects -------------------------------------------------------------------------------
 
 
-def projects_of(core: Core, user_id: int) -> list[ProjectView]:
-    with core.db.read() as session:
-        return [ProjectView(p, _attachments(session, p.id)) for p in repo.projects_of(session, user_id)]
+def projects_of(uow: UnitOfWork, user_id: int) -> list[ProjectView]:
+    return [ProjectView(p, _attachments(uow, p.id)) for p in uow.projects.of_user(user_id)]
 
 
-def project(core: Core, user_id: int, project_id: int) -> ProjectView:
-    with core.db.read() as session:
-        found = projects.owned(session, project_id, user_id)
-        return ProjectView(found, _attachments(session, found.id))
+def project(uow: UnitOfWork, user_id: int, project_id: int) -> ProjectView:
+    found = projects.owned(uow, project_id, user_id)
+    return ProjectView(found, _attachments(uow, found.id))
 
 
-def project_version(core: Core, user_id: int, project_id: int) -> ProjectVersion:
+def project_version(uow: UnitOfWork, user_id: int, project_id: int) -> ProjectVersion:
     """The project's current version, refused as `project` refuses; one small query, no attachments."""
-    with core.db.connection() as connection:  # one small read on every GET: no ORM session around it
-        row = store.project_version(connection, project_id)
+    row = uow.projects.version(project_id)
     found = ProjectVersion(*row) if row else None
     if found is None or found.user_id != user_id:
         raise _not_owned(project_id, exists=found is not None)
     return found
 
 
-def _owned_product(session: Session, project_id: int, user_id: int) -> str:
+def _owned_product(uow: UnitOfWork, project_id: int, user_id: int) -> str:
     """The project's product, refused as projects.owned refuses, without loading the project."""
-    row = store.project_owner(session, project_id)
+    row = uow.projects.owner(project_id)
     if row is None or row[0] != user_id:
         raise _not_owned(project_id, exists=row is not None)
     return row[1]
@@ -111,18 +109,18 @@ class _Locked:
     updated_at: datetime
 
 
-def _lock(session: Session, project_id: int, user_id: int) -> _Locked:
+def _lock(uow: UnitOfWork, project_id: int, user_id: int) -> _Locked:
     """The project, locked for the transaction, refused as projects.owned refuses."""
-    row = store.lock_project(session, project_id)
+    row = uow.projects.lock(project_id)
     if row is None or row[0] != user_id:
         raise _not_owned(project_id, exists=row is not None)
     return _Locked(project_id, row[1], row[2], row[3])
 
 
-def _touch(session: Session, locked: _Locked) -> None:
+def _touch(uow: UnitOfWork, locked: _Locked) -> None:
     """Mark the project changed, as one UPDATE: its version, ETag and Last-Modified move (to a
     later whole second, see projects.next_second)."""
-    store.set_project_version(session, locked.id, (locked.version or 0) + 1, projects.next_second(locked.updated_at))
+    uow.projects.set_version(locked.id, (locked.version or 0) + 1, projects.next_second(locked.updated_at))
 
 
 def _not_owned(project_id: int, *, exists: bool) -> DomainError:
@@ -132,30 +130,28 @@ def _not_owned(project_id: int, *, exists: bool) -> DomainError:
     return AccessDenied("You are not allowed to access this real estate project.")
 
 
-def _attachments(session: Session, project_id: int) -> Sequence[Media]:
-    return repo.media_of(session, PROJECT, str(project_id))
+def _attachments(uow: UnitOfWork, project_id: int) -> Sequence[Media]:
+    return uow.media.of(PROJECT, str(project_id))
 
 
 # -- tickets --------------------------------------------------------------------------------
 
 
 def issue_ticket(
-    core: Core, user_id: int, project_id: int, content_type: str | None, base_url: str
+    core: Core, uow: UnitOfWork, user_id: int, project_id: int, content_type: str | None, base_url: str
 ) -> tickets.IssuedTicket:
-    # The ownership check and the ticket in one transaction: one round of BEGIN/COMMIT, not two.
-    with core.db.write() as session:
-        _owned_product(session, project_id, user_id)
-        return tickets.issue(
-            core,
-            user_id=user_id,
-            owner_kind=PROJECT,
-            owner_id=str(project_id),
-            content_type=content_type,
-            allowed=TICKET_CONTENT_TYPES,
-            base_url=base_url,
-            extra_fields=dict(TICKET_FIELDS),
-            session=session,
-        )
+    _owned_product(uow, project_id, user_id)
+    return tickets.issue(
+        core,
+        uow,
+        user_id=user_id,
+        owner_kind=PROJECT,
+        owner_id=str(project_id),
+        content_type=content_type,
+        allowed=TICKET_CONTENT_TYPES,
+        base_url=base_url,
+        extra_fields=dict(TICKET_FIELDS),
+    )
 
 
 # -- changes --------------------------------------------------------------------------------
@@ -169,14 +165,14 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
         raise Invalid(violations)
     kind = parse_kind(data.kind)
     assert kind is not None and data.subtype is not None  # check_input said so
-    with core.db.read() as session:
+    with core.unit_of_work(write=False) as uow:
         # Cheap refusals before the file is copied and decoded; checked again under the lock in _add.
-        _check_contract(session, project_id, _owned_product(session, project_id, user_id), kind, data.subtype)
+        _check_contract(uow, project_id, _owned_product(uow, project_id, user_id), kind, data.subtype)
         ticket = None
         if is_file(kind):
             ticket = tickets.find_usable(
                 core,
-                repo.ticket(session, _known_form(data.id or "")),
+                uow.tickets.get(_known_form(data.id or "")),
                 user_id=user_id,
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
@@ -214,12 +210,12 @@ def _add(
     title: str | None,
 ) -> str:
     assert data.subtype is not None
-    with core.db.write() as session:
-        locked = _lock(session, project_id, user_id)
-        end = _check_contract(session, project_id, locked.product, kind, data.subtype)
+    with core.unit_of_work() as uow:
+        locked = _lock(uow, project_id, user_id)
+        end = _check_contract(uow, project_id, locked.product, kind, data.subtype)
         if ticket is not None and info is not None:
             added = media.append_file(
-                session,
+                uow,
                 owner_kind=PROJECT,
                 owner_id=str(project_id),
                 ticket=ticket,
@@ -241,86 +237,83 @@ def _add(
                 subtype=data.subtype,
                 url=data.url,
             )
-            repo.add_media(session, [link])
-        _touch(session, locked)
+            uow.media.add([link])
+        _touch(uow, locked)
+        uow.commit()
         return added
 
 
-def update(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> Media:
+def update(core: Core, uow: UnitOfWork, user_id: int, project_id: int, data: AttachmentInput) -> Media:
     """Replace the subtype, title (Pictures of type IMAGE) or URL (Links) of an attachment."""
     violations = check_input(data, core.settings.virtual_tour_hosts, needs_id=True)
     if violations:
         raise Invalid(violations)
     kind = parse_kind(data.kind)
     assert kind is not None and data.subtype is not None and data.id is not None
-    with core.db.write() as session:
-        locked = _lock(session, project_id, user_id)
-        item = repo.media_item(session, PROJECT, str(project_id), _known_form(data.id))
-        if item is None:
-            raise NotFound(RESOURCE, data.id)
-        if item.kind != kind.value:
-            raise Invalid(
-                [Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")]
-            )
-        _check_contract(session, project_id, locked.product, kind, data.subtype, ignore=item.id)
-        item.subtype = data.subtype
-        item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
-        if kind is Kind.LINK:
-            item.url = data.url
-        item.updated_at = now()
-        _touch(session, locked)
-        session.flush()
-        return item
+    locked = _lock(uow, project_id, user_id)
+    item = uow.media.item(PROJECT, str(project_id), _known_form(data.id))
+    if item is None:
+        raise NotFound(RESOURCE, data.id)
+    if item.kind != kind.value:
+        raise Invalid([Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")])
+    _check_contract(uow, project_id, locked.product, kind, data.subtype, ignore=item.id)
+    item.subtype = data.subtype
+    item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None
+    if kind is Kind.LINK:
+        item.url = data.url
+    item.updated_at = now()
+    _touch(uow, locked)
+    uow.flush()
+    return item
 
 
 def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> None:
     """Remove the attachment; its stored object goes once the row's removal is committed."""
-    with core.db.write() as session:
-        locked = _lock(session, project_id, user_id)
-        item = repo.media_item(session, PROJECT, str(project_id), _known_form(attachment_id))
+    with core.unit_of_work() as uow:
+        locked = _lock(uow, project_id, user_id)
+        item = uow.media.item(PROJECT, str(project_id), _known_form(attachment_id))
         if item is None:
             raise NotFound(RESOURCE, attachment_id)
-        key = media.remove(session, item)
-        _touch(session, locked)
+        key = uow.media.remove(item)
+        _touch(uow, locked)
+        uow.commit()
     media.delete_objects(core, [key])
     core.renditions.forget([item.id])
 
 
-def order(core: Core, user_id: int, project_id: int, given: list[str] | None) -> list[str]:
+def order(uow: UnitOfWork, user_id: int, project_id: int, given: list[str] | None) -> list[str]:
     """IS24's order: the given files first, the other files after in their current order; links are
     ignored (and keep their places after the files). Returns the new order of the files."""
     violations = check_order_ids(given)
     if violations:
         raise Invalid(violations)
-    with core.db.write() as session:
-        locked = _lock(session, project_id, user_id)
-        items = list(_attachments(session, project_id))
-        files = {i.id: i for i in items if is_file(Kind(i.kind))}
-        new_order = move_to_front(list(files), given or [])
-        links = [i for i in items if i.id not in files]
-        if [files[i] for i in new_order] + links != items:
-            repo.renumber(session, [files[i] for i in new_order] + links)
-            _touch(session, locked)
-        return new_order
+    locked = _lock(uow, project_id, user_id)
+    items = list(_attachments(uow, project_id))
+    files = {i.id: i for i in items if is_file(Kind(i.kind))}
+    new_order = move_to_front(list(files), given or [])
+    links = [i for i in items if i.id not in files]
+    if [files[i] for i in new_order] + links != items:
+        uow.media.renumber([files[i] for i in new_order] + links)
+        _touch(uow, locked)
+    return new_order
 
 
 # -- reads ----------------------------------------------------------------------------------
 
 
-def get(core: Core, user_id: int, project_id: int, attachment_id: str) -> tuple[Project, Media]:
-    with core.db.read() as session:
-        found = projects.owned(session, project_id, user_id)
-        item = repo.media_item(session, PROJECT, str(project_id), _known_form(attachment_id))
-        if item is None:
-            raise NotFound(RESOURCE, attachment_id)
-        return found, item
+def get(uow: UnitOfWork, user_id: int, project_id: int, attachment_id: str) -> tuple[Project, Media]:
+    found = projects.owned(uow, project_id, user_id)
+    item = uow.media.item(PROJECT, str(project_id), _known_form(attachment_id))
+    if item is None:
+        raise NotFound(RESOURCE, attachment_id)
+    return found, item
 
 
 def slots(core: Core, user_id: int, project_id: int) -> tuple[str, list[Slot]]:
     """The project's product and what its contract admits now, subtype by subtype (refused as `project` refuses)."""
-    with core.db.read() as session:
-        product = _owned_product(session, project_id, user_id)
-        existing, _ = store.subtypes_and_end(session, project_id)
+    with core.unit_of_work(write=False) as uow:
+        product = _owned_product(uow, project_id, user_id)
+        existing, _ = uow.media.subtypes_and_end(PROJECT, str(project_id))
     return product, rules_slots(Product(product), existing)
 
 
@@ -330,10 +323,10 @@ def _known_form(attachment_id: str) -> str:
 
 
 def _check_contract(
-    session: Session, project_id: int, product: str, kind: Kind, subtype: str, ignore: str | None = None
+    uow: UnitOfWork, project_id: int, product: str, kind: Kind, subtype: str, ignore: str | None = None
 ) -> int:
     """Refuse what the product's contract does not allow; else the position after the last attachment."""
-    existing, end = store.subtypes_and_end(session, project_id, exclude=ignore)
+    existing, end = uow.media.subtypes_and_end(PROJECT, str(project_id), exclude=ignore)
     violations = check_contract(Product(product), kind, subtype, existing)
     if violations:
         raise Invalid(violations)

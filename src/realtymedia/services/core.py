@@ -1,19 +1,29 @@
-"""What every use case needs: settings, the database and the storage backend."""
+"""What every use case needs: settings, the database and the storage backend; and where it runs.
+
+A use case is a function whose first argument is the Core; it opens `with core.unit_of_work() as
+uow:` and commits once. Where it runs is part of its definition, not of its callers': one marked
+`@on_event_loop` does database work and CPU only and runs on the event loop where the database
+allows it (Database.run); any other (storage, byte checks, password hashing) runs in a worker
+thread. Front doors call either the same way: `await core.run(use_case, *args)`.
+"""
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+import anyio.to_thread
 from cachetools import Cache, LRUCache, TTLCache
 
 from realtymedia.checks import Bounds, ByteChecks
 from realtymedia.domain.media import Limits
-from realtymedia.persistence.db import Database
+from realtymedia.persistence.db import Database, Transactions, open_database
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.passwords import PasswordChecks
 from realtymedia.settings import Settings
 from realtymedia.storage import Storage, make_storage, usable_cores
@@ -22,6 +32,20 @@ if TYPE_CHECKING:
     from realtymedia.services.renditions import Renditions
 
 T = TypeVar("T")
+P = ParamSpec("P")
+_WRITES = "__realtymedia_on_event_loop_writes__"
+
+
+def on_event_loop(*, writes: bool) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Mark a use case as database work and CPU only: Core.run runs it on the event loop (where the
+    database allows). `writes=False` promises that it only reads (enforced: a unit of work for
+    writing refuses to open)."""
+
+    def mark(use_case: Callable[P, T]) -> Callable[P, T]:
+        setattr(use_case, _WRITES, writes)
+        return use_case
+
+    return mark
 
 
 class Memo:
@@ -90,10 +114,16 @@ class Core:
     checks: ByteChecks = field(init=False)
     # Renditions of stored pictures: their threads, the ones being made, the ones served lately.
     renditions: Renditions = field(init=False)
+    # Where this Core's units of work come from: the database itself, or (in a view of the Core
+    # that Core.run hands to a use case on the event loop) the loop's side of it.
+    transactions: Transactions = field(init=False)
+    _views: dict[int, Core] = field(init=False)
 
     def __post_init__(self) -> None:
         from realtymedia.services.renditions import Renditions
 
+        self.transactions = self.db
+        self._views = {}
         self.renditions = Renditions(self.settings, self.storage, self.db)
         self.passwords = PasswordChecks(self.settings.password_check_threads, self.settings.password_check_queue)
         self.storage_calls = ThreadPoolExecutor(self.storage.parallel, thread_name_prefix="storage")
@@ -115,14 +145,32 @@ class Core:
         settings = settings or Settings()
         return cls(
             settings,
-            Database(settings.resolved_database_url, settings.database_pool_size, settings.database_pool_overflow),
+            open_database(settings.resolved_database_url, settings.database_pool_size, settings.database_pool_overflow),
             make_storage(settings),
         )
 
-    async def small_read(self, read: Callable[..., T], *args: Any) -> T:
-        """Run a small database read (one indexed lookup) for an async endpoint (Database.small_read:
-        on the event loop, where a hand-off to a worker thread would cost more than the read)."""
-        return await self.db.small_read(read, *args)
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        """A transaction for a use case: `with core.unit_of_work() as uow: ...; uow.commit()`.
+        `write=False` for one that only reads."""
+        return self.transactions.unit_of_work(write=write)
+
+    async def run(self, use_case: Callable[..., T], *args: Any) -> T:
+        """Run `use_case(core, *args)` for an async endpoint, where its definition says (see above)."""
+        writes: bool | None = getattr(use_case, _WRITES, None)
+        if writes is None:
+            return await anyio.to_thread.run_sync(use_case, self, *args)
+        return await self.db.run(lambda transactions: use_case(self._on(transactions), *args), writes=writes)
+
+    def _on(self, transactions: Transactions) -> Core:
+        """This Core, its units of work taken from `transactions` (one view per source, kept)."""
+        if transactions is self.transactions:
+            return self
+        view = self._views.get(id(transactions))
+        if view is None:
+            view = copy.copy(self)
+            view.transactions = transactions
+            self._views[id(transactions)] = view
+        return view
 
     def close(self) -> None:
         self.renditions.close()

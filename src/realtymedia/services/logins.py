@@ -34,17 +34,19 @@ def check_password(core: Core, username: str, password: str, address: str) -> Pr
     """The user, if the password is theirs; None if not; `Throttled` when guessing is refused.
     Blocking (argon2): run it in core.passwords."""
     settings, moment, name = core.settings, now(), username[:_NAME]
-    with core.db.write() as session:
-        attempts = LoginAttempts(session)
+    with core.unit_of_work() as uow:
+        attempts = LoginAttempts(uow)
         refused_until = _refused_until(attempts, settings, name, address[:64], moment)
         if refused_until is not None:
             wait = max(1, math.ceil((refused_until - moment).total_seconds()))
             raise Throttled(f"Too many failed logins: try again in {wait} s.", retry_after=wait)
         attempt = attempts.add(name, address[:64], moment)
+        uow.commit()
     principal = accounts.authenticate_password(core, username, password)
     if principal is not None:
-        with core.db.write() as session:
-            LoginAttempts(session).succeeded(attempt)
+        with core.unit_of_work() as uow:
+            LoginAttempts(uow).succeeded(attempt)
+            uow.commit()
     return principal
 
 
@@ -71,8 +73,9 @@ def _refused_until(
 def forget(core: Core) -> None:
     """Drop attempts no rule looks at any more (cleanup)."""
     settings, moment = core.settings, now()
-    with core.db.write() as session:
-        LoginAttempts(session).forget(
+    with core.unit_of_work() as uow:
+        LoginAttempts(uow).forget(
             moment - timedelta(seconds=settings.login_window_seconds),
             moment - timedelta(days=settings.login_trusted_address_days),
         )
+        uow.commit()

@@ -11,17 +11,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from realtymedia.domain.media import MediaInfo
-from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Ticket
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import tickets
 from realtymedia.services.core import Core, now
 
 
 def append_file(
-    session: Session,
+    uow: UnitOfWork,
     *,
     owner_kind: str,
     owner_id: str,
@@ -37,9 +35,9 @@ def append_file(
 
     Call with the owner locked, so that positions and limits hold under concurrency.
     """
-    tickets.consume(session, ticket.id, ticket.id)
+    tickets.consume(uow, ticket.id, ticket.id)
     if position is None:
-        position = repo.next_position(session, owner_kind, owner_id)
+        position = uow.media.next_position(owner_kind, owner_id)
     row = confirmed_row(
         owner_kind=owner_kind,
         owner_id=owner_id,
@@ -50,7 +48,7 @@ def append_file(
         media_id=ticket.id,
         position=position,
     )
-    repo.add_media(session, [row])
+    uow.media.add([row])
     return ticket.id
 
 
@@ -66,7 +64,7 @@ def confirmed_row(
     title: str | None = None,
     moment: datetime | None = None,
 ) -> dict[str, Any]:
-    """The media row of a confirmed file, for repo.add_media."""
+    """The media row of a confirmed file, for uow.media.add."""
     if not info.key:
         raise ValueError("a media row needs the info of a confirmed file (tickets.confirm)")
     return row(
@@ -107,7 +105,7 @@ def row(
     sha256: str | None = None,
     placeholder: str | None = None,
 ) -> dict[str, Any]:
-    """A new, unpublished media row: every column of Media, for repo.add_media."""
+    """A new, unpublished media row: every column of Media, for uow.media.add."""
     return {
         "id": media_id,
         "owner_kind": owner_kind,
@@ -128,16 +126,6 @@ def row(
         "created_at": moment,
         "updated_at": moment,
     }
-
-
-def remove(session: Session, item: Media) -> str | None:
-    """Drop the row and close the gap in the order; returns the key whose object must go after commit."""
-    key = item.key
-    owner_kind, owner_id = item.owner_kind, item.owner_id
-    session.delete(item)
-    session.flush()
-    repo.renumber(session, repo.media_of(session, owner_kind, owner_id))
-    return key
 
 
 def delete_objects(core: Core, keys: Iterable[str | None]) -> None:

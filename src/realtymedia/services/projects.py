@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import Product
 from realtymedia.domain.errors import AccessDenied, NotFound, invalid
-from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Project
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
 
 
@@ -24,8 +22,8 @@ def create(
     if len(title) > 100:
         raise invalid("title", title, codes.LENGTH_EXCEEDED_OR_TOO_SMALL, "title must be at most 100 characters")
     moment = now()
-    with core.db.write() as session:
-        user = repo.user_by_name(session, owner)
+    with core.unit_of_work() as uow:
+        user = uow.accounts.user_by_name(owner)
         if user is None:
             raise NotFound("user", owner)
         project = Project(
@@ -39,8 +37,8 @@ def create(
             updated_at=moment,
             version=1,
         )
-        session.add(project)
-        session.flush()
+        uow.projects.add(project)
+        uow.commit()
         return as_dict(project, owner)
 
 
@@ -56,9 +54,9 @@ def as_dict(project: Project, owner: str) -> dict[str, object]:
     }
 
 
-def owned(session: Session, project_id: int, user_id: int, *, lock: bool = False) -> Project:
-    """The project, if it exists and belongs to the user. Locked for the transaction when asked."""
-    project = repo.lock_project(session, project_id) if lock else session.get(Project, project_id)
+def owned(uow: UnitOfWork, project_id: int, user_id: int) -> Project:
+    """The project, if it exists and belongs to the user."""
+    project = uow.projects.get(project_id)
     if project is None:
         raise NotFound("realestateproject", project_id)
     if project.user_id != user_id:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, update
-from sqlalchemy.orm import Session
-
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.domain.realty_images import check_name
-from realtymedia.persistence import realty_images as queries
-from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import Media, Realty
+from realtymedia.persistence.models import Realty
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
 from realtymedia.services.tickets import REALTY
 
@@ -22,19 +18,19 @@ def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
     if violations:
         raise Invalid(violations)
     moment = now()
-    with core.db.write() as session:
-        realty = Realty(
-            id=str(uuid.uuid4()),
-            user_id=user_id,
-            name=name,
-            published=False,
-            created_at=moment,
-            updated_at=moment,
-            version=1,
-        )
-        session.add(realty)
-        session.flush()
-        return as_dict(realty, 0)
+    realty = Realty(
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        name=name,
+        published=False,
+        created_at=moment,
+        updated_at=moment,
+        version=1,
+    )
+    with core.unit_of_work() as uow:
+        uow.realties.add(realty)
+        uow.commit()
+    return as_dict(realty, 0)
 
 
 def rename(core: Core, user_id: int, realty_id: str, name: str) -> dict[str, object]:
@@ -42,19 +38,21 @@ def rename(core: Core, user_id: int, realty_id: str, name: str) -> dict[str, obj
     violations = check_name(name)
     if violations:
         raise Invalid(violations)
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
         if realty.name != name:
             realty.name = name
             touch(realty)
-        return as_dict(realty, repo.count_media(session, REALTY, realty_id))
+        answer = as_dict(realty, uow.media.count(REALTY, realty_id))
+        uow.commit()
+        return answer
 
 
 def create_for(core: Core, owner: str, name: str = "") -> dict[str, object]:
-    with core.db.read() as session:
-        user = repo.user_by_name(session, owner)
-        if user is None:
-            raise NotFound("user", owner)
+    with core.unit_of_work(write=False) as uow:
+        user = uow.accounts.user_by_name(owner)
+    if user is None:
+        raise NotFound("user", owner)
     return create(core, user.id, name)
 
 
@@ -79,52 +77,45 @@ def touch(realty: Realty, moment: datetime | None = None) -> None:
     realty.version = (realty.version or 0) + 1
 
 
-def version(session: Session | Connection, realty_id: str, user_id: int) -> int:
+def version(uow: UnitOfWork, realty_id: str, user_id: int) -> int:
     """The realty's version, if it is the user's (NotFound otherwise), in one small query."""
-    found = queries.realty_owner_and_version(session, realty_id)
+    found = uow.realties.owner_and_version(realty_id)
     if found is None or found[0] != user_id:
         raise NotFound("realty", realty_id)
     return found[1]
 
 
-def owned(session: Session, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
+def owned(uow: UnitOfWork, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
     """The realty, if it exists and is the user's (None: any user). Others' realties do not exist for them."""
-    realty = repo.lock_realty(session, realty_id) if lock else session.get(Realty, realty_id)
+    realty = uow.realties.get(realty_id, lock=lock)
     if realty is None or (user_id is not None and realty.user_id != user_id):
         raise NotFound("realty", realty_id)
     return realty
 
 
 def get(core: Core, user_id: int, realty_id: str) -> dict[str, object]:
-    with core.db.read() as session:
-        realty = owned(session, realty_id, user_id)
-        return as_dict(realty, repo.count_media(session, REALTY, realty_id))
-
-
-def list_for(core: Core, user_id: int) -> list[dict[str, object]]:
-    with core.db.read() as session:
-        return [as_dict(r, repo.count_media(session, REALTY, r.id)) for r in repo.realties_of(session, user_id)]
+    with core.unit_of_work(write=False) as uow:
+        realty = owned(uow, realty_id, user_id)
+        return as_dict(realty, uow.media.count(REALTY, realty_id))
 
 
 def page_for(core: Core, user_id: int, start: int = 0, size: int = 200) -> tuple[list[dict[str, object]], int]:
     """A page of the user's realties (oldest first) and their total count."""
-    with core.db.read() as session:
-        rows, total = queries.realties_page(session, user_id, start, size)
-        counts = queries.image_counts(session, REALTY, [r.id for r in rows])
+    with core.unit_of_work(write=False) as uow:
+        rows, total = uow.realties.page(user_id, start, size)
+        counts = uow.media.counts(REALTY, [r.id for r in rows])
         return [as_dict(r, counts[r.id]) for r in rows], total
 
 
 def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object]:
     """Publish the realty and every image it holds now; published images can no longer be deleted."""
     moment = now()
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
         realty.published = True
         realty.published_at = moment
         touch(realty, moment)
-        session.execute(
-            update(Media)
-            .where(Media.owner_kind == REALTY, Media.owner_id == realty_id)
-            .values(published=True, updated_at=moment)
-        )
-        return as_dict(realty, repo.count_media(session, REALTY, realty_id))
+        uow.media.publish_all(REALTY, realty_id, moment)
+        answer = as_dict(realty, uow.media.count(REALTY, realty_id))
+        uow.commit()
+        return answer

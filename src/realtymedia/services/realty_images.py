@@ -14,19 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
 from realtymedia.domain import codes
 from realtymedia.domain import realty_images as rules
 from realtymedia.domain.errors import Conflict, Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import check_full_list, move
-from realtymedia.persistence import realty_images as queries
-from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Media, Ticket
 from realtymedia.persistence.pending_objects import PendingObjects
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, realties, tickets
-from realtymedia.services.core import Core, now
+from realtymedia.services.core import Core, now, on_event_loop
 from realtymedia.services.realties import owned, touch
 from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm, keys
@@ -118,14 +115,13 @@ def _image(core: Core, row: dict[str, Any], base_url: str) -> RealtyImage:
     )
 
 
-def grant(
-    core: Core, user_id: int, content_type: str | None, base_url: str, *, session: Session | None = None
-) -> Grant:
+def grant(core: Core, uow: UnitOfWork, user_id: int, content_type: str | None, base_url: str) -> Grant:
     """A short-lived signed form for one image; the realty is named only when the image is saved.
 
-    Recorded in `session` when given (the caller's transaction), else in a transaction of its own."""
+    Recorded in the caller's unit of work (with the Request-ID's record: services.idempotency)."""
     issued = tickets.issue(
         core,
+        uow,
         user_id=user_id,
         owner_kind=USER,
         owner_id=str(user_id),
@@ -135,15 +131,14 @@ def grant(
         field="type",
         # The vendor's grants have no Content-Type field: the document's sample form sends none.
         form_names_type=False,
-        session=session,
     )
     return Grant(issued.key, issued.content_type, issued.expires_at, issued.form)
 
 
 def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[RealtyImage]:
-    with core.db.read() as session:
-        owned(session, realty_id, user_id)
-        rows = queries.image_rows(session, REALTY, realty_id)
+    with core.unit_of_work(write=False) as uow:
+        owned(uow, realty_id, user_id)
+        rows = uow.media.image_rows(REALTY, realty_id)
     file_url = core.storage.file_url
     return [
         RealtyImage(
@@ -167,14 +162,15 @@ def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[Real
     ]  # fmt: skip
 
 
+@on_event_loop(writes=False)
 def images_version(core: Core, user_id: int, realty_id: str) -> int:
     """A number that moves with every change to the realty's images (NotFound: not the user's realty).
 
     Read it before `images`: an answer rendered from `images` can then be kept under this version,
     since it shows that version or a later one, never an earlier one.
     """
-    with core.db.connection() as connection:
-        return realties.version(connection, realty_id, user_id)
+    with core.unit_of_work(write=False) as uow:
+        return realties.version(uow, realty_id, user_id)
 
 
 def _target(index: int) -> str:
@@ -252,12 +248,12 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
             )
         first_use.setdefault(upload.key, index)
     found: dict[int, Ticket] = {}
-    with core.db.read() as session:
-        owned(session, realty_id, user_id)
-        violations += rules.check_capacity(repo.count_media(session, REALTY, realty_id), len(uploads), "uploadedImages")
+    with core.unit_of_work(write=False) as uow:
+        owned(uow, realty_id, user_id)
+        violations += rules.check_capacity(uow.media.count(REALTY, realty_id), len(uploads), "uploadedImages")
         if violations:
             raise Invalid(violations)
-        by_key = repo.tickets_by_keys(session, [u.key for u in uploads if keys.is_grant_key(u.key)])
+        by_key = uow.tickets.by_keys([u.key for u in uploads if keys.is_grant_key(u.key)])
         for index, upload in enumerate(uploads):
             try:
                 found[index] = _usable_ticket(core, by_key.get(upload.key), user_id, upload.key, _target(index))
@@ -307,16 +303,16 @@ def _append(
     infos: dict[int, MediaInfo],
     base_url: str,
 ) -> list[RealtyImage]:
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
-        existing = repo.count_media(session, REALTY, realty_id)
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
+        existing = uow.media.count(REALTY, realty_id)
         refused = rules.check_capacity(existing, len(uploads), "uploadedImages")
         if refused:
             raise Invalid(refused)
         # All tickets in one statement; one used by a concurrent request since we looked refuses
         # the whole save (the transaction rolls back: nothing is kept).
-        tickets.consume_all(session, {found[i].id: (_target(i), uploads[i].key) for i in range(len(uploads))})
-        start = repo.next_position(session, REALTY, realty_id)
+        tickets.consume_all(uow, {found[i].id: (_target(i), uploads[i].key) for i in range(len(uploads))})
+        start = uow.media.next_position(REALTY, realty_id)
         moment = now()
         rows = [
             media.confirmed_row(
@@ -331,9 +327,9 @@ def _append(
             )
             for index, upload in enumerate(uploads)
         ]
-        repo.add_media(session, rows)
+        uow.media.add(rows)
         touch(realty, moment)
-        session.flush()
+        uow.commit()
         return [_image(core, row, base_url) for row in rows]
 
 
@@ -343,9 +339,9 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
     for index, change in enumerate(changes):
         if change.set_description:
             violations += rules.check_description(change.description, f"realtyImages[{index}].description")
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
-        current = list(repo.media_of(session, REALTY, realty_id))
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
+        current = list(uow.media.of(REALTY, realty_id))
         violations += check_full_list([i.id for i in current], [c.id for c in changes])
         if violations:
             raise Invalid(violations)
@@ -359,6 +355,7 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
                     item.title = change.description
                 item.updated_at = moment
         touch(realty, moment)
+        uow.commit()
 
 
 def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: ImagePatch, base_url: str) -> RealtyImage:
@@ -367,9 +364,9 @@ def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: Image
         violations = rules.check_description(change.description, "description")
         if violations:
             raise Invalid(violations)
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
-        current = list(repo.media_of(session, REALTY, realty_id))
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
+        current = list(uow.media.of(REALTY, realty_id))
         item = next((i for i in current if i.id == image_id), None)
         if item is None:
             raise NotFound("realtyImage", image_id)
@@ -389,7 +386,7 @@ def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: Image
         if changed:
             item.updated_at = moment
             touch(realty, moment)
-        session.flush()
+        uow.commit()
         return _image_of(core, item, base_url)
 
 
@@ -414,15 +411,16 @@ def _image_of(core: Core, item: Media, base_url: str) -> RealtyImage:
 
 def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
     """Delete an unpublished image and its stored object; a published one stays (Conflict)."""
-    with core.db.write() as session:
-        realty = owned(session, realty_id, user_id, lock=True)
-        item = repo.media_item(session, REALTY, realty_id, image_id)
+    with core.unit_of_work() as uow:
+        realty = owned(uow, realty_id, user_id, lock=True)
+        item = uow.media.item(REALTY, realty_id, image_id)
         if item is None:
             raise NotFound("realtyImage", image_id)
         if item.published:
             raise Conflict(f"Realty image [{image_id}] has been published and cannot be deleted.", "published")
-        key = media.remove(session, item)
+        key = uow.media.remove(item)
         touch(realty)
+        uow.commit()
     media.delete_objects(core, [key])
     core.renditions.forget([image_id])
 
@@ -435,14 +433,14 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
     """
     # A snapshot of the source, then the object copies outside any transaction (storage is the slow
     # part, and no writer should wait on it), then the rows under both realties' locks.
-    with core.db.read() as session:
+    with core.unit_of_work(write=False) as uow:
         for realty_id in (target_id, source_id):
-            owned(session, realty_id, user_id)
+            owned(uow, realty_id, user_id)
         sources = [
             (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256, s.placeholder)
-            for s in repo.media_of(session, REALTY, source_id)
+            for s in uow.media.of(REALTY, source_id)
         ]
-        refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
+        refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), "sourceRealtyId")
         if refused:
             raise Invalid(refused)
     copied: list[str] = []
@@ -450,8 +448,9 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
     targets = [keys.copy_key(target_id, new_id, source[4]) for new_id, source in plans if source[0]]
     # Recorded before any object is written, settled by the commit that names them: what a crash
     # in between leaves, cleanup finds by these records (never by listing the storage).
-    with core.db.write() as session:
-        PendingObjects(session).add(targets, now())
+    with core.unit_of_work() as uow:
+        PendingObjects(uow).add(targets, now())
+        uow.commit()
     try:
 
         def copy_one(plan: tuple[str, tuple[Any, ...]]) -> None:
@@ -463,21 +462,20 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
 
         for done in _settled(core, copy_one, plans):
             done.result()  # the first failure, once every copy has finished (all are then removed)
-        with core.db.write() as session:
-            locked = queries.lock_realties(session, [target_id, source_id])
+        with core.unit_of_work() as uow:
+            locked = uow.realties.lock_several([target_id, source_id])
             for realty_id in (target_id, source_id):
                 realty = locked.get(realty_id)
                 if realty is None or realty.user_id != user_id:
                     raise NotFound("realty", realty_id)
-            refused = rules.check_capacity(repo.count_media(session, REALTY, target_id), len(sources), "sourceRealtyId")
+            refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), "sourceRealtyId")
             if refused:
                 raise Invalid(refused)
-            start = repo.next_position(session, REALTY, target_id)
+            start = uow.media.next_position(REALTY, target_id)
             moment = now()
             touch(locked[target_id], moment)
-            PendingObjects(session).settle(targets)
-            repo.add_media(
-                session,
+            PendingObjects(uow).settle(targets)
+            uow.media.add(
                 [
                     media.row(
                         media_id=new_id,
@@ -502,6 +500,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                     ) in enumerate(plans)
                 ],
             )
+            uow.commit()
     except BaseException:
         # Their pending records stay: cleanup settles them (and removes what this could not).
         media.delete_objects(core, copied)

@@ -33,7 +33,7 @@ from realtymedia.images import FORMATS, Engine, Mode, RenditionFailed, Spec, mak
 from realtymedia.persistence import pictures as queries
 from realtymedia.persistence.db import Database
 from realtymedia.persistence.pictures import StoredFile
-from realtymedia.services.core import Memo
+from realtymedia.services.core import Core, Memo, on_event_loop
 from realtymedia.settings import Settings
 from realtymedia.storage import Storage, StorageError, keys, usable_cores
 
@@ -89,6 +89,18 @@ def parse_names(names: Iterable[str], max_side: int) -> list[Spec]:
     return specs
 
 
+@on_event_loop(writes=False)
+def picture(core: Core, picture_id: str, version: str) -> StoredFile:
+    """The stored picture a rendition URL names (NotFound: gone, another version, not a picture).
+
+    A small indexed read, run on every request: a deleted picture's URLs answer 404 at once."""
+    with core.unit_of_work(write=False) as uow:
+        stored = queries.file_by_id(uow.connection, picture_id)
+    if stored is None or stored.content_type not in PICTURE_TYPES or version_of(stored) != version:
+        raise NotFound("picture", picture_id)
+    return stored
+
+
 class Renditions:
     def __init__(self, settings: Settings, storage: Storage, db: Database, engine: Engine | None = None) -> None:
         self.settings = settings
@@ -131,16 +143,6 @@ class Renditions:
         return (spec.width, spec.height) in self.listed
 
     # -- serving ----------------------------------------------------------------------------
-
-    def picture(self, picture_id: str, version: str) -> StoredFile:
-        """The stored picture a rendition URL names (NotFound: gone, another version, not a picture).
-
-        A small indexed read, run on every request: a deleted picture's URLs answer 404 at once."""
-        with self.db.connection() as connection:
-            stored = queries.file_by_id(connection, picture_id)
-        if stored is None or stored.content_type not in PICTURE_TYPES or version_of(stored) != version:
-            raise NotFound("picture", picture_id)
-        return stored
 
     async def serve(self, stored: StoredFile, spec: Spec) -> Served:
         key = self.key(stored, spec)
@@ -206,8 +208,8 @@ class Renditions:
     def _warm(self, picture_ids: list[str]) -> None:
         for picture_id in picture_ids:
             try:
-                with self.db.connection() as connection:
-                    stored = queries.file_by_id(connection, picture_id)
+                with self.db.unit_of_work(write=False) as uow:
+                    stored = queries.file_by_id(uow.connection, picture_id)
                 if stored is None or stored.content_type not in PICTURE_TYPES:
                     continue
                 for spec in self.warm_specs:

@@ -10,16 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
 from realtymedia.domain.media import MediaInfo
 from realtymedia.images.strip import StripFailed, strip
 from realtymedia.operations import metrics
-from realtymedia.persistence import repository as repo
 from realtymedia.persistence.models import Ticket
 from realtymedia.persistence.pending_objects import PendingObjects
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
 from realtymedia.storage import StorageError, UploadForm, keys
 
@@ -40,6 +38,7 @@ class IssuedTicket:
 
 def issue(
     core: Core,
+    uow: UnitOfWork,
     *,
     user_id: int,
     owner_kind: str,
@@ -50,12 +49,11 @@ def issue(
     extra_fields: dict[str, str] | None = None,
     field: str = "attachmentContentType",
     form_names_type: bool = True,
-    session: Session | None = None,
 ) -> IssuedTicket:
-    """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key.
+    """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key,
+    recorded in the caller's unit of work (it commits with the caller's change).
 
-    The key is the layout's (storage.keys.upload_key). The ticket is recorded in `session`
-    when given (it commits with the caller's transaction), else in a transaction of its own.
+    The key is the layout's (storage.keys.upload_key).
     """
     if not content_type:
         raise invalid(field, None, codes.MANDATORY_FIELD_EMPTY, f"{field} is required")
@@ -87,11 +85,7 @@ def issue(
         "created_at": moment,
         "consumed_at": None,
     }
-    if session is not None:
-        repo.add_ticket(session, row)
-    else:
-        with core.db.write() as own:
-            repo.add_ticket(own, row)
+    uow.tickets.add(row)
     metrics.TICKETS_ISSUED.labels(metrics.DIALECT_OF_OWNER.get(owner_kind, owner_kind)).inc()
     return IssuedTicket(ticket_id, key, content_type, expires_at, form)
 
@@ -248,21 +242,21 @@ def remove_quietly(core: Core, keys: Iterable[str | None]) -> None:
             log.warning("could not remove object %s; left for cleanup", key, exc_info=True)
 
 
-def consume(session: Session, ticket_id: str, ref: str) -> None:
+def consume(uow: UnitOfWork, ticket_id: str, ref: str) -> None:
     """Mark the ticket used inside the caller's transaction; a second use is refused."""
-    consume_all(session, {ticket_id: ("id", ref)})
+    consume_all(uow, {ticket_id: ("id", ref)})
 
 
-def consume_all(session: Session, refs: dict[str, tuple[str, str]]) -> None:
+def consume_all(uow: UnitOfWork, refs: dict[str, tuple[str, str]]) -> None:
     """Mark many tickets used in one statement, inside the caller's transaction: all or none.
 
     `refs` maps each ticket id to (field, ref) for the refusal that names the ones used already.
     """
     ids = list(refs)
-    consumed = repo.consume_tickets(session, ids, now())
+    consumed = uow.tickets.consume(ids, now())
     if len(consumed) == len(ids):
         return
-    present = repo.existing_tickets(session, ids)
+    present = uow.tickets.existing(ids)
     violations = []
     for t in ids:
         field, ref = refs[t]
@@ -287,20 +281,20 @@ def cleanup(core: Core) -> dict[str, int]:
     cutoff = now() - timedelta(seconds=settings.cleanup_grace_seconds)
     removed = leftovers = 0
     while True:
-        with core.db.read() as session:
+        with core.unit_of_work(write=False) as uow:
             batch = [
-                (t.id, t.key, keys.stored_prefix(t.owner_kind, t.owner_id, t.id))
-                for t in repo.expired_tickets(session, cutoff)
+                (ticket_id, key, keys.stored_prefix(owner_kind, owner_id, ticket_id))
+                for ticket_id, key, owner_kind, owner_id in uow.tickets.expired(cutoff)
             ]
         if not batch:
             break
         for ticket_id, key, copies in batch:
             # The row goes first: once it is gone no request can use the ticket, so its object is free.
-            with core.db.write() as session:
-                stale = repo.ticket(session, ticket_id)
-                if stale is None:
-                    continue
-                session.delete(stale)
+            with core.unit_of_work() as uow:
+                gone = uow.tickets.remove(ticket_id)
+                uow.commit()
+            if not gone:
+                continue
             remove_quietly(core, [key])
             removed += 1
             # The ticket was the record of its confirmed copies: one per attempt, of which at most
@@ -314,9 +308,10 @@ def cleanup(core: Core) -> dict[str, int]:
     web_sessions.forget_expired(core)
     logins.forget(core)
     abandoned = core.storage.remove_abandoned(settings.ticket_lifetime_seconds + settings.cleanup_grace_seconds)
-    with core.db.write() as session:
-        repo.forget_nonces_before(session, now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))
-        repo.forget_idempotent_before(session, now() - timedelta(seconds=settings.idempotency_ttl_seconds))
+    with core.unit_of_work() as uow:
+        uow.oauth.forget_nonces_before(now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))
+        uow.requests.forget_before(now() - timedelta(seconds=settings.idempotency_ttl_seconds))
+        uow.commit()
     return {"deleted_objects": removed, "removed_leftovers": leftovers, "removed_partial_uploads": abandoned}
 
 
@@ -324,8 +319,8 @@ def _remove_unnamed(core: Core, candidates: list[str]) -> int:
     """Remove those of `candidates` that no media row names; how many."""
     if not candidates:
         return 0
-    with core.db.read() as session:
-        named = PendingObjects(session).named(candidates)
+    with core.unit_of_work(write=False) as uow:
+        named = PendingObjects(uow).named(candidates)
     unnamed = [key for key in candidates if key not in named]
     remove_quietly(core, unnamed)
     return len(unnamed)
@@ -337,10 +332,11 @@ def _remove_pending_leftovers(core: Core, cutoff: datetime) -> int:
     never by listing the storage."""
     removed = 0
     while True:
-        with core.db.read() as session:
-            batch = PendingObjects(session).older_than(cutoff, 500)
+        with core.unit_of_work(write=False) as uow:
+            batch = PendingObjects(uow).older_than(cutoff, 500)
         if not batch:
             return removed
         removed += _remove_unnamed(core, batch)
-        with core.db.write() as session:
-            PendingObjects(session).settle(batch)
+        with core.unit_of_work() as uow:
+            PendingObjects(uow).settle(batch)
+            uow.commit()

@@ -15,12 +15,11 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from realtymedia.persistence.access import WebSessions
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import logins
 from realtymedia.services.accounts import Principal
-from realtymedia.services.core import Core, now
+from realtymedia.services.core import Core, now, on_event_loop
 
 COOKIE = "rm_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -41,26 +40,26 @@ def login(core: Core, username: str, password: str, address: str = "") -> tuple[
     if principal is None:
         return None
     token, csrf, moment = secrets.token_urlsafe(32), secrets.token_urlsafe(24), now()
-    with core.db.write() as session:
-        WebSessions(session).add(
-            _hash(token), principal.user_id, csrf, moment, moment + timedelta(seconds=LIFETIME_SECONDS)
-        )
+    with core.unit_of_work() as uow:
+        expires_at = moment + timedelta(seconds=LIFETIME_SECONDS)
+        WebSessions(uow).add(_hash(token), principal.user_id, csrf, moment, expires_at)
+        uow.commit()
     return token, csrf, principal
 
 
 def read(core: Core, cookie: str | None) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a session that has not ended (one indexed read: for an async
-    endpoint, through core.small_read)."""
+    """The principal and CSRF token of a session that has not ended (one indexed read)."""
     if not cookie or len(cookie) > _MAX_COOKIE:
         return None
-    with core.db.connection() as connection:
-        found = WebSessions(connection).find(_hash(cookie), now())
+    with core.unit_of_work(write=False) as uow:
+        found = WebSessions(uow).find(_hash(cookie), now())
     if found is None:
         return None
     user_id, username, csrf = found
     return Principal(user_id, username), csrf
 
 
+@on_event_loop(writes=False)
 def authenticate(core: Core, method: str, cookie: str | None, csrf_header: str | None) -> Principal | None:
     """The session's principal, if the session has not ended and, for a change, the CSRF token matches."""
     found = read(core, cookie)
@@ -77,17 +76,19 @@ def logout(core: Core, cookie: str | None, csrf_header: str | None) -> bool:
     if authenticate(core, "POST", cookie, csrf_header) is None:
         return False
     assert cookie is not None
-    with core.db.write() as session:
-        WebSessions(session).end(_hash(cookie))
+    with core.unit_of_work() as uow:
+        WebSessions(uow).end(_hash(cookie))
+        uow.commit()
     return True
 
 
-def end_all(session: Session, user_id: int) -> None:
-    """End every session of the user, in the caller's transaction (a password change)."""
-    WebSessions(session).end_all_of(user_id)
+def end_all(uow: UnitOfWork, user_id: int) -> None:
+    """End every session of the user, in the caller's unit of work (a password change)."""
+    WebSessions(uow).end_all_of(user_id)
 
 
 def forget_expired(core: Core) -> None:
     """Drop sessions past their expiry (cleanup): they no longer work anyway."""
-    with core.db.write() as session:
-        WebSessions(session).forget_expired(now())
+    with core.unit_of_work() as uow:
+        WebSessions(uow).forget_expired(now())
+        uow.commit()

@@ -9,8 +9,6 @@ import httpx
 import pytest
 from tests.support import Stack, image_bytes, pdf_bytes
 
-from realtymedia.persistence import repository as repo
-
 from .helpers import NS_RP, XSI_TYPE, Account, link_xml, messages_of, new_account, pdf_xml, picture_xml, validation
 
 FORMATS = ["xml", "json"]
@@ -169,8 +167,8 @@ def test_update_of_unknown_or_without_id(stack: Stack) -> None:
 def test_delete_removes_the_row_and_the_stored_file(stack: Stack, fmt: str) -> None:
     account = new_account(stack)
     ids = _assigned(account)
-    with stack.core.db.read() as session:
-        key = repo.media_item(session, "project", str(account.project_id), ids["picture"]).key
+    with stack.core.unit_of_work(write=False) as uow:
+        key = uow.media.item("project", str(account.project_id), ids["picture"]).key
     assert key is not None and stack.core.storage.head(key) is not None
     # The upload's own object went at assignment: what is kept is the checked copy.
     assert stack.core.storage.head(f"{account.project_id}/{ids['picture']}.jpg") is None

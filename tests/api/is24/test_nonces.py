@@ -6,7 +6,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
@@ -14,8 +13,8 @@ from oauthlib.oauth1 import Client
 from sqlalchemy import func, select
 from tests.support import Stack
 
-from realtymedia.api.is24 import oauth
 from realtymedia.persistence.models import OAuthNonce
+from realtymedia.services import oauth
 from realtymedia.services.core import Core
 
 from .helpers import Account, new_account, picture_xml
@@ -34,8 +33,8 @@ def _signed(account: Account, url: str, method: str = "GET", two_legged: bool = 
 
 
 def _nonces(core: Core) -> int:
-    with core.db.read() as session:
-        return int(session.scalar(select(func.count()).select_from(OAuthNonce)) or 0)
+    with core.unit_of_work(write=False) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(OAuthNonce)) or 0)
 
 
 def test_the_same_signed_request_at_once_is_answered_once(stack: Stack) -> None:
@@ -126,8 +125,9 @@ def test_credentials_are_remembered_per_worker_for_the_cache_time(stack: Stack) 
     account = new_account(stack, fresh=True)
     url = account.project_url()
     assert oauth.authenticate(stack.core, url, "GET", _signed(account, url)) is not None
-    with stack.core.db.write() as session:  # the token goes, behind the workers' backs
-        session.execute(delete(OAuthToken).where(OAuthToken.token == account.oauth["access_token"]))
+    with stack.core.unit_of_work() as uow:  # the token goes, behind the workers' backs
+        uow.session.execute(delete(OAuthToken).where(OAuthToken.token == account.oauth["access_token"]))
+        uow.commit()
     headers = _signed(account, url)
     found = oauth.authenticate(stack.core, url, "GET", headers)
     assert found is not None and found.username == account.username
@@ -152,8 +152,6 @@ def test_a_replay_sent_while_the_refused_original_runs_is_refused(stack: Stack) 
     """The original waits for the project's lock, then is refused (no such attachment); its replay,
     sent meanwhile, waits on the original's nonce and must then be a replay (401), not a second
     try: the nonce commits although the change was refused."""
-    from realtymedia.persistence import repository as repo
-
     account = new_account(stack)
     url = account.project_url(None, "attachment")
     body = picture_xml("0c0ffee0-0000-4000-8000-000000000000")
@@ -162,8 +160,8 @@ def test_a_replay_sent_while_the_refused_original_runs_is_refused(stack: Stack) 
     locked = threading.Event()
 
     def hold_the_project() -> None:
-        with stack.core.db.write() as session:
-            repo.lock_project(session, account.project_id)
+        with stack.core.unit_of_work() as uow:
+            uow.projects.lock(account.project_id)
             locked.set()
             release.wait(30)
 
@@ -180,28 +178,6 @@ def test_a_replay_sent_while_the_refused_original_runs_is_refused(stack: Stack) 
         assert replay.result().status_code == 401, replay.result().text
 
 
-def _bare_request(stack: Stack, method: str, url: str, headers: dict[str, str]) -> Any:
-    from types import SimpleNamespace
-    from urllib.parse import urlsplit
-
-    from starlette.requests import Request
-
-    parts = urlsplit(url)
-    scope = {
-        "type": "http",
-        "method": method,
-        "scheme": parts.scheme,
-        "server": (parts.hostname, parts.port),
-        "path": parts.path,
-        "raw_path": parts.path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "Host": parts.netloc}.items()],
-        "app": SimpleNamespace(state=SimpleNamespace(core=stack.core)),
-    }
-    return Request(scope)
-
-
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_a_database_error_spends_the_nonce_too(stack: Stack, method: str) -> None:
     """A read whose transaction fails in the database, and a change that fails in its savepoint:
@@ -209,20 +185,19 @@ def test_a_database_error_spends_the_nonce_too(stack: Stack, method: str) -> Non
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from realtymedia.api.is24 import protocol
+    from realtymedia.persistence.unit_of_work import UnitOfWork
+    from realtymedia.services import signed_requests
+    from realtymedia.services.accounts import Principal
 
     account = new_account(stack)
     url = account.project_url()
     headers = _signed(account, url, method)
 
-    def failing(call: protocol.Call) -> protocol.Reply:
-        with call.core.db.write() as session:
-            session.execute(text("SELECT * FROM no_such_table"))
+    def failing(uow: UnitOfWork, principal: Principal) -> None:
+        uow.execute(text("SELECT * FROM no_such_table"))
         raise AssertionError("unreachable")
 
     with pytest.raises(SQLAlchemyError):
-        protocol._answer_in_one_transaction(
-            _bare_request(stack, method, url, headers), protocol.Representation(), failing, None, None
-        )
+        signed_requests.perform(stack.core, signed_requests.SignedRequest(url, method, headers), failing)
     assert oauth.authenticate(stack.core, url, method, headers) is None  # the nonce is spent
     assert oauth.authenticate(stack.core, url, method, _signed(account, url, method)) is not None

@@ -80,16 +80,16 @@ class Api:
         copies of one real upload (for the limit and copy tests). Returns the new image ids."""
         core = self.stack.core
         key = self.upload()
-        with core.db.read() as session:
-            ticket = session.query(tickets.Ticket).filter_by(key=key).one()
+        with core.unit_of_work(write=False) as uow:
+            ticket = uow.tickets.by_key(key)
+        assert ticket is not None
         info = tickets.confirm(core, ticket, resource="upload", ref=key)
         ids = []
-        with core.db.write() as session:
-            realty = realties.owned(session, realty_id, self.user_id, lock=True)
+        with core.unit_of_work() as uow:
+            session = uow.session
+            realty = realties.owned(uow, realty_id, self.user_id, lock=True)
             realties.touch(realty)  # a change to the realty's images, like any other
-            from realtymedia.persistence import repository as repo
-
-            start = repo.next_position(session, tickets.REALTY, realty_id)
+            start = uow.media.next_position(tickets.REALTY, realty_id)
             moment = now()
             for offset in range(count):
                 media_id = str(uuid.uuid4())
@@ -115,6 +115,7 @@ class Api:
                     )
                 )
                 ids.append(media_id)
+            uow.commit()
         return ids
 
 

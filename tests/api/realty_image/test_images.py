@@ -118,16 +118,16 @@ def test_already_saved_and_repeated_keys_are_400(api: Api) -> None:
 def test_expired_grant_is_400(api: Api) -> None:
     from datetime import timedelta
 
-    from realtymedia.persistence import repository as repo
     from realtymedia.services.core import now
 
     realty = api.realty()
     key = api.upload()
     core = api.stack.core
-    with core.db.write() as session:
-        repo.ticket_by_key(session, key).expires_at = now() - timedelta(  # type: ignore[union-attr]
+    with core.unit_of_work() as uow:
+        uow.tickets.by_key(key).expires_at = now() - timedelta(  # type: ignore[union-attr]
             seconds=core.settings.cleanup_grace_seconds + 10
         )
+        uow.commit()
     body = error_of(api.save(realty, [key]), 400, "BAD_REQUEST_BODY")
     assert body["errors"][0]["target"] == "uploadedImages[0].key"
     assert "expired" in body["errors"][0]["message"]

@@ -124,15 +124,16 @@ def test_errors_are_replayed_too_and_request_ids_are_per_user(api: Api, other: A
 def test_an_expired_request_id_executes_again(api: Api) -> None:
     from datetime import timedelta
 
-    from realtymedia.persistence import repository as repo
+    from realtymedia.persistence.models import IdempotentResponse
 
     rid = str(uuid.uuid4())
     assert api.call("POST", "/realty", json={"name": "a"}, rid=rid).status_code == 201
     core = api.stack.core
-    with core.db.write() as session:
-        record = repo.idempotent_response(session, api.user_id, rid)
+    with core.unit_of_work() as uow:
+        record = uow.session.get(IdempotentResponse, (api.user_id, rid))
         assert record is not None
         record.created_at -= timedelta(seconds=core.settings.idempotency_ttl_seconds + 1)
+        uow.commit()
     assert api.call("POST", "/realty", json={"name": "a"}, rid=rid).status_code == 201
     assert api.call("GET", "/realty").json()["totalCount"] == 2
 
@@ -290,6 +291,6 @@ def test_racing_duplicate_grants_record_one_ticket_and_answer_alike(api: Api) ->
     assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
     assert len({r.json()["fields"]["key"] for r in responses}) == 1
     assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1
-    with api.stack.core.db.read() as session:
-        count = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.user_id == api.user_id))
+    with api.stack.core.unit_of_work(write=False) as uow:
+        count = uow.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.user_id == api.user_id))
     assert count == 1

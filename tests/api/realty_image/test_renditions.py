@@ -224,8 +224,8 @@ def test_a_picture_that_cannot_be_rendered_is_a_clear_500(api: Api) -> None:
     core = api.stack.core
     from realtymedia.persistence.pictures import file_by_id
 
-    with core.db.connection() as connection:
-        stored = file_by_id(connection, image["id"])
+    with core.unit_of_work(write=False) as uow:
+        stored = file_by_id(uow.connection, image["id"])
     assert stored is not None
     core.storage.put(stored.key, b"\xff\xd8\xff" + b"\x00" * 100, "image/jpeg")  # damaged behind our back
     response = httpx.get(filled(image["renditions"]["SCALE"], 111, 111), timeout=30)

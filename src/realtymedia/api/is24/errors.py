@@ -5,6 +5,7 @@ raised as `Refusal` by the dialect itself. Both end here.
 
 | error                          | status | messageCode                          |
 | ------------------------------ | ------ | ------------------------------------ |
+| NotAuthenticated               | 401    | ERROR_COMMON_AUTHENTICATION_REQUIRED |
 | Invalid (one message per rule) | 412    | ERROR_RESOURCE_VALIDATION            |
 | NotFound                       | 404    | ERROR_RESOURCE_NOT_FOUND             |
 | AccessDenied                   | 403    | ERROR_COMMON_ACCESS_DENIED           |
@@ -23,7 +24,15 @@ import logging
 
 from realtymedia.api.is24.codec import COMMON, Document, Node
 from realtymedia.domain import codes
-from realtymedia.domain.errors import AccessDenied, Conflict, DomainError, Invalid, NotFound, Violation
+from realtymedia.domain.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    Violation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,8 @@ MEDIA_TYPE_UNSUPPORTED = "ERROR_COMMON_MEDIA_TYPE_UNSUPPORTED"
 BAD_REQUEST = "ERROR_COMMON_BAD_REQUEST"
 INTERNAL_SERVER_ERROR = "ERROR_COMMON_INTERNAL_SERVER_ERROR"
 TOO_MANY_REQUESTS = "ERROR_COMMON_TOO_MANY_REQUESTS"
+AUTHENTICATION_MESSAGE = "Authentication required: sign the request with OAuth 1.0a (HMAC-SHA1)."
+AUTHENTICATE = {"WWW-Authenticate": 'OAuth realm="IS24 realm"'}
 
 # Codes IS24's documents print bare; for any other code the human sentence is added, since the
 # code alone would not tell the client what was wrong (e.g. what the uploaded bytes were).
@@ -93,6 +104,8 @@ def translate(error: BaseException) -> tuple[int, Document, dict[str, str]]:
     """Status, body and extra headers for any error raised while answering a request."""
     if isinstance(error, Refusal):
         return error.status, messages((error.code, error.message, None)), error.headers
+    if isinstance(error, NotAuthenticated):
+        return 401, messages((AUTHENTICATION_REQUIRED, AUTHENTICATION_MESSAGE, None)), dict(AUTHENTICATE)
     if isinstance(error, Invalid):
         return 412, messages(*[(RESOURCE_VALIDATION, validation_message(v), None) for v in error.violations]), {}
     if isinstance(error, NotFound):

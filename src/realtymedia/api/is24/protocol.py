@@ -22,35 +22,27 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import cached_property, partial
+from functools import cached_property
 from urllib.parse import quote
 
-import anyio
 from fastapi import Request, Response
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from realtymedia.api.common import base_url, core_of
-from realtymedia.api.is24 import codec, oauth
+from realtymedia.api.is24 import codec
 from realtymedia.api.is24.codec import Document, MalformedBody, Node
-from realtymedia.api.is24.errors import (
-    AUTHENTICATION_REQUIRED,
-    BAD_REQUEST,
-    MEDIA_TYPE_UNSUPPORTED,
-    Refusal,
-    translate,
-)
+from realtymedia.api.is24.errors import BAD_REQUEST, MEDIA_TYPE_UNSUPPORTED, Refusal, translate
 from realtymedia.domain.errors import AccessDenied
 from realtymedia.operations.observe import note_reference, note_user
-from realtymedia.services import web_sessions
+from realtymedia.persistence.unit_of_work import UnitOfWork
+from realtymedia.services import signed_requests, web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+from realtymedia.services.signed_requests import SignedRequest
 
 XML, JSON = "xml", "json"
 MEDIA_TYPES = {XML: "application/xml;charset=UTF-8", JSON: "application/json;charset=UTF-8"}
@@ -176,6 +168,13 @@ class Call:
     representation: Representation
     body: Node | None
     username: str | None
+    # The request's unit of work, for a handler that does database work (protocol.handle).
+    uow: UnitOfWork | None = None
+
+    @property
+    def transaction(self) -> UnitOfWork:
+        assert self.uow is not None, "a use-case handler has no unit of work of the request's"
+        return self.uow
 
     @property
     def user_id(self) -> int:
@@ -217,114 +216,79 @@ def kept(call: Call, version: Hashable, make: Callable[[], Document]) -> Rendere
 
 
 Handler = Callable[[Call], Reply]
+UseCaseHandler = Callable[[Call], Awaitable[Reply]]
 
 
-async def handle(
-    request: Request, handler: Handler, *, username: str | None, reads_body: bool = False, storage: bool = False
-) -> Response:
-    """Answer with `handler`. A handler that touches the storage (`storage=True`: byte checks,
-    object removal) runs in a worker thread; any other does only database work and CPU, and runs
-    where the database says such work runs best (Database.run: on SQLite, the event loop)."""
+def _signed(request: Request) -> SignedRequest:
+    return SignedRequest(full_url(request), request.method, request.headers, request.cookies.get(web_sessions.COOKIE))
+
+
+def _call(
+    request: Request,
+    representation: Representation,
+    principal: Principal,
+    username: str | None,
+    raw: bytes | None,
+    uow: UnitOfWork | None,
+) -> Call:
+    note_user(request.scope, principal.user_id)
+    if username is not None and username != "me" and username != principal.username:
+        raise AccessDenied(f"You are not allowed to access the resources of user [{username}].")
+    body = parse_body(request, raw) if raw is not None else None
+    return Call(core_of(request), principal, request, representation, body, username, uow)
+
+
+async def _prepare(request: Request, reads_body: bool) -> tuple[Representation, bytes | None] | Response:
     try:
         representation = negotiate(request)
     except Refusal as refusal:
         return error_response(refusal, Representation())
     try:
-        raw = await read_body(request) if reads_body else b""
-    except Exception as error:  # the client went away (or its body passed the bound)
+        raw = await read_body(request) if reads_body else None
+        if raw is not None and _media_type(request) == FORM_ENCODED:
+            # Its parameters would be signed (RFC 5849 3.4.1.3.1), but the dialect reads no form: the
+            # answer is the media type's 415, before a signature check that could only fail.
+            parse_body(request, raw)
+    except Exception as error:  # the client went away (or its body passed the bound, or is a form)
         return error_response(error, representation)
-    raw_body = raw if reads_body else None
-    if storage:
-        return await anyio.to_thread.run_sync(_answer_or_refuse, request, representation, handler, username, raw_body)
-    work = partial(_answer_or_refuse, request, representation, handler, username, raw_body, one_transaction=True)
-    return await core_of(request).db.run(work)
+    return representation, raw
 
 
-def _answer_or_refuse(
-    request: Request,
-    representation: Representation,
-    handler: Handler,
-    username: str | None,
-    raw: bytes | None,
-    one_transaction: bool = False,
-) -> Response:
+async def handle(request: Request, handler: Handler, *, username: str | None, reads_body: bool = False) -> Response:
+    """Answer with `handler`: database work only, in the request's own unit of work (the one that
+    spends its nonce: services.signed_requests.perform)."""
+    prepared = await _prepare(request, reads_body)
+    if isinstance(prepared, Response):
+        return prepared
+    representation, raw = prepared
+
+    def step(uow: UnitOfWork, principal: Principal) -> Reply:
+        return handler(_call(request, representation, principal, username, raw, uow))
+
+    core = core_of(request)
     try:
-        if one_transaction:
-            reply = _answer_in_one_transaction(request, representation, handler, username, raw)
-        else:
-            reply = _answer(request, representation, handler, username, raw)
+        reply = await core.run(signed_requests.perform, _signed(request), step)
         return _response(request, reply, representation)
     except Exception as error:  # every refusal, and any failure, answered in IS24's form
         return error_response(error, representation)
 
 
-def _answer_in_one_transaction(
-    request: Request, representation: Representation, handler: Handler, username: str | None, raw: bytes | None
-) -> Reply:
-    """The nonce and the handler's work (database only) in one transaction: half the commits of a
-    ticket. A change runs in a savepoint after the nonce: refused, or failed in the database, only
-    the change is undone and the nonce commits, so that a replay, even one sent while the original
-    still runs, is refused (it waits on the nonce's row and then finds it). A read has nothing to
-    undo: its nonce commits whatever the answer. When the transaction itself fails (a database
-    error outside a savepoint leaves it unable to commit), the nonce is recorded on its own."""
+async def handle_use_case(
+    request: Request, handler: UseCaseHandler, *, username: str | None, reads_body: bool = False
+) -> Response:
+    """Answer with `handler`, which calls a use case that touches the storage (with units of work
+    of its own): the caller is authenticated first, its nonce spent on its own."""
+    prepared = await _prepare(request, reads_body)
+    if isinstance(prepared, Response):
+        return prepared
+    representation, raw = prepared
     core = core_of(request)
-    refused: Exception | None = None
     try:
-        with core.db.one_transaction() as session:
-            change = nullcontext if request.method == "GET" else partial(_savepoint, session)
-            try:
-                return _answer(request, representation, handler, username, raw, change)
-            except _Undone as undone:  # the savepoint is rolled back; the transaction can commit
-                refused = undone.error
-            except SQLAlchemyError:
-                raise  # the transaction itself failed: roll it back, and spend the nonce below
-            except Exception as error:  # a refusal: the answer; the nonce still commits
-                refused = error
-    except Exception:
-        oauth.spend_nonce(core, dict(request.headers))
-        raise
-    assert refused is not None
-    raise refused
-
-
-class _Undone(Exception):
-    """A database error inside a change's savepoint, which was rolled back."""
-
-    def __init__(self, error: SQLAlchemyError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-@contextmanager
-def _savepoint(session: Session) -> Iterator[None]:
-    try:
-        with session.begin_nested():
-            yield
-    except SQLAlchemyError as error:
-        raise _Undone(error) from error
-
-
-def _answer(
-    request: Request,
-    representation: Representation,
-    handler: Handler,
-    username: str | None,
-    raw: bytes | None,
-    change: Callable[[], AbstractContextManager[object]] = nullcontext,
-) -> Reply:
-    core = core_of(request)
-    if raw is not None and _media_type(request) == FORM_ENCODED:
-        # Its parameters would be signed (RFC 5849 3.4.1.3.1), but the dialect reads no form: the
-        # answer is the media type's 415, before a signature check that could only fail.
-        parse_body(request, raw)
-    principal = authenticate(request)
-    if username is not None and username != "me" and username != principal.username:
-        raise AccessDenied(f"You are not allowed to access the resources of user [{username}].")
-    body = None
-    if raw is not None:
-        body = parse_body(request, raw)
-    with change():
-        return handler(Call(core, principal, request, representation, body, username))
+        principal = await core.run(signed_requests.authenticate, _signed(request))
+        reply = await handler(_call(request, representation, principal, username, raw, None))
+        return _response(request, reply, representation)
+    except Exception as error:  # every refusal, and any failure, answered in IS24's form
+        return error_response(error, representation)
 
 
 def full_url(request: Request) -> str:
@@ -333,27 +297,6 @@ def full_url(request: Request) -> str:
     query = request.scope.get("query_string", b"")
     url = base_url(request) + raw_path.decode("latin-1")
     return url + ("?" + query.decode("latin-1") if query else "")
-
-
-def authenticate(request: Request) -> Principal:
-    core = core_of(request)
-    found = oauth.authenticate(core, full_url(request), request.method, dict(request.headers))
-    if found is None and "authorization" not in request.headers:
-        found = web_sessions.authenticate(
-            core,
-            request.method,
-            request.cookies.get(web_sessions.COOKIE),
-            request.headers.get(web_sessions.CSRF_HEADER),
-        )
-    if found is None:
-        raise Refusal(
-            401,
-            AUTHENTICATION_REQUIRED,
-            "Authentication required: sign the request with OAuth 1.0a (HMAC-SHA1).",
-            {"WWW-Authenticate": 'OAuth realm="IS24 realm"'},
-        )
-    note_user(request.scope, found.user_id)
-    return found
 
 
 async def read_body(request: Request) -> bytes:

@@ -13,7 +13,16 @@ from realtymedia.api.common import base_url
 from realtymedia.api.is24 import resources
 from realtymedia.api.is24.codec import Document
 from realtymedia.api.is24.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RESOURCE_NOT_FOUND, Refusal, messages
-from realtymedia.api.is24.protocol import Call, Reply, Representation, error_response, handle, kept, negotiate
+from realtymedia.api.is24.protocol import (
+    Call,
+    Reply,
+    Representation,
+    error_response,
+    handle,
+    handle_use_case,
+    kept,
+    negotiate,
+)
 from realtymedia.domain.errors import NotFound
 from realtymedia.persistence.models import Media
 from realtymedia.services import attachments, media
@@ -76,7 +85,7 @@ async def list_projects(request: Request) -> Response:
     (username,) = _path(request, "username")
 
     def run(call: Call) -> Reply:
-        views = attachments.projects_of(call.core, call.user_id)
+        views = attachments.projects_of(call.transaction, call.user_id)
         changed = max((v.project.updated_at for v in views), default=None)
         doc = resources.projects(views, call.url, strict=call.representation.strict)
         return Reply(doc, last_modified=changed)
@@ -90,10 +99,10 @@ async def read_project(request: Request) -> Response:
 
     def run(call: Call) -> Reply:
         pid = _project_id(project_id)
-        current = attachments.project_version(call.core, call.user_id, pid)
+        current = attachments.project_version(call.transaction, call.user_id, pid)
 
         def make() -> Document:
-            return resources.project(attachments.project(call.core, call.user_id, pid), call.url)
+            return resources.project(attachments.project(call.transaction, call.user_id, pid), call.url)
 
         return Reply(kept(call, ("project", current), make), last_modified=current.updated_at)
 
@@ -110,7 +119,7 @@ async def upload_ticket(request: Request) -> Response:
     def run(call: Call) -> Reply:
         content_type = resources.read_ticket_request(call.body)
         issued = attachments.issue_ticket(
-            call.core, call.user_id, _project_id(project_id), content_type, base_url(call.request)
+            call.core, call.transaction, call.user_id, _project_id(project_id), content_type, base_url(call.request)
         )
         return Reply(resources.upload_ticket(issued))
 
@@ -121,13 +130,14 @@ async def upload_ticket(request: Request) -> Response:
 async def assign(request: Request) -> Response:
     username, project_id = _path(request, "username", "project_id")
 
-    def run(call: Call) -> Reply:
+    async def run(call: Call) -> Reply:
         pid = _project_id(project_id)
-        added = attachments.assign(call.core, call.user_id, pid, resources.read_attachment(call.body))
+        data = resources.read_attachment(call.body)
+        added = await call.core.run(attachments.assign, call.user_id, pid, data)
         location = call.url(pid, "attachment", added)
         return _done("MESSAGE_RESOURCE_CREATED", "created", added, 201, Location=location)
 
-    return await handle(request, run, username=username, reads_body=True, storage=True)
+    return await handle_use_case(request, run, username=username, reads_body=True)
 
 
 @_route("PUT", "/{project_id}/attachment")
@@ -136,7 +146,7 @@ async def update(request: Request) -> Response:
 
     def run(call: Call) -> Reply:
         item = attachments.update(
-            call.core, call.user_id, _project_id(project_id), resources.read_attachment(call.body)
+            call.core, call.transaction, call.user_id, _project_id(project_id), resources.read_attachment(call.body)
         )
         return _done("MESSAGE_RESOURCE_UPDATED", "updated", item.id)
 
@@ -148,7 +158,8 @@ async def order(request: Request) -> Response:
     username, project_id = _path(request, "username", "project_id")
 
     def run(call: Call) -> Reply:
-        ids = attachments.order(call.core, call.user_id, _project_id(project_id), resources.read_order(call.body))
+        given = resources.read_order(call.body)
+        ids = attachments.order(call.transaction, call.user_id, _project_id(project_id), given)
         return Reply(resources.attachments_order(ids))
 
     return await handle(request, run, username=username, reads_body=True)
@@ -162,10 +173,10 @@ async def list_attachments(request: Request) -> Response:
         pid = _project_id(project_id)
         # The version first, then (when this worker has no rendering of it) the attachments: a kept
         # answer is never older than the version it is kept for.
-        current = attachments.project_version(call.core, call.user_id, pid)
+        current = attachments.project_version(call.transaction, call.user_id, pid)
 
         def make() -> Document:
-            view = attachments.project(call.core, call.user_id, pid)
+            view = attachments.project(call.transaction, call.user_id, pid)
             return resources.attachments(
                 view.attachments, call.url, _file_url(call), _templates(call), strict=call.representation.strict
             )
@@ -180,7 +191,7 @@ async def read_attachment(request: Request) -> Response:
     username, project_id, attachment_id = _path(request, "username", "project_id", "attachment_id")
 
     def run(call: Call) -> Reply:
-        owner, item = attachments.get(call.core, call.user_id, _project_id(project_id), attachment_id)
+        owner, item = attachments.get(call.transaction, call.user_id, _project_id(project_id), attachment_id)
         document = resources.attachment(item, call.url, _file_url(call), _templates(call))
         return Reply(document, last_modified=owner.updated_at)
 
@@ -191,11 +202,11 @@ async def read_attachment(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     username, project_id, attachment_id = _path(request, "username", "project_id", "attachment_id")
 
-    def run(call: Call) -> Reply:
-        attachments.delete(call.core, call.user_id, _project_id(project_id), attachment_id)
+    async def run(call: Call) -> Reply:
+        await call.core.run(attachments.delete, call.user_id, _project_id(project_id), attachment_id)
         return _done("MESSAGE_RESOURCE_DELETED", "deleted", attachment_id)
 
-    return await handle(request, run, username=username, storage=True)
+    return await handle_use_case(request, run, username=username)
 
 
 # -- pictures -------------------------------------------------------------------------------

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from functools import partial
 from html import escape
 from urllib.parse import urlencode
 
-import anyio
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from realtymedia.api.common import base_url, client_address, core_of
-from realtymedia.api.is24 import oauth
 from realtymedia.api.is24.errors import Refusal
 from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
 from realtymedia.domain.errors import Overloaded, Throttled
-from realtymedia.services import logins
+from realtymedia.services import logins, oauth
 
 CSRF_COOKIE = "rm_oauth_csrf"
 PAGE = """<!doctype html>
@@ -53,12 +50,10 @@ async def request_token(request: Request) -> Response:
         body = (await read_body(request)).decode("utf-8", "replace")
     except Refusal as refusal:
         return error_response(refusal, Representation())
-    result = await anyio.to_thread.run_sync(
-        partial(
-            oauth.request_token_response, core_of(request), full_url(request), request.method, body, request.headers
-        )
+    core = core_of(request)
+    return _token_response(
+        await core.run(oauth.request_token, full_url(request), request.method, body, request.headers)
     )
-    return _token_response(result)
 
 
 async def access_token(request: Request) -> Response:
@@ -66,10 +61,8 @@ async def access_token(request: Request) -> Response:
         body = (await read_body(request)).decode("utf-8", "replace")
     except Refusal as refusal:
         return error_response(refusal, Representation())
-    result = await anyio.to_thread.run_sync(
-        partial(oauth.access_token_response, core_of(request), full_url(request), request.method, body, request.headers)
-    )
-    return _token_response(result)
+    core = core_of(request)
+    return _token_response(await core.run(oauth.access_token, full_url(request), request.method, body, request.headers))
 
 
 def _page(request: Request, token: str, consumer: str, status: int = 200, notice: str = "") -> HTMLResponse:
@@ -100,7 +93,7 @@ def _message(text: str, status: int) -> HTMLResponse:
 
 async def confirm_access_page(request: Request) -> Response:
     oauth_token = request.query_params.get("oauth_token", "")
-    consumer = await anyio.to_thread.run_sync(oauth.request_token_consumer, core_of(request), oauth_token)
+    consumer = await core_of(request).run(oauth.request_token_consumer, oauth_token)
     if consumer is None:
         return _message("This request for access is unknown, expired or already answered.", 404)
     return _page(request, oauth_token, consumer)
@@ -113,7 +106,7 @@ async def confirm_access(request: Request) -> Response:
     if not expected or not hmac.compare_digest(given, expected):
         return _message("The form has expired or did not come from this site. Open the page again.", 403)
     core = core_of(request)
-    consumer = await anyio.to_thread.run_sync(oauth.request_token_consumer, core, token)
+    consumer = await core.run(oauth.request_token_consumer, token)
     if consumer is None:
         return _message("This request for access is unknown, expired or already answered.", 404)
     if form.get("decision") != "allow":
@@ -134,9 +127,7 @@ async def confirm_access(request: Request) -> Response:
     if user is None:
         return _page(request, token, consumer, 401, "Wrong username or password.")
     uri = base_url(request) + request.scope.get("root_path", "") + "/security/oauth/confirm_access?"
-    headers, body, status = await anyio.to_thread.run_sync(
-        oauth.authorize, core, uri + urlencode({"oauth_token": token}), user.user_id
-    )
+    headers, body, status = await core.run(oauth.authorize, uri + urlencode({"oauth_token": token}), user.user_id)
     if status == 302:
         response: Response = RedirectResponse(headers["Location"], 303)
     else:  # "oob": the user copies the verifier into the consumer

@@ -1,7 +1,7 @@
 """The Realty Image API 2.0 dialect (mounted at the configured base path).
 
 A thin front door: parse, call services.realty_images / services.realties, render. Errors become
-the vendor's body in errors.py; Request-ID handling is in idempotency.py.
+the vendor's body in errors.py; Request-IDs are services.idempotency's.
 """
 
 from __future__ import annotations
@@ -14,19 +14,23 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Requ
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from realtymedia.api import pictures
 from realtymedia.api.common import base_url, core_of, telemetry
-from realtymedia.api.realty_image import errors, idempotency, schemas
+from realtymedia.api.realty_image import errors, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
 from realtymedia.api.realty_image.errors import ApiError
+from realtymedia.domain.errors import DomainError
 from realtymedia.operations.observe import note_user
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.server.bodies import BodyLimit
-from realtymedia.services import accounts, realties, realty_images, web_sessions
+from realtymedia.services import accounts, idempotency, realties, realty_images, web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+from realtymedia.services.idempotency import Answer, RequestKey
+
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 bearer = HTTPBearer(
     scheme_name="bearerAuth",
@@ -41,20 +45,18 @@ async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The bearer token's or the web session's user. Async, so that a token this worker remembers
-    costs no hand-off to a thread; other tokens and web sessions are looked up with Core.small_read."""
+    costs no hand-off to a thread; other tokens and web sessions are looked up on the event loop
+    (accounts.authenticate_bearer, web_sessions.authenticate)."""
     core = core_of(request)
     if credentials is not None:
         token = credentials.credentials
-        principal = accounts.known_bearer(core, token) or await core.small_read(
-            accounts.authenticate_bearer, core, token
-        )
+        principal = accounts.known_bearer(core, token) or await core.run(accounts.authenticate_bearer, token)
         if principal is None:
             raise ApiError(401, "The bearer token is not valid.")
         note_user(request.scope, principal.user_id)
         return principal
-    principal = await core.small_read(
+    principal = await core.run(
         web_sessions.authenticate,
-        core,
         request.method,
         request.cookies.get(web_sessions.COOKIE),
         request.headers.get(web_sessions.CSRF_HEADER),
@@ -189,18 +191,32 @@ def _grant_fields(fields: dict[str, str]) -> dict[str, str]:
     return {names.get(name.lower(), name): value for name, value in fields.items()}
 
 
-def _once(
-    request: Request, user: Principal, rid: str, payload: Any, action: Callable[[], tuple[int, Any]]
-) -> JSONResponse:
+def _key(request: Request, user: Principal, rid: str, payload: Any) -> RequestKey:
     print_ = idempotency.fingerprint(request.method, request.url.path, request.url.query, payload)
-    return idempotency.run(core_of(request), user.user_id, rid, print_, action)
+    return RequestKey(user.user_id, rid, print_)
 
 
-def _once_atomic(
-    request: Request, user: Principal, rid: str, payload: Any, action: Callable[[Session], tuple[int, Any]]
-) -> JSONResponse:
-    print_ = idempotency.fingerprint(request.method, request.url.path, request.url.query, payload)
-    return idempotency.run_atomic(core_of(request), user.user_id, rid, print_, action)
+def _answer(status: int, content: Any) -> Answer:
+    return Answer(status, bytes(JSONResponse(content, status_code=status).body))
+
+
+def _refusal(error: DomainError) -> Answer:
+    response = errors.from_domain(error)
+    return Answer(response.status_code, bytes(response.body))
+
+
+def _respond(answer: Answer) -> Response:
+    headers = {REPLAYED_HEADER: "true"} if answer.replayed else None
+    return Response(answer.body, answer.status, headers, media_type="application/json")
+
+
+def _once(request: Request, user: Principal, rid: str, payload: Any, action: Callable[[], tuple[int, Any]]) -> Response:
+    """The action once per Request-ID (services.idempotency.once: it may touch the storage)."""
+
+    def work() -> Answer:
+        return _answer(*action())
+
+    return _respond(idempotency.once(core_of(request), _key(request, user, rid, payload), work, _refusal))
 
 
 router = APIRouter()
@@ -221,20 +237,21 @@ async def upload_grants(
         schemas.ImageContentType,
         Query(description="Content type of the image that is going to be uploaded.", examples=["image/png"]),
     ],
-) -> JSONResponse:
+) -> Response:
     """Uploading a realty image starts here: the answer is an S3 presigned POST (send every field,
     then the file as field `file`, to `url`). Then save the image with POST /realty/{realtyId}/images."""
     core = core_of(request)
+    base = base_url(request)
 
-    def action(session: Session) -> tuple[int, Any]:
-        granted = realty_images.grant(core, user.user_id, type, base_url(request), session=session)
+    def step(uow: UnitOfWork) -> Answer:
+        granted = realty_images.grant(core, uow, user.user_id, type, base)
         fields = {"key": granted.key, **_grant_fields(granted.form.fields)}
         grant = schemas.UploadGrant(url=granted.form.url, method="POST", fields=fields)  # type: ignore[arg-type]
         # No X-Amz-Security-Token unless the credentials have one: an empty field would break the policy.
-        return 200, grant.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return _answer(200, grant.model_dump(mode="json", by_alias=True, exclude_none=True))
 
-    # Database work and signing only: Database.run runs it on the event loop where it can (SQLite).
-    return await core.db.run(_once_atomic, request, user, rid, None, action)
+    # Database work and signing only: in the Request-ID record's unit of work, on the event loop.
+    return _respond(await core.run(idempotency.once_in, _key(request, user, rid, None), step, _refusal))
 
 
 @router.post(
@@ -247,7 +264,7 @@ async def upload_grants(
 )
 def save_images(
     request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.SaveImagesRequest
-) -> JSONResponse:
+) -> Response:
     """Each upload is checked (present, within size, and truly the declared image type), then all are
     added after the realty's existing images in array order: all or none. A realty holds at most 200
     images. An item whose key was not granted to the caller, expired, was not uploaded, is already
@@ -276,7 +293,7 @@ async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Res
     # Rendered once per version of the realty and kept: a list of 200 images is read far more
     # often than it changes. Every request still reads the version, so a change made through any
     # worker shows at once (see realty_images.images_version).
-    version = await core.small_read(realty_images.images_version, core, user.user_id, rid)
+    version = await core.run(realty_images.images_version, user.user_id, rid)
     key = ("realty images", rid, version, base)
     body: bytes | None = core.renderings.get(key)
     if body is None:
@@ -302,7 +319,7 @@ def _render_images(core: Core, user_id: int, realty_id: str, base: str) -> bytes
 )
 def update_images(
     request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.UpdateImagesRequest
-) -> JSONResponse:
+) -> Response:
     """The array is the full list of the realty's images, each once; its order becomes the images' order.
     A list that is not exactly the realty's images (missing, unknown or repeated ids) is a 400 and
     changes nothing. A `description` that is absent is left as it is."""
@@ -334,7 +351,7 @@ def delete_image(
     image_id: Annotated[
         UUID, Path(alias="realtyImageId", description="ID of the realty image.", examples=[schemas.EXAMPLE_IMAGE])
     ],
-) -> JSONResponse:
+) -> Response:
     """Deletes the image and its stored file. A published image cannot be deleted (409)."""
     core = core_of(request)
 
@@ -389,7 +406,7 @@ def patch_image(
 )
 def copy_images(
     request: Request, user: User, rid: RequestId, realty_id: RealtyId, payload: schemas.CopyRequest
-) -> JSONResponse:
+) -> Response:
     """Copies the source realty's images, metadata and order after this realty's images, as new
     unpublished images with files of their own. Both realties must be the caller's; the 200 limit holds."""
     core = core_of(request)
@@ -412,7 +429,7 @@ def copy_images(
 )
 def create_realty(
     request: Request, user: User, rid: RequestId, payload: Annotated[schemas.RealtyCreate | None, Body()] = None
-) -> JSONResponse:
+) -> Response:
     """Our addition: a new realty of the caller. The body is optional."""
     core = core_of(request)
     given = payload or schemas.RealtyCreate()
@@ -480,7 +497,7 @@ def patch_realty(
     response_model=schemas.Realty,
     responses=COMMON,
 )
-def publish_realty(request: Request, user: User, rid: RequestId, realty_id: RealtyId) -> JSONResponse:
+def publish_realty(request: Request, user: User, rid: RequestId, realty_id: RealtyId) -> Response:
     """Our addition: marks the realty and every image it holds now as published; published images
     cannot be deleted. Images saved later are unpublished until the next publish."""
     core = core_of(request)

@@ -16,7 +16,15 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from realtymedia.domain import codes
-from realtymedia.domain.errors import AccessDenied, Conflict, DomainError, Invalid, NotFound, Violation
+from realtymedia.domain.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    Violation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +123,8 @@ def from_domain(error: DomainError) -> JSONResponse:
         return respond(404, NOT_FOUND, message)
     if isinstance(error, Conflict):
         return respond(409, STATUS_CONFLICT, str(error))
+    if isinstance(error, NotAuthenticated):
+        return respond(401, UNAUTHORIZED, "Authentication required: send a bearer token.")
     return respond(500, TECHNICAL_ERROR, "Technical error.")
 
 

@@ -1,9 +1,13 @@
-"""OAuth 1.0a (HMAC-SHA1) for the IS24 dialect, checked by oauthlib against the DB's consumers and tokens.
+"""OAuth 1.0a (HMAC-SHA1) for the IS24 dialect: the token lifecycle, and the checks of signed requests.
 
 3-legged: request token -> the user logs in and allows the consumer on the confirm_access page
 (which sets the verifier) -> access token. 2-legged: consumer key and secret alone, acting for the
 user who owns the consumer. Nonces are remembered per consumer, timestamp and token: a repeat
 within the timestamp window is a replay; an older timestamp is refused by oauthlib itself.
+
+oauthlib checks the signatures and drives the steps; `Validator` answers its questions from one
+unit of work, the caller's (a signed IS24 request: services.signed_requests) or one opened here
+for a token step, committed once when oauthlib is done.
 """
 
 from __future__ import annotations
@@ -27,9 +31,8 @@ from oauthlib.oauth1 import (
 from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
-from realtymedia.persistence import repository as repo
-from realtymedia.persistence.models import OAuthToken
-from realtymedia.persistence.repository import ConsumerCredentials, TokenCredentials
+from realtymedia.persistence.accounts import ConsumerCredentials, TokenCredentials
+from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
 
@@ -39,6 +42,8 @@ Credentials = tuple[ConsumerCredentials, TokenCredentials | None]
 # A request token must be authorised and exchanged within this time.
 REQUEST_TOKEN_LIFETIME = timedelta(minutes=15)
 _DUMMY = "dummy-credential-0000000000"
+# What oauthlib's endpoints answer: (headers, body, status).
+TokenResponse = tuple[dict[str, str], str | None, int]
 
 
 def _plausible(value: str, longest: int) -> bool:
@@ -46,14 +51,15 @@ def _plausible(value: str, longest: int) -> bool:
 
 
 class Validator(RequestValidator):  # type: ignore[misc]
-    """oauthlib's questions, answered from the oauth_consumers / oauth_tokens / oauth_nonces tables.
+    """oauthlib's questions, answered from the unit of work's oauth records.
 
     One instance per request: `authorizing_user` is the user who allowed access on confirm_access.
     """
 
-    def __init__(self, core: Core, authorizing_user: int | None = None) -> None:
+    def __init__(self, core: Core, uow: UnitOfWork, authorizing_user: int | None = None) -> None:
         super().__init__()
         self.core = core
+        self.uow = uow
         self.authorizing_user = authorizing_user
         # oauthlib asks several questions about the same consumer and token: asked once per request.
         self._consumers: dict[str, ConsumerCredentials | None] = {}
@@ -107,19 +113,17 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     def prefetch(self, client_key: str, token: str | None, nonce: str | None, timestamp: str | None) -> None:
         """Before oauthlib asks: the consumer and token of a signed request and their users (one
-        query), and, in the same transaction, the nonce recorded if the consumer exists.
+        query), and the nonce recorded if the consumer exists.
 
-        oauthlib would record the nonce in a transaction of its own a moment later, before it checks
-        anything else that needs the database, so the answer is the same: a replay is refused by
-        the same atomic insert. Its own checks (timestamp window, signature) still follow.
+        oauthlib would record the nonce itself a moment later, before it checks anything else that
+        needs the database, so the answer is the same: a replay is refused by the same atomic
+        insert. Its own checks (timestamp window, signature) still follow.
         """
-        plausible = nonce and timestamp and self.check_nonce(nonce) and self._timely(timestamp)
         remembered: Credentials | None = self.core.oauth_credentials.get((client_key, token or ""))
-        with self.core.db.write() if plausible else self.core.db.read() as session:
-            consumer, found = remembered or repo.oauth_credentials(session, client_key, token)
-            if consumer is not None and nonce and timestamp and plausible:
-                new = repo.remember_nonce(session, client_key, nonce, int(timestamp), token or "", now())
-                self._nonces[(client_key, timestamp, nonce, token or "")] = new
+        consumer, found = remembered or self.uow.oauth.credentials(client_key, token)
+        if consumer is not None and nonce and timestamp and self.check_nonce(nonce) and self._timely(timestamp):
+            new = self.uow.oauth.remember_nonce(client_key, nonce, int(timestamp), token or "", now())
+            self._nonces[(client_key, timestamp, nonce, token or "")] = new
         self._consumers[client_key] = consumer
         if consumer is not None and token:
             self._tokens[token] = found
@@ -135,16 +139,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
             return False
         return abs(time.time() - int(timestamp)) <= self.timestamp_lifetime
 
-    def _consumer(self, client_key: str) -> ConsumerCredentials | None:
+    def consumer(self, client_key: str) -> ConsumerCredentials | None:
         if client_key not in self._consumers:
-            with self.core.db.read() as session:
-                self._consumers[client_key] = repo.oauth_credentials(session, client_key, None)[0]
+            self._consumers[client_key] = self.uow.oauth.credentials(client_key, None)[0]
         return self._consumers[client_key]
 
-    def _token(self, token: str, kind: str, client_key: str | None = None) -> TokenCredentials | None:
+    def token(self, token: str, kind: str, client_key: str | None = None) -> TokenCredentials | None:
         if token not in self._tokens:
-            with self.core.db.read() as session:
-                self._tokens[token] = repo.oauth_token_credentials(session, token)
+            self._tokens[token] = self.uow.oauth.token(token)
         found = self._tokens[token]
         if found is None or found.kind != kind or (client_key is not None and found.consumer_key != client_key):
             return None
@@ -153,25 +155,25 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return found
 
     def get_client_secret(self, client_key: str, request: Any) -> str:
-        consumer = self._consumer(client_key)
+        consumer = self.consumer(client_key)
         return consumer.secret if consumer else _DUMMY
 
     def get_request_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        found = self._token(token, REQUEST, client_key)
+        found = self.token(token, REQUEST, client_key)
         return found.secret if found else _DUMMY
 
     def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        found = self._token(token, ACCESS, client_key)
+        found = self.token(token, ACCESS, client_key)
         return found.secret if found else _DUMMY
 
     def validate_client_key(self, client_key: str, request: Any) -> bool:
-        return self._consumer(client_key) is not None
+        return self.consumer(client_key) is not None
 
     def validate_request_token(self, client_key: str, token: str, request: Any) -> bool:
-        return self._token(token, REQUEST, client_key) is not None
+        return self.token(token, REQUEST, client_key) is not None
 
     def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        found = self._token(token, ACCESS, client_key)
+        found = self.token(token, ACCESS, client_key)
         return found is not None and found.user_id is not None
 
     def validate_timestamp_and_nonce(
@@ -185,15 +187,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
     ) -> bool:
         # oauthlib asks this before it checks the consumer or the signature: an unknown consumer
         # must not get to write (it will be refused next), or anyone could fill the table.
-        if self._consumer(client_key) is None:
+        if self.consumer(client_key) is None:
             return True
         recorded = self._nonces.pop((client_key, timestamp, nonce, request_token or access_token or ""), None)
         if recorded is not None:
             return recorded
-        with self.core.db.write() as session:
-            return repo.remember_nonce(
-                session, client_key, nonce, int(timestamp), request_token or access_token or "", now()
-            )
+        return self.uow.oauth.remember_nonce(
+            client_key, nonce, int(timestamp), request_token or access_token or "", now()
+        )
 
     def validate_redirect_uri(self, client_key: str, redirect_uri: str, request: Any) -> bool:
         return redirect_uri == "oob" or redirect_uri.startswith(("https://", "http://"))
@@ -214,93 +215,94 @@ class Validator(RequestValidator):  # type: ignore[misc]
         return []
 
     def validate_verifier(self, client_key: str, token: str, verifier: str, request: Any) -> bool:
-        found = self._token(token, REQUEST, client_key)
+        found = self.token(token, REQUEST, client_key)
         if found is None or found.verifier is None or found.user_id is None:
             return False
         return hmac.compare_digest(found.verifier, verifier)
 
     def verify_request_token(self, token: str, request: Any) -> bool:
-        return self._token(token, REQUEST) is not None
+        return self.token(token, REQUEST) is not None
 
     def get_redirect_uri(self, token: str, request: Any) -> str:
-        found = self._token(token, REQUEST)
+        found = self.token(token, REQUEST)
         return (found.callback if found else None) or "oob"
 
     # -- changes ----------------------------------------------------------------------------
 
     def save_request_token(self, token: Mapping[str, str], request: Any) -> None:
-        with self.core.db.write() as session:
-            session.add(
-                OAuthToken(
-                    token=token["oauth_token"],
-                    secret=token["oauth_token_secret"],
-                    kind=REQUEST,
-                    consumer_key=request.client_key,
-                    callback=request.redirect_uri,
-                    created_at=now(),
-                )
-            )
+        self.uow.oauth.add_token(
+            token["oauth_token"],
+            token["oauth_token_secret"],
+            REQUEST,
+            request.client_key,
+            now(),
+            callback=request.redirect_uri,
+        )
 
     def save_verifier(self, token: str, verifier: Mapping[str, str], request: Any) -> None:
-        with self.core.db.write() as session:
-            found = repo.oauth_token(session, token)
-            if found is None or found.kind != REQUEST or self.authorizing_user is None:
-                raise ValueError("no request token to authorise")
-            found.verifier = verifier["oauth_verifier"]
-            found.user_id = self.authorizing_user
+        if self.authorizing_user is None or not self.uow.oauth.authorise_request_token(
+            token, verifier["oauth_verifier"], self.authorizing_user
+        ):
+            raise ValueError("no request token to authorise")
 
     def save_access_token(self, token: Mapping[str, str], request: Any) -> None:
-        with self.core.db.write() as session:
-            request_token = repo.oauth_token(session, request.resource_owner_key)
-            if request_token is None or request_token.user_id is None:
-                raise InvalidRequestError(description="the request token was not authorised")
-            user_id = request_token.user_id
-            # Spend the request token in the same transaction: of two exchanges racing with the
-            # same verifier, only the one whose delete took the row gets an access token.
-            if not repo.spend_request_token(session, request.resource_owner_key):
-                raise InvalidRequestError(description="the request token has already been exchanged")
-            session.add(
-                OAuthToken(
-                    token=token["oauth_token"],
-                    secret=token["oauth_token_secret"],
-                    kind=ACCESS,
-                    consumer_key=request.client_key,
-                    user_id=user_id,
-                    created_at=now(),
-                )
-            )
+        request_token = self.uow.oauth.token(request.resource_owner_key)
+        if request_token is None or request_token.user_id is None:
+            raise InvalidRequestError(description="the request token was not authorised")
+        # Spend the request token in the same transaction: of two exchanges racing with the same
+        # verifier, only the one whose delete took the row gets an access token.
+        if not self.uow.oauth.spend_request_token(request.resource_owner_key):
+            raise InvalidRequestError(description="the request token has already been exchanged")
+        self.uow.oauth.add_token(
+            token["oauth_token"],
+            token["oauth_token_secret"],
+            ACCESS,
+            request.client_key,
+            now(),
+            user_id=request_token.user_id,
+        )
 
     def invalidate_request_token(self, client_key: str, request_token: str, request: Any) -> None:
-        with self.core.db.write() as session:
-            found = repo.oauth_token(session, request_token)
-            if found is not None and found.kind == REQUEST:
-                session.delete(found)
+        self.uow.oauth.spend_request_token(request_token)
 
 
-# -- what the dialect calls -----------------------------------------------------------------
+# -- signed requests ------------------------------------------------------------------------
 
 _HEADER_PARAM = re.compile(r'\s*([^\s=,]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))\s*(?:,|$)')
 
 
-def _header_params(authorization: str) -> dict[str, str]:
+def header_params(authorization: str) -> dict[str, str]:
     """The parameters of an `OAuth ...` header, read only to fetch what oauthlib will ask about
     (consumer, token, nonce) in one go. oauthlib parses the header itself for everything it checks:
-    a header read differently here only costs a lookup more. urllib's parse_http_list, which
-    oauthlib uses, walks the header a character at a time (~25 us, twice per request)."""
+    a header read differently here only costs a lookup more. (urllib's parse_http_list, which
+    oauthlib uses, walks the header a character at a time, twice per request.)"""
     return {m[1]: m[2] if m[2] is not None else m[3] for m in _HEADER_PARAM.finditer(authorization, len("OAuth "))}
 
 
-def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
-    """The principal of a signed request, or None when it is unsigned, badly signed, stale or replayed."""
-    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    if not authorization.lower().startswith("oauth "):
-        return None
-    params = _header_params(authorization)
-    validator = Validator(core)
-    token = params.get("oauth_token")
-    client_key = params.get("oauth_consumer_key")
+def _authorization(headers: Mapping[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+
+
+def is_signed(headers: Mapping[str, str]) -> bool:
+    return _authorization(headers).lower().startswith("oauth ")
+
+
+def _prefetched(core: Core, uow: UnitOfWork, headers: Mapping[str, str]) -> tuple[Validator, str | None]:
+    """A validator with the request's consumer, token and nonce asked in one go; and the token named."""
+    validator = Validator(core, uow)
+    params = header_params(_authorization(headers))
+    token, client_key = params.get("oauth_token"), params.get("oauth_consumer_key")
     if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
         validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
+    return validator, token
+
+
+def verify(core: Core, uow: UnitOfWork, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
+    """The principal of a signed request, or None when it is unsigned, badly signed, stale or
+    replayed. Its nonce is recorded in `uow` (the caller commits it, whatever the answer)."""
+    if not is_signed(headers):
+        return None
+    validator, token = _prefetched(core, uow, headers)
     try:
         if token:
             valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
@@ -313,41 +315,57 @@ def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) 
     if not valid:
         return None
     if token:
-        found = validator._token(request.resource_owner_key, ACCESS, request.client_key)
+        found = validator.token(request.resource_owner_key, ACCESS, request.client_key)
         user_id, username = (found.user_id, found.username) if found else (None, None)
     else:
-        consumer = validator._consumer(request.client_key)
+        consumer = validator.consumer(request.client_key)
         user_id, username = (consumer.user_id, consumer.username) if consumer else (None, None)
     return Principal(user_id, username) if user_id is not None and username is not None else None
 
 
+def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
+    """`verify` in a unit of work of its own: the nonce is spent, whatever the answer."""
+    with core.unit_of_work() as uow:
+        principal = verify(core, uow, uri, method, headers)
+        uow.commit()
+    return principal
+
+
 def spend_nonce(core: Core, headers: Mapping[str, str]) -> None:
-    """Record the nonce of a signed request in a transaction of its own (as authenticate does, when
-    the request's own transaction was rolled back: a refused request stays unrepeatable)."""
-    authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    if not authorization.lower().startswith("oauth "):
+    """Record the nonce of a signed request in a unit of work of its own (when the request's own
+    was rolled back: a refused request stays unrepeatable)."""
+    if not is_signed(headers):
         return
-    params = _header_params(authorization)
-    validator = Validator(core)
-    token, client_key = params.get("oauth_token"), params.get("oauth_consumer_key")
-    if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
-        validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
+    with core.unit_of_work() as uow:
+        _prefetched(core, uow, headers)
+        uow.commit()
 
 
-def request_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+# -- the token steps ------------------------------------------------------------------------
+
+
+def request_token(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> TokenResponse:
     if _unreadable(headers):
         return _MALFORMED_HEADER
-    return RequestTokenEndpoint(Validator(core)).create_request_token_response(uri, method, body, dict(headers))
+    with core.unit_of_work() as uow:
+        endpoint = RequestTokenEndpoint(Validator(core, uow))
+        answer: TokenResponse = endpoint.create_request_token_response(uri, method, body, dict(headers))
+        uow.commit()
+    return answer
 
 
-def access_token_response(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> Any:
+def access_token(core: Core, uri: str, method: str, body: str, headers: Mapping[str, str]) -> TokenResponse:
     if _unreadable(headers):
         return _MALFORMED_HEADER
-    return AccessTokenEndpoint(Validator(core)).create_access_token_response(uri, method, body, dict(headers))
+    with core.unit_of_work() as uow:
+        endpoint = AccessTokenEndpoint(Validator(core, uow))
+        answer: TokenResponse = endpoint.create_access_token_response(uri, method, body, dict(headers))
+        uow.commit()
+    return answer
 
 
 # oauthlib's own form of a refusal, for an Authorization header it would raise ValueError on.
-_MALFORMED_HEADER = (
+_MALFORMED_HEADER: TokenResponse = (
     {"Content-Type": "application/x-www-form-urlencoded"},
     urlencode({"error": "invalid_request", "error_description": "The Authorization header is not OAuth 1.0a."}),
     400,
@@ -369,16 +387,19 @@ def _unreadable(headers: Mapping[str, str]) -> bool:
 
 def request_token_consumer(core: Core, token: str) -> str | None:
     """The name of the consumer that asks for access with this request token, if the token is usable."""
-    validator = Validator(core)
-    found = validator._token(token, REQUEST)
-    if found is None or found.verifier is not None:
-        return None
-    consumer = validator._consumer(found.consumer_key)
-    return consumer.name if consumer else None
+    with core.unit_of_work(write=False) as uow:
+        validator = Validator(core, uow)
+        found = validator.token(token, REQUEST)
+        if found is None or found.verifier is not None:
+            return None
+        consumer = validator.consumer(found.consumer_key)
+        return consumer.name if consumer else None
 
 
-def authorize(core: Core, uri: str, user_id: int) -> Any:
+def authorize(core: Core, uri: str, user_id: int) -> TokenResponse:
     """The user allowed access: set the verifier; (headers, body, status) redirect to the callback, or show it."""
-    return AuthorizationEndpoint(Validator(core, authorizing_user=user_id)).create_authorization_response(
-        uri, "GET", None, {}, realms=[], credentials={}
-    )
+    with core.unit_of_work() as uow:
+        endpoint = AuthorizationEndpoint(Validator(core, uow, authorizing_user=user_id))
+        answer: TokenResponse = endpoint.create_authorization_response(uri, "GET", None, {}, realms=[], credentials={})
+        uow.commit()
+    return answer
