@@ -59,5 +59,5 @@ bench: $(STAMP) ## benchmarks: the service (uvicorn, 1 worker) on SQLite and Pos
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-soak: $(STAMP) ## long fault runs: kill -9 rounds on SQLite and PostgreSQL, and a round of hostile uploads (bounded)
+soak: $(STAMP) ## long fault runs: kill -9 and SIGTERM rounds on SQLite and PostgreSQL, and a round of hostile uploads (bounded)
 	SOAK_RESULTS=bench/results/soak $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults/soak_faults.py $(SOAK_ARGS)

@@ -67,6 +67,14 @@ class Server:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
 
+    def terminate(self, timeout: float) -> tuple[int, float]:
+        """The graceful stop: SIGTERM, then wait up to `timeout` s; its exit code and how long it took."""
+        assert self.process is not None
+        signalled = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        return code, time.monotonic() - signalled
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -90,10 +98,13 @@ def service_env(data_dir: Path, database_url: str, **settings: str) -> dict[str,
     return env
 
 
-def service(data_dir: Path, database_url: str, log: Path, **settings: str) -> Server:
-    """`realtymedia serve` exactly as in production: one worker process, no access log."""
+def service(data_dir: Path, database_url: str, log: Path, request_lines: bool = False, **settings: str) -> Server:
+    """`realtymedia serve` exactly as in production: one worker process, no access log unless
+    `request_lines` (a JSON line per request to the log, as a portal runs it)."""
     port = free_port()
-    argv = [str(BIN / "realtymedia"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    argv = [str(BIN / "realtymedia"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if not request_lines:
+        argv.append("--no-access-log")
     return Server(argv, port, service_env(data_dir, database_url, **settings), log, "/healthz")
 
 

@@ -1,4 +1,5 @@
-"""Kill -9 of the server mid-load, restart: consistent, nothing acknowledged lost (one round, SQLite).
+"""Kill -9 and SIGTERM of the server mid-load, restart: consistent, nothing acknowledged lost (one
+round each, SQLite).
 
 `make soak` runs more and longer rounds on both databases (tests/faults/soak_faults.py).
 """
@@ -20,6 +21,15 @@ def test_kill9_mid_load_sqlite(tmp_path: Path) -> None:
     figures = kill_round(tmp_path, f"sqlite:///{tmp_path / 'realtymedia.sqlite3'}", seconds=3)
     print(json.dumps(figures, indent=1))
     assert_clean(figures)
+
+
+def test_sigterm_mid_load_sqlite(tmp_path: Path) -> None:
+    """The same load stopped gracefully: in-flight requests answered or cut, no partial file left,
+    nothing acknowledged lost, gone within the grace period (make soak runs more rounds of it)."""
+    figures = kill_round(tmp_path, f"sqlite:///{tmp_path / 'realtymedia.sqlite3'}", seconds=3, stop="sigterm")
+    print(json.dumps(figures, indent=1))
+    assert_clean(figures)
+    assert sum(figures["rounds"][0]["in_flight_at_signal_ended"].values()) > 0, figures
 
 
 def test_cleanup_removes_partial_files_of_killed_uploads(local_stack: Stack) -> None:
