@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from bench import api, processes, profile, renditions, uploads
+from bench import api, operations, processes, profile, renditions, uploads
 from bench.api import IS24, RealtyImage, Request, User
 
 RESULTS = processes.ROOT / "bench" / "results"
@@ -477,6 +477,7 @@ def run_database(database: str, args: argparse.Namespace, bare: processes.Server
             if database == "sqlite":
                 run.run_renditions()
             run.run_floors()
+            run.figures.update(operations.overhead(run, data_dir, url, workdir))
             if found["is24"]:
                 run.run_is24()
             if found["realty_image"]:
@@ -556,6 +557,14 @@ def report(results: dict[str, Any]) -> str:
                     f"- {database}: 16 first renditions (1000x1000 JPEG of 12-megapixel photos) at once: RSS "
                     f"{figures['rss_before_mib']:.0f} -> {figures['rss_peak_mib']:.0f} MiB, "
                     f"+{figures['growth_mib']:.0f} MiB (target < 256), {figures['seconds']:.1f} s"
+                )
+            elif name.startswith("operations_"):
+                p, o = figures["plain"], figures["variant"]
+                extra.append(
+                    f"- {database}: {name}: variant / plain {figures['ratio']:.3f} (rounds "
+                    f"{', '.join(f'{r:.3f}' for r in figures['ratio_rounds'])}); plain {p['rps']:.0f} req/s p99 "
+                    f"{p['p99_ms']:.1f} ms, variant {o['rps']:.0f} req/s p99 {o['p99_ms']:.1f} ms"
+                    f"{'' if figures['valid'] else ' INVALID (errors)'}"
                 )
             elif name.startswith("copy_200_"):
                 extra.append(

@@ -1,4 +1,4 @@
-"""Logging of `realtymedia serve`: one JSON object a line on stderr (python-json-logger).
+"""Logging of `realtymedia serve`: one JSON object a line on stderr (python-json-logger, on orjson).
 
 server.config passes config() to uvicorn, which applies it in every worker process.
 
@@ -29,10 +29,12 @@ class RequestContext(logging.Filter):
 
 
 def json_formatter() -> logging.Formatter:
+    """python-json-logger's formatter on orjson: a line per request is paid on the event loop, and
+    the standard library's json made it the larger part of a small request's cost (docs/operations.md)."""
     from pythonjsonlogger.core import RESERVED_ATTRS
-    from pythonjsonlogger.json import JsonFormatter
+    from pythonjsonlogger.orjson import OrjsonFormatter
 
-    return JsonFormatter(
+    return OrjsonFormatter(
         "%(levelname)s %(name)s %(process)d %(message)s",
         rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
         timestamp=True,
