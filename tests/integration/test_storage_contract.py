@@ -193,3 +193,29 @@ def test_no_caller_looks_at_a_backends_class() -> None:
     assert offenders == []
     endpoint = (root / "storage" / "endpoint.py").read_text()
     assert "isinstance" not in endpoint and "type: ignore" not in endpoint
+
+
+def test_any_utf8_key_is_a_key(any_stack: Stack) -> None:
+    """S3's keys are any UTF-8 of up to 1024 bytes, and `/` means nothing to S3: `a` and `a/b` are two
+    keys, `../x` is a key. Every backend stores each as itself (the local one maps them onto disk)."""
+    storage = any_stack.core.storage
+    folder = f"contract/{uuid.uuid4()}/"
+    names = ["a", "a/b", "a/b/c", "../../escaped", "/abs", "a\\..\\..\\b", "Küche €.jpg", "x" * 900, "sp ace/", "a//b"]
+    for number, name in enumerate(names):
+        storage.put(folder + name, f"{number}".encode(), "application/octet-stream")
+    longest = "k" * (1024 - 3 * len("€".encode())) + "€" * 3  # 1024 bytes of UTF-8
+    storage.put(longest, b"long", "application/octet-stream")
+    for number, name in enumerate(names):
+        with storage.open(folder + name) as stream:
+            assert stream.read() == f"{number}".encode(), name
+    with storage.open(longest) as stream:
+        assert stream.read() == b"long"
+    assert storage.list_keys(folder) == sorted(folder + name for name in names)
+    assert storage.list_keys(folder + "a/") == sorted(folder + name for name in ("a/b", "a/b/c", "a//b"))
+    storage.copy(folder + "a/b", folder + "a/b/c/d")
+    with storage.open(folder + "a/b/c/d") as stream:
+        assert stream.read() == b"1"
+    for key in [*storage.list_keys(folder), longest]:
+        storage.delete(key)
+    assert storage.list_keys(folder) == []
+    assert storage.head(longest) is None

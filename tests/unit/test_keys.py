@@ -37,3 +37,16 @@ def test_each_area_of_the_layout() -> None:
     copy = keys.copy_key("r1", "i1", "image/webp")
     assert copy == "realties/r1/i1.webp" and copy.startswith(keys.realty_prefix("r1"))
     assert all(keys.is_safe_key(k) for k in (grant, first, copy))
+    rendition = keys.rendition_key("p1", "0a1b2c3d", "SCALE-400x300-q82.jpg")
+    upload = keys.upload_key("project", "7", ticket, "image/png")
+    assert all(keys.is_layout_shaped(k) for k in (grant, upload, first, copy, rendition))
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a", "uploads/x/y", "media/a", "7/x.jpg/y", "renditions/p/v", "../x", "a//b", "Küche.jpg", ".keys/ab/x"],
+)
+def test_keys_outside_the_layout_are_not_layout_shaped(key: str) -> None:
+    """Within an area every layout key has the same depth, so none is a folder of another; a backend
+    that keeps keys as paths maps the rest (storage/local.py)."""
+    assert not keys.is_layout_shaped(key)

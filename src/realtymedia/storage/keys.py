@@ -7,7 +7,9 @@
     renditions/{picture id}/{version}/{name}              a rendition of a stored picture
 
 Upload keys stay writable through their ticket's form until it expires; the other areas are
-written by the service alone.
+written by the service alone. Each area's keys have one depth (`AREA_DEPTH`), so no key of the
+layout is ever a folder of another: a backend that keeps keys as paths can store these as they are.
+Any other key (S3's are any UTF-8 of up to 1024 bytes, `a` beside `a/b`) the backend maps itself.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ EXTENSIONS = {
     "application/pdf": "pdf",
 }
 GRANT_OWNER = "user"  # a grant is issued to a user: the realty is named only when it is saved
+
+MAX_KEY_BYTES = 1024  # S3's limit, in UTF-8 bytes
+# The number of segments of every key of an area; keys of other first segments are IS24 uploads.
+AREA_DEPTH = {"uploads": 2, "media": 3, "realties": 3, "renditions": 4}
+OTHER_DEPTH = 2
 
 _SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -85,3 +92,13 @@ def is_safe_key(key: str) -> bool:
     """Keys of this layout's alphabet: slash-separated segments of letters, digits and ._- with no '..'.
     Every key the service makes is one; only these are served under /files."""
     return len(key) <= 300 and bool(_SAFE_KEY.fullmatch(key)) and ".." not in key
+
+
+def is_layout_shaped(key: str) -> bool:
+    """A safe key of its area's depth: such keys never collide with one another as paths (a file
+    `a` against a folder `a/`), since within an area all have the same depth. Every key the service
+    makes is one."""
+    if not is_safe_key(key):
+        return False
+    area, _, _ = key.partition("/")
+    return key.count("/") + 1 == AREA_DEPTH.get(area, OTHER_DEPTH)

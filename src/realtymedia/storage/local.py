@@ -1,7 +1,14 @@
-"""Files on local disk. The service answers the upload forms itself (see storage.endpoint)."""
+"""Files on local disk. The service answers the upload forms itself (see storage.endpoint).
+
+A key of the service's layout is stored at its own path under the bucket's folder (keys.is_layout_shaped:
+those never collide as paths). Any other key, which is any UTF-8 up to 1024 bytes as on S3, is stored
+under `.keys/` by its SHA-256, with its name beside it in `<hash>.name`: so `a` and `a/b` coexist, and
+no key, `../x` or `/etc/passwd` or `a\\..\\b` alike, names a path outside the bucket's folder.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -19,12 +26,16 @@ from starlette.responses import FileResponse, Response
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm, usable_cores
 from realtymedia.storage.conditional import KEPT_BY_304, etag_matches
-from realtymedia.storage.keys import is_safe_key
+from realtymedia.storage.keys import MAX_KEY_BYTES, is_layout_shaped
 from realtymedia.storage.presign import PostSigner
 from realtymedia.storage.sessions import SessionIssuer
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
+
+
+MAPPED = ".keys"  # the folder of keys outside the layout; no layout key starts with a dot
+NAME_SUFFIX = ".name"
 
 
 class LocalStorage:
@@ -42,6 +53,7 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True)
         self.incoming.mkdir(parents=True, exist_ok=True)
         self._root, self._incoming = str(self.root), str(self.incoming)
+        self._mapped = f"{self._root}/{MAPPED}"
         # Tickets are signed by botocore exactly as for S3; only the URL is ours.
         client = boto3.session.Session().client(
             "s3",
@@ -83,11 +95,7 @@ class LocalStorage:
         try:
             with open(tmp, "wb") as f:
                 f.write(data)
-            try:
-                os.replace(tmp, target_file)
-            except FileNotFoundError:  # the target's folder is new
-                os.makedirs(os.path.dirname(target_file), exist_ok=True)
-                os.replace(tmp, target_file)
+            self._place(tmp, key, target_file)
         except OSError as error:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -104,32 +112,41 @@ class LocalStorage:
                 raise
             except OSError:
                 shutil.copyfile(source_file, tmp)
-            try:
-                os.replace(tmp, target_file)
-            except FileNotFoundError:  # the target's folder is new
-                os.makedirs(os.path.dirname(target_file), exist_ok=True)
-                os.replace(tmp, target_file)
+            self._place(tmp, key=target, target_file=target_file)
         except OSError as error:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise StorageError(f"cannot copy {source} to {target}: {error.strerror}") from None
 
     def delete(self, key: str) -> None:
+        path = self._file(key)
         try:
-            os.unlink(self._file(key))
+            os.unlink(path)
         except FileNotFoundError:
             pass
+        if path.startswith(self._mapped):
+            with suppress(FileNotFoundError):
+                os.unlink(path + NAME_SUFFIX)
 
     def list_keys(self, prefix: str) -> list[str]:
-        # Only the folder that holds every match is walked, not the whole bucket.
-        start = os.path.join(self._root, prefix.rsplit("/", 1)[0]) if "/" in prefix else self._root
         found = []
-        for folder, _dirs, files in os.walk(start):
+        # Of the layout's keys, only the folder that holds every match is walked, not the whole bucket.
+        start = os.path.join(self._root, prefix.rsplit("/", 1)[0]) if "/" in prefix else self._root
+        for folder, dirs, files in os.walk(start):
+            if folder == self._root:
+                dirs[:] = [name for name in dirs if name != MAPPED]
             relative = os.path.relpath(folder, self._root)
             for name in files:
                 key = name if relative == "." else f"{relative}/{name}"
-                if key.startswith(prefix):
+                if key.startswith(prefix) and is_layout_shaped(key):
                     found.append(key)
+        # Keys outside the layout (none of the service's own) are found by their names.
+        for folder, _dirs, files in os.walk(self._mapped):
+            for name in files:
+                if name.endswith(NAME_SUFFIX):
+                    mapped = _read_name(os.path.join(folder, name))
+                    if mapped is not None and mapped.startswith(prefix) and os.path.exists(self._file(mapped)):
+                        found.append(mapped)
         return sorted(found)
 
     def file_url(self, key: str, base_url: str) -> str:
@@ -176,9 +193,34 @@ class LocalStorage:
 
     def _file(self, key: str) -> str:
         """The file of a key, as a string: pathlib's joins cost a byte-checked image a tenth of its time."""
-        if not is_safe_key(key):
-            raise StorageError(f"unsafe key {key!r}")
-        return f"{self._root}/{key}"
+        if is_layout_shaped(key):
+            return f"{self._root}/{key}"
+        try:
+            encoded = key.encode()
+        except UnicodeEncodeError:
+            raise StorageError(f"key is not UTF-8: {key!r}") from None
+        if not encoded or len(encoded) > MAX_KEY_BYTES:
+            raise StorageError(f"key of {len(encoded)} bytes (1 to {MAX_KEY_BYTES} allowed)")
+        digest = hashlib.sha256(encoded).hexdigest()
+        return f"{self._mapped}/{digest[:2]}/{digest}"
+
+    def _place(self, tmp: str, key: str, target_file: str) -> None:
+        """Move a complete file to its key's path, atomically; a mapped key's name is written first,
+        so that a key is listed once its object is there (a name without its object is not)."""
+        if target_file.startswith(self._mapped):
+            name_tmp = os.path.join(self._incoming, f"{uuid.uuid4().hex}.name")
+            with open(name_tmp, "wb") as f:
+                f.write(key.encode())
+            self._replace(name_tmp, target_file + NAME_SUFFIX)
+        self._replace(tmp, target_file)
+
+    @staticmethod
+    def _replace(tmp: str, target_file: str) -> None:
+        try:
+            os.replace(tmp, target_file)
+        except FileNotFoundError:  # the target's folder is new
+            os.makedirs(os.path.dirname(target_file), exist_ok=True)
+            os.replace(tmp, target_file)
 
     def secret_for(self, access_key: str, token: str | None) -> str | None:
         """The secret of an access key: the long-lived one's, or a temporary one's with its token."""
@@ -191,6 +233,12 @@ class LocalStorage:
 
     def commit(self, incoming: Path, key: str) -> None:
         """Make a fully written file visible under its key, atomically."""
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(incoming, target)
+        self._place(str(incoming), key, self._file(key))
+
+
+def _read_name(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode()
+    except FileNotFoundError:  # deleted meanwhile
+        return None
