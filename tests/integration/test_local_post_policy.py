@@ -3,13 +3,19 @@ and stores nothing when it refuses. Over real HTTP, as a browser or `curl -F` se
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import uuid
 import xml.etree.ElementTree as ET
+import zlib
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from realtymedia.storage.local import LocalStorage
+from realtymedia.storage.post_policy import sign_policy
 from tests.support import Stack, image_bytes, post_form
 
 JPEG = image_bytes("JPEG")
@@ -140,9 +146,6 @@ def test_signature_tampered(local_stack: Stack) -> None:
 
 
 def test_policy_tampered(local_stack: Stack) -> None:
-    import base64
-    import json
-
     url, fields, key = form(local_stack)
     policy = json.loads(base64.b64decode(fields["policy"]))
     policy["conditions"] = [
@@ -248,3 +251,130 @@ def test_path_traversal_in_files_route(local_stack: Stack) -> None:
     ):
         response = httpx.get(f"{local_stack.url}{path}")
         assert response.status_code == 404, path
+
+
+# -- the spec README's second S3 table (what else AWS S3 does with a browser POST) -----------------
+
+
+def test_pre_data_over_20_kb_is_refused(local_stack: Stack) -> None:
+    url, fields, key = form(local_stack)
+    fields["x-ignore-padding"] = "p" * (20 * 1024)
+    response = post_form(url, fields, JPEG)
+    assert_refused(local_stack, response, key, 400, "MaxPostPreDataLengthExceeded")
+    assert error_of(response)["MaxPostPreDataLengthBytes"] == "20480"
+
+
+def test_pre_data_under_20_kb_is_read(local_stack: Stack) -> None:
+    url, fields, key = form(local_stack)
+    fields["x-ignore-padding"] = "p" * (16 * 1024)
+    assert post_form(url, fields, JPEG).status_code == 204
+
+
+def test_key_longer_than_1024_bytes(local_stack: Stack) -> None:
+    key = "k" * 1022 + "é"  # 1024 bytes of UTF-8: the longest key
+    upload = local_stack.core.storage.presign_post(key, "image/jpeg", 1024 * 1024, 600, local_stack.url, {})
+    assert post_form(upload.url, upload.fields, JPEG).status_code == 204
+    local_stack.core.storage.delete(key)
+    longer = key + "k"
+    upload = local_stack.core.storage.presign_post(longer, "image/jpeg", 1024 * 1024, 600, local_stack.url, {})
+    response = post_form(upload.url, upload.fields, JPEG)
+    assert response.status_code == 400 and error_of(response)["Code"] == "KeyTooLongError"
+    assert error_of(response)["Size"] == "1025" and error_of(response)["MaxSizeAllowed"] == "1024"
+    assert list(local_stack.core.storage.list_keys("kkkk")) == []
+
+
+def test_keys_are_any_utf8_and_a_beside_a_slash_b(local_stack: Stack) -> None:
+    folder = f"keys-{uuid.uuid4()}/"
+    for key in (folder + "a", folder + "a/b", folder + "Küche/Bad €.jpg", folder + "../../up"):
+        upload = local_stack.core.storage.presign_post(key, "image/jpeg", 1024 * 1024, 600, local_stack.url, {})
+        response = post_form(upload.url, upload.fields, key.encode(), "x.jpg", "image/jpeg")
+        assert response.status_code == 204, response.text
+    for key in (folder + "a", folder + "a/b", folder + "Küche/Bad €.jpg", folder + "../../up"):
+        with local_stack.core.storage.open(key) as stored:
+            assert stored.read() == key.encode()
+    storage = local_stack.core.storage
+    assert isinstance(storage, LocalStorage)
+    assert not (storage.root.parent / "up").exists() and not (storage.root / "up").exists()
+
+
+def test_a_condition_naming_a_field_without_dollar_fails(local_stack: Stack) -> None:
+    url, fields, key = form(local_stack, extra={"x-amz-meta-a": "1"})
+    # Re-sign the same policy with `x-amz-meta-a` named without its `$`: S3 compares no field to it.
+    storage = local_stack.core.storage
+    assert isinstance(storage, LocalStorage)
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    policy["conditions"] = [c for c in policy["conditions"] if c != {"x-amz-meta-a": "1"}]
+    policy["conditions"].append(["eq", "x-amz-meta-a", "1"])
+    fields["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
+    secret = storage.secret_for(fields["x-amz-credential"].split("/")[0], fields["x-amz-security-token"])
+    assert secret is not None
+    fields["x-amz-signature"] = sign_policy(fields["policy"], secret, fields["x-amz-date"], storage.region)
+    message = 'Policy Condition failed: ["eq", "x-amz-meta-a", "1"]'
+    assert_refused(local_stack, post_form(url, fields, JPEG), key, 403, "AccessDenied", message)
+
+
+def _md5(content: bytes) -> str:
+    return base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+
+
+@pytest.mark.parametrize(
+    ("declared", "status", "code"),
+    [(_md5(JPEG), 204, ""), (_md5(b"other"), 400, "BadDigest"), ("not-an-md5", 400, "InvalidDigest")],
+)
+def test_content_md5(local_stack: Stack, declared: str, status: int, code: str) -> None:
+    url, fields, key = form(local_stack, extra={"Content-MD5": declared})
+    response = post_form(url, fields, JPEG)
+    if status == 204:
+        assert response.status_code == 204, response.text
+        assert response.headers["etag"] == f'"{hashlib.md5(JPEG, usedforsecurity=False).hexdigest()}"'
+    else:
+        assert_refused(local_stack, response, key, status, code)
+    if code == "BadDigest":
+        assert error_of(response)["CalculatedDigest"] == _md5(JPEG)
+        assert error_of(response)["ExpectedDigest"] == declared
+
+
+@pytest.mark.parametrize("algorithm", ["crc32", "sha1", "sha256"])
+def test_checksums(local_stack: Stack, algorithm: str) -> None:
+    digests = {
+        "crc32": zlib.crc32(JPEG).to_bytes(4, "big"),
+        "sha1": hashlib.sha1(JPEG, usedforsecurity=False).digest(),
+        "sha256": hashlib.sha256(JPEG).digest(),
+    }
+    good = base64.b64encode(digests[algorithm]).decode()
+    name = f"x-amz-checksum-{algorithm}"
+    url, fields, key = form(local_stack, extra={name: good})
+    response = post_form(url, fields, JPEG)
+    assert response.status_code == 204, response.text
+    assert response.headers[name] == good
+    wrong = base64.b64encode(bytes(len(digests[algorithm]))).decode()
+    url, fields, key = form(local_stack, extra={name: wrong})
+    response = post_form(url, fields, JPEG)
+    assert_refused(local_stack, response, key, 400, "BadDigest", f"The {algorithm.upper()} you specified")
+
+
+def test_two_checksums_are_refused(local_stack: Stack) -> None:
+    sha1 = base64.b64encode(hashlib.sha1(JPEG, usedforsecurity=False).digest()).decode()
+    sha256 = base64.b64encode(hashlib.sha256(JPEG).digest()).decode()
+    url, fields, key = form(local_stack, extra={"x-amz-checksum-sha1": sha1, "x-amz-checksum-sha256": sha256})
+    assert_refused(local_stack, post_form(url, fields, JPEG), key, 400, "InvalidRequest", "Multiple checksum")
+
+
+@pytest.mark.parametrize("name", ["success_action_redirect", "redirect"])
+def test_redirect_after_upload(local_stack: Stack, name: str) -> None:
+    target = "https://crm.example/done?from=upload"
+    url, fields, key = form(local_stack, extra={name: target, "success_action_status": "201"})
+    response = post_form(url, fields, JPEG)
+    assert response.status_code == 303, response.text
+    location = urlsplit(response.headers["location"])
+    assert location.netloc == "crm.example" and location.path == "/done"
+    query = parse_qs(location.query)
+    etag = f'"{hashlib.md5(JPEG, usedforsecurity=False).hexdigest()}"'
+    assert query == {"from": ["upload"], "bucket": [local_stack.settings.local_bucket], "key": [key], "etag": [etag]}
+
+
+def test_a_redirect_that_is_no_url_is_ignored(local_stack: Stack) -> None:
+    url, fields, key = form(local_stack, extra={"success_action_redirect": "not a url"})
+    response = post_form(url, fields, JPEG)
+    assert response.status_code == 204
+    assert local_stack.core.storage.head(key) is not None

@@ -133,13 +133,40 @@ def test_tampering_with_policy_or_signature(
     assert (error.status, error.code) == (403, "SignatureDoesNotMatch")
 
 
-@given(signed_forms(), st.sampled_from(["x-amz-signature", "x-amz-algorithm", "x-amz-credential", "policy"]))
-def test_missing_signature_algorithm_or_key(signed: tuple[dict[str, str], int, datetime], name: str) -> None:
+@given(
+    signed_forms(),
+    st.sampled_from(
+        [
+            ("x-amz-signature", "X-Amz-Signature"),
+            ("x-amz-algorithm", "X-Amz-Algorithm"),
+            ("x-amz-credential", "X-Amz-Credential"),
+            ("x-amz-date", "X-Amz-Date"),
+            ("policy", "Policy"),
+        ]
+    ),
+)
+def test_missing_signature_algorithm_or_key(
+    signed: tuple[dict[str, str], int, datetime], names: tuple[str, str]
+) -> None:
     form, _, expiration = signed
+    name, shown = names
     del form[name]
     error = refusal(form, expiration - timedelta(seconds=1))
     assert (error.status, error.code) == (400, "InvalidArgument")
-    assert error.extra == {"ArgumentName": name}
+    assert error.message == (
+        f"Bucket POST must contain a field named '{shown}'.  If it is specified, please check the order of the fields."
+    )
+    assert error.extra == {"ArgumentName": shown, "ArgumentValue": ""}
+
+
+@given(signed_forms())
+def test_a_form_without_any_signing_field_is_anonymous(signed: tuple[dict[str, str], int, datetime]) -> None:
+    """S3 takes an unsigned form only into a bucket open to public writes; ours is not."""
+    form, _, expiration = signed
+    for name in ("policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"):
+        del form[name]
+    error = refusal(form, expiration - timedelta(seconds=1))
+    assert (error.status, error.code, error.message) == (403, "AccessDenied", "Access Denied")
 
 
 @given(signed_forms())

@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 import anyio
@@ -22,14 +23,22 @@ from starlette.types import Scope
 
 from realtymedia.storage.base import Storage
 from realtymedia.storage.keys import is_safe_key
-from realtymedia.storage.post_policy import S3Error, SizeRange, check_form
+from realtymedia.storage.post_policy import (
+    MAX_PRE_DATA_BYTES,
+    Digest,
+    S3Error,
+    SizeRange,
+    check_form,
+    check_key_length,
+    declared_digests,
+    object_key,
+    pre_data_too_large,
+)
 
 if TYPE_CHECKING:
     from realtymedia.storage.local import LocalStorage
 
 WRITE_BUFFER = 1024 * 1024
-MAX_FIELD_BYTES = 64 * 1024
-MAX_FIELDS = 100
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location"}
 
 
@@ -63,6 +72,8 @@ class _Upload:
         self.bucket = bucket
         self.max_body = max_body
         self.fields: dict[str, str] = {}
+        self.key = ""
+        self.pre_data = 0  # bytes of the parts before the file, headers included
         self.events: list[tuple[str, Any]] = []
         self._header_field = b""
         self._header_value = b""
@@ -74,6 +85,7 @@ class _Upload:
         self.size_range = SizeRange()
         self.size = 0
         self.md5 = hashlib.md5(usedforsecurity=False)
+        self.digests: list[Digest] = []
         self.path: Any = None
         self.handle: Any = None
         # Parts of the file not yet written, as the parser sliced them: joined by no one, written in one go.
@@ -86,9 +98,17 @@ class _Upload:
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_field += data[start:end]
+        self._count_pre_data(end - start)
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self._header_value += data[start:end]
+        self._count_pre_data(end - start)
+
+    def _count_pre_data(self, size: int) -> None:
+        if not self.file_seen:
+            self.pre_data += size
+            if self.pre_data > MAX_PRE_DATA_BYTES:
+                raise pre_data_too_large()
 
     def on_header_end(self) -> None:
         self._headers[self._header_field.lower()] = self._header_value
@@ -102,7 +122,8 @@ class _Upload:
         elif name == "file":
             self.file_seen = True
             self._current = "file"
-            self.events.append(("file_begin", None))
+            filename = options.get(b"filename")
+            self.events.append(("file_begin", None if filename is None else filename.decode("utf-8", "replace")))
         else:
             self._current = f"field:{name}"
             self._value = bytearray()
@@ -112,23 +133,12 @@ class _Upload:
             self.events.append(("file_data", data[start:end]))
         elif self._current and self._current.startswith("field:"):
             self._value += data[start:end]
-            if len(self._value) > MAX_FIELD_BYTES:
-                raise S3Error(
-                    400,
-                    "MaxPostPreDataLengthExceeded",
-                    "Your POST request fields preceeding the upload file was too large.",
-                )
+            self._count_pre_data(end - start)
 
     def on_part_end(self) -> None:
         if self._current == "file":
             self.events.append(("file_end", None))
         elif self._current and self._current.startswith("field:"):
-            if len(self.fields) >= MAX_FIELDS:
-                raise S3Error(
-                    400,
-                    "MaxPostPreDataLengthExceeded",
-                    "Your POST request fields preceeding the upload file was too large.",
-                )
             self.fields[self._current[6:]] = self._value.decode("utf-8", "replace")
         self._current = None
 
@@ -136,12 +146,11 @@ class _Upload:
         events, self.events = self.events, []
         for kind, data in events:
             if kind == "file_begin":
-                self.size_range = check_form(self.fields, self.bucket, self.storage.secret_for)
-                key = self.fields.get("key", "")
-                if not is_safe_key(key):
-                    raise S3Error(
-                        400, "InvalidArgument", "Object key is not allowed by this service.", {"ArgumentName": "key"}
-                    )
+                # The policy's conditions see the key as it will be stored, `${filename}` replaced.
+                self.key = object_key(self.fields, data)
+                self.size_range = check_form({**self.fields, "key": self.key}, self.bucket, self.storage.secret_for)
+                check_key_length(self.key)
+                self.digests = declared_digests(self.fields)
                 self.path = self.storage.new_incoming()
                 self.handle = await anyio.to_thread.run_sync(open, self.path, "wb")
             elif kind == "file_data":
@@ -168,6 +177,8 @@ class _Upload:
     def _write(self, chunks: list[bytes]) -> None:
         for chunk in chunks:
             self.md5.update(chunk)
+            for digest in self.digests:
+                digest.hash.update(chunk)
         self.handle.writelines(chunks)
 
     async def discard(self) -> None:
@@ -287,7 +298,9 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
                     {"ArgumentName": "file"},
                 )
             upload.size_range.check(upload.size)
-            key = upload.fields["key"]
+            for digest in upload.digests:
+                digest.check()
+            key = upload.key
             await anyio.to_thread.run_sync(local.commit, upload.path, key)
             upload.path = None
         except MultipartParseError:
@@ -305,8 +318,14 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
             upload.discard_now()
             raise
         etag = f'"{upload.md5.hexdigest()}"'
-        location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{key}"
+        location = f"{str(request.base_url).rstrip('/')}/storage/{bucket}/{quote(key, safe='/')}"
         headers = {**CORS, "ETag": etag, "Location": location}
+        headers.update({d.field: d.calculated for d in upload.digests if d.field != "content-md5"})
+        redirect = upload.fields.get("success_action_redirect") or upload.fields.get("redirect")
+        if redirect and _is_redirect_url(redirect):
+            query = urlencode({"bucket": bucket, "key": key, "etag": etag})
+            headers["Location"] = f"{redirect}{'&' if '?' in redirect else '?'}{query}"
+            return Response(status_code=303, headers=headers)
         status = upload.fields.get("success_action_status", "204")
         if status == "201":
             body = (
@@ -318,6 +337,15 @@ def post_routes(local: LocalStorage) -> list[BaseRoute]:
         return Response(status_code=200 if status == "200" else 204, headers=headers)
 
     return router.routes
+
+
+def _is_redirect_url(value: str) -> bool:
+    """S3 redirects to an absolute http(s) URL, and acts as if the field were absent otherwise."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c in value for c in "\r\n")
 
 
 def make_router(storage: Storage, content_type_of: Callable[[str], str | None]) -> APIRouter:
