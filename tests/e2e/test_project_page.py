@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from realtymedia.services import projects
 from realtymedia_client import IS24Client
@@ -156,3 +156,42 @@ def test_a_damaged_or_too_large_file_is_named_in_a_sentence(web_stack: Stack, pa
     )
     page.wait_for_load_state("networkidle")
     assert sent[before:] == []
+
+
+def test_a_queued_or_sending_picture_can_be_cancelled(web_stack: Stack, page: Page, tmp_path: Path) -> None:
+    """Two files are on their way to storage (held there), a third waits its turn. Cancel on the
+    waiting one takes it out of the queue; Cancel on a sending one aborts its storage POST, and
+    only the third file is assigned."""
+    user = new_user(web_stack)
+    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Cancels")
+    files = [_file(tmp_path, f"{name}.jpg", image_bytes("JPEG", (210, 150))) for name in ["porch", "stairs", "roof"]]
+    held: list[Route] = []
+    failed: list[str] = []
+    page.route("**/storage/**", lambda route: held.append(route))
+    page.on("requestfailed", lambda request: failed.append(request.url) if "/storage/" in request.url else None)
+    log_in(page, web_stack, user)
+    page.goto(f"{web_stack.url}/#/project/{project['id']}")
+    expect(page.locator("h1")).to_contain_text("Cancels")
+
+    page.locator("input[name=picture]").set_input_files(files)
+    page.locator("input[name=title]").fill("View")
+    page.locator("#add-picture").get_by_role("button", name="Upload").click()
+    rows = page.locator("#project-uploads li")
+    expect(rows).to_have_count(3)
+    expect(rows.locator("img.thumb")).to_have_count(3)
+    while len(held) < 2:  # two at once: porch and stairs are sending, roof waits
+        page.wait_for_timeout(50)
+    expect(rows.locator(".state")).to_have_text(["uploading", "uploading", "waiting"])
+
+    page.get_by_role("button", name="Cancel the upload of roof.jpg").click()
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="Cancel the upload of stairs.jpg").click()
+    expect(rows.locator(".state")).to_have_text(["uploading", "cancelled"])
+    stairs = next(route for route in held if b'filename="stairs.jpg"' in (route.request.post_data_buffer or b""))
+    assert failed == [stairs.request.url]  # the browser gave up the POST
+    page.unroute("**/storage/**")  # lets the held POST of porch go on
+    expect(rows.locator(".state")).to_have_text(["saved", "cancelled"])
+    expect(page.locator("#attachments figure")).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    with _is24(web_stack, user) as client:
+        assert [a.title for a in client.attachments(project["id"])] == ["View (1)"]

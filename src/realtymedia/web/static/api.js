@@ -4,12 +4,14 @@
 export class ApiError extends Error {
   // `reference` is what support needs to find the request in the service's logs: the Request-ID
   // (Realty Image API) or the L-IS24-RequestRefnum (IS24) of the answer.
-  constructor(status, code, message, details = [], reference = null) {
+  // `retryAfter`: the seconds a rate limit's refusal (429, storage's 503 SlowDown) asks to wait.
+  constructor(status, code, message, details = [], reference = null, retryAfter = null) {
     super(message || code);
     this.status = status;
     this.code = code;
     this.details = details;
     this.reference = reference;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -66,7 +68,9 @@ export function findAll(data, name) {
   return found;
 }
 
-async function call(method, url, { json, headers = {} } = {}) {
+// One request as it is sent. A rate limit's refusal (429) comes before the service does anything,
+// so any request, write or read, may be sent again after the wait it names (see `patiently`).
+async function send(method, url, { json, headers = {} } = {}) {
   const h = { Accept: "application/json", ...headers };
   if (method !== "GET" && session.csrf) h["X-CSRF-Token"] = session.csrf;
   let body;
@@ -81,28 +85,56 @@ async function call(method, url, { json, headers = {} } = {}) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   const reference = response.headers.get("Request-ID") || response.headers.get("L-IS24-RequestRefnum") || h["Request-ID"] || null;
-  if (!response.ok) throw errorFrom(response.status, data, text, reference);
+  if (!response.ok) {
+    const error = errorFrom(response.status, data, text, reference);
+    error.retryAfter = seconds(response.headers.get("Retry-After"));
+    throw error;
+  }
   return data;
 }
+
+const seconds = (header) => (header && /^\d+$/.test(header.trim()) ? Number(header) : null);
+const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 // Whether the same request may simply be sent again: it never arrived, or the service could not
 // answer it (a Request-ID still in progress is a 409 the service answers the same way).
 const RETRIED = new Set([0, 429, 500, 502, 503, 504]);
-const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+const resendable = (error) => error instanceof ApiError
+  && (RETRIED.has(error.status) || (error.status === 409 && / is in progress/.test(error.message)));
+const rateLimited = (error) => error instanceof ApiError && (error.status === 429 || error.code === "SlowDown");
 
-// Send a change of the Realty Image API, again with the same Request-ID when it did not get
-// through: the service does a Request-ID's work once, so a retry after a lost answer is safe.
-async function once(method, url, json, requestId, attempts = 4) {
-  for (let attempt = 1; ; attempt += 1) {
+// Send `attempt()` again while `again(error)` says it may be: after the wait a rate limit names
+// (Retry-After), at most RATE_LIMITED_RETRIES times and RATE_LIMITED_WAIT_MS in all (a wait
+// longer than what is left is not begun: the refusal is the answer); after anything else, three
+// times, 0.2, 0.4 and 0.8 s apart.
+const RATE_LIMITED_RETRIES = 6;
+const RATE_LIMITED_WAIT_MS = 30_000;
+async function patiently(attempt, again) {
+  let waited = 0;
+  for (let retry = 0; ; retry += 1) {
     try {
-      return await call(method, url, { json, headers: { "Request-ID": requestId } });
+      return await attempt();
     } catch (error) {
-      const inProgress = error instanceof ApiError && error.status === 409 && / is in progress/.test(error.message);
-      if (!(error instanceof ApiError) || !(RETRIED.has(error.status) || inProgress) || attempt >= attempts) throw error;
-      await pause(200 * 2 ** (attempt - 1));
+      if (!again(error)) throw error;
+      const named = typeof error.retryAfter === "number";
+      if (retry >= (named ? RATE_LIMITED_RETRIES : 3)) throw error;
+      const wait = named ? error.retryAfter * 1000 : 200 * 2 ** retry;
+      if (named && waited + wait > RATE_LIMITED_WAIT_MS) throw error;
+      waited += wait;
+      await pause(wait);
     }
   }
 }
+
+// Reads are sent again whenever resending is safe; other requests only after a rate limit's
+// refusal (IS24's changes carry no idempotency key, so a lost answer is not retried).
+const call = (method, url, options) =>
+  patiently(() => send(method, url, options), method === "GET" ? resendable : rateLimited);
+
+// Send a change of the Realty Image API, again with the same Request-ID when it did not get
+// through: the service does a Request-ID's work once, so a retry after a lost answer is safe.
+const once = (method, url, json, requestId) =>
+  patiently(() => send(method, url, { json, headers: { "Request-ID": requestId } }), resendable);
 
 // -- session ------------------------------------------------------------------------------------
 
@@ -174,9 +206,15 @@ export const deleteAttachment = (id, attachmentId) =>
 
 // -- storage ------------------------------------------------------------------------------------
 
-// The S3 browser POST: every signed field, then the file last. XHR, for upload progress.
-export function postToStorage(form, file, onProgress) {
+// The S3 browser POST: every signed field, then the file last. XHR, for upload progress. A rate
+// limit's SlowDown (nothing was stored) is sent again after its Retry-After, as the APIs' 429s are.
+export const postToStorage = (form, file, onProgress) =>
+  patiently(() => postOnce(form, file, onProgress), rateLimited);
+
+function postOnce(form, file, onProgress) {
   return new Promise((resolve, reject) => {
+    const aborted = () => new ApiError(0, "ABORTED", "the upload was cancelled");
+    if (form.signal && form.signal.aborted) { reject(aborted()); return; }
     const body = new FormData();
     for (const [key, value] of Object.entries(form.fields)) body.append(key, value);
     body.append("file", file);
@@ -187,10 +225,11 @@ export function postToStorage(form, file, onProgress) {
       if (xhr.status < 300) { onProgress(1); resolve(); return; }
       const xml = new DOMParser().parseFromString(xhr.responseText || "<Error/>", "application/xml");
       const code = xml.querySelector("Code")?.textContent || `HTTP_${xhr.status}`;
-      reject(new ApiError(xhr.status, code, xml.querySelector("Message")?.textContent || "storage refused the file"));
+      reject(new ApiError(xhr.status, code, xml.querySelector("Message")?.textContent || "storage refused the file", [], null,
+        seconds(xhr.getResponseHeader("Retry-After"))));
     };
     xhr.onerror = () => reject(new ApiError(0, "NETWORK", "the storage could not be reached"));
-    xhr.onabort = () => reject(new ApiError(0, "ABORTED", "the upload was cancelled"));
+    xhr.onabort = () => reject(aborted());
     if (form.signal) form.signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });

@@ -66,13 +66,25 @@ export function explain(error, doing, subject = "") {
       if (/has been published/.test(error.message)) return `${cap(what)} is published, and published photos cannot be deleted.`;
       return `${doing} failed: ${error.message}`;
     case "TOO_MANY_REQUESTS":
-      return `${doing} failed: the service is busy. Wait a moment and try again.`;
+    case "ERROR_COMMON_TOO_MANY_REQUESTS":
+    case "SlowDown":
+      return `${doing} failed: the service is busy (too many requests at once), and it still was after the page waited${error.retryAfter ? ` the ${error.retryAfter} s it asked for` : ""}. Wait a moment and try again; nothing is lost.`;
     case "TECHNICAL_ERROR":
     case "ERROR_COMMON_INTERNAL_SERVER_ERROR":
       return `${doing} failed because of an error at the service. Try again; if it keeps failing, send support the details below.`;
     default:
       return `${doing} failed: ${error.message}`;
   }
+}
+
+// Why something failed, in a few words (beside a file in the upload queue, or after a comma).
+export function reason(error) {
+  if (!(error instanceof ApiError)) return String(error);
+  if (error.code === "INVALID_TYPE") return "the file is damaged or not the photo type its name says";
+  if (error.code === "EntityTooLarge") return "too large for the service";
+  if (error.code === "NETWORK") return "the service could not be reached";
+  if (error.status === 429 || error.code === "SlowDown") return "the service is busy: too many requests at once";
+  return error.message;
 }
 
 const cap = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);

@@ -6,7 +6,8 @@
 import * as api from "./api.js";
 import { bytes, label, typeNames } from "./messages.js";
 import { cardPicture } from "./renditions.js";
-import { arrowMove, busy, confirmed, el, fail, limiter, moved, say } from "./ui.js";
+import { arrowMove, busy, coalesced, confirmed, dropTarget, el, fail, limiter, moved, say } from "./ui.js";
+import { uploadRow, wasCancelled } from "./uploads.js";
 
 const kindOf = (a) => String(a["@xsi.type"] || "").split(":").pop();
 const typeOf = (a) => a.pictureType || a.pdfDocumentType || a.linkType;
@@ -54,15 +55,7 @@ export async function showProject(view, id) {
     title.value = "";
   };
   pictureUpload.addEventListener("click", () => startPictures([...pictureFiles.files]));
-  pictureDrop.addEventListener("dragover", (event) => {
-    if (event.dataTransfer.types.includes("Files")) { event.preventDefault(); pictureDrop.classList.add("over"); }
-  });
-  pictureDrop.addEventListener("dragleave", () => pictureDrop.classList.remove("over"));
-  pictureDrop.addEventListener("drop", (event) => {
-    event.preventDefault();
-    pictureDrop.classList.remove("over");
-    startPictures([...event.dataTransfer.files]);
-  });
+  dropTarget(pictureDrop, startPictures);
 
   // -- brochure and tour ------------------------------------------------------------------------
   const brochure = el("input", { type: "file", name: "brochure", id: "brochure-file" });
@@ -91,28 +84,28 @@ export async function showProject(view, id) {
   }));
 
   // Checks that can be made before sending (type, size, free slot), then ticket, storage, assign.
+  // Cancel (uploads.js) takes a waiting file out of the queue, or aborts its storage POST, and
+  // then nothing is assigned.
   function enqueue(file, chosen, attachment) {
-    const bar = el("progress", { max: "1", value: "0", "aria-label": `Upload of ${file.name}` });
-    const state = el("span", { class: "state" }, "waiting");
-    queue.append(el("li", {}, el("span", { class: "name" }, `${file.name} (${label(chosen.type)})`), el("span", { class: "size" }, bytes(file.size)), bar, state));
-    const refuse = (reason) => { bar.remove(); state.textContent = `not uploaded: ${reason}`; state.className = "state failed"; };
-    if (!chosen.contentTypes.includes(file.type)) { refuse(`a ${label(chosen.type)} must be ${typeNames(chosen.contentTypes)}`); return; }
-    if (file.size > page.rules.maxUploadBytes) { refuse(`${bytes(file.size)} is more than the limit of ${bytes(page.rules.maxUploadBytes)}`); return; }
+    const row = uploadRow(queue, file, { caption: `${file.name} (${label(chosen.type)})`, preview: chosen.kind === "Picture" && chosen.contentTypes.includes(file.type) });
+    if (!chosen.contentTypes.includes(file.type)) { row.refused(`a ${label(chosen.type)} must be ${typeNames(chosen.contentTypes)}`); return; }
+    if (file.size > page.rules.maxUploadBytes) { row.refused(`${bytes(file.size)} is more than the limit of ${bytes(page.rules.maxUploadBytes)}`); return; }
     jobs(async () => {
+      if (row.signal.aborted) return;  // cancelled while waiting: its row is gone already
       try {
-        state.textContent = "uploading";
+        row.start("uploading");
         const ticket = await api.uploadTicket(id, file.type);
-        await api.postToStorage(ticket, file, (part) => { bar.value = part; });
-        state.textContent = "saving";
+        await api.postToStorage({ ...ticket, signal: row.signal }, file, row.progress);
+        row.saving();
         await api.assign(id, attachment(ticket.attachmentId));
-        state.textContent = "saved";
+        row.saved();
         say(`${file.name} added.`);
       } catch (error) {
-        state.className = "state failed";
-        state.textContent = "failed";
+        if (wasCancelled(error)) { row.cancelled(); say(`The upload of ${file.name} was cancelled: nothing of it was added.`); return; }
+        row.failed("failed");
         fail(error, `Adding ${file.name}`, `“${file.name}”`);
       }
-      await refresh(page, applyRules).catch((error) => fail(error, "Loading"));
+      await refresh(page, applyRules);
     });
   }
 
@@ -152,12 +145,18 @@ export async function showProject(view, id) {
   drawLists(page, applyRules);
 }
 
+// The attachments and the free slots as the service has them now, one reading at a time. A read
+// refused by a rate limit is sent again (api.js); if it still fails, the page says so and keeps
+// what it shows.
 async function refresh(page, applyRules) {
-  const [items, rules] = await Promise.all([api.attachments(page.id), api.projectRules(page.id)]);
-  page.items = items;
-  page.rules = rules;
-  applyRules();
-  drawLists(page, applyRules);
+  page.reread = page.reread || coalesced(async () => {
+    const [items, rules] = await Promise.all([api.attachments(page.id), api.projectRules(page.id)]);
+    page.items = items;
+    page.rules = rules;
+    applyRules();
+    drawLists(page, applyRules);
+  });
+  try { await page.reread(); } catch (error) { fail(error, "Reading the attachments again", "the attachments"); }
 }
 
 function drawLists(page, applyRules) {

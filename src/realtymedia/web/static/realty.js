@@ -5,13 +5,15 @@
 // has it, and every redraw shows the draft. A description or a move changes that one image
 // (PATCH), so another tab's uploads never make this tab's edit fail.
 import * as api from "./api.js";
-import { bytes, typeNames } from "./messages.js";
+import { bytes, reason, typeNames } from "./messages.js";
 import { cardPicture } from "./renditions.js";
-import { arrowMove, busy, confirmed, el, fail, limiter, moved, realtyName, say } from "./ui.js";
+import { arrowMove, busy, coalesced, confirmed, dropTarget, el, fail, limiter, moved, realtyName, say } from "./ui.js";
+import { uploadRow, wasCancelled } from "./uploads.js";
 
 export async function showRealty(view, id) {
   const [realty, others, rules, first] = await Promise.all([api.getRealty(id), api.realties(), api.rules(), api.images(id)]);
   const page = { id, realty, rules, images: first, drafts: new Map(), selected: new Set(), filter: "", gallery: null, state: null, bulk: null, moves: limiter(1) };
+  page.reread = coalesced(() => reread(page));
   const limits = rules.realtyImages;
 
   page.gallery = el("ol", { class: "gallery", id: "gallery", "aria-label": "Photos, in their order" });
@@ -30,15 +32,7 @@ export async function showRealty(view, id) {
   const publish = el("button", { type: "button", id: "publish", class: "primary" }, "Publish");
 
   input.addEventListener("change", () => { const files = [...input.files]; input.value = ""; uploadFiles(page, files, uploads); });
-  drop.addEventListener("dragover", (event) => {
-    if (event.dataTransfer.types.includes("Files")) { event.preventDefault(); drop.classList.add("over"); }
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (event) => {
-    event.preventDefault();
-    drop.classList.remove("over");
-    uploadFiles(page, [...event.dataTransfer.files], uploads);
-  });
+  dropTarget(drop, (files) => uploadFiles(page, files, uploads));
   copy.addEventListener("click", () => busy(copy, async () => {
     if (!source.value) { say("Choose the realty to copy the photos from first.", true); return; }
     const from = source.selectedOptions[0].textContent;
@@ -110,7 +104,20 @@ export async function showRealty(view, id) {
   draw(page);
 }
 
-async function refresh(page) {
+// The realty and its photos as the service has them now, drawn; one reading at a time (uploads
+// ask for one after every save). A read refused by a rate limit is sent again (api.js); if it
+// still fails, the page says so, keeps what it shows, and the error is returned.
+async function refresh(page, { quiet = false } = {}) {
+  try {
+    await page.reread();
+    return null;
+  } catch (error) {
+    if (!quiet) fail(error, "Reading the photos again", "the photos");
+    return error;
+  }
+}
+
+async function reread(page) {
   const [realty, images] = await Promise.all([api.getRealty(page.id), api.images(page.id)]);
   page.realty = realty;
   page.images = images;
@@ -279,31 +286,24 @@ function uploadFiles(page, files, list) {
   const { contentTypes, maxImages } = page.rules.realtyImages;
   let room = maxImages - page.images.length;
   const rows = files.map((file) => {
-    const bar = el("progress", { max: "1", value: "0", "aria-label": `Upload of ${file.name}` });
-    const state = el("span", { class: "state" }, "waiting");
-    const cancel = el("button", { type: "button", class: "small", "aria-label": `Cancel the upload of ${file.name}` }, "Cancel");
-    const thumb = contentTypes.includes(file.type) && file.size <= maxUploadBytes
-      ? el("img", { class: "thumb", alt: "", src: URL.createObjectURL(file), onload: (e) => URL.revokeObjectURL(e.target.src) }) : null;
-    // The state stays the row's last element (what tests and screen readers read last).
-    list.append(el("li", { dataset: { name: file.name } }, thumb, el("span", { class: "name" }, file.name), el("span", { class: "size" }, bytes(file.size)), bar, cancel, state));
     let refusal = null;
     if (!contentTypes.includes(file.type)) refusal = `not a ${typeNames(contentTypes)} photo`;
     else if (file.size > maxUploadBytes) refusal = `${bytes(file.size)} is more than the limit of ${bytes(maxUploadBytes)}`;
     else if (room <= 0) refusal = `the realty is full (${maxImages} photos)`;
     else room -= 1;
-    const row = { file, bar, state, refusal, cancel, aborted: new AbortController() };
-    cancel.addEventListener("click", () => { row.aborted.abort(); cancel.remove(); });
-    if (refusal) { bar.remove(); cancel.remove(); state.textContent = `not uploaded: ${refusal}`; state.className = "state failed"; }
+    const row = uploadRow(list, file, { preview: !refusal });
+    row.refusal = refusal;
+    if (refusal) row.refused(refusal);
     return row;
   });
   const accepted = rows.filter((row) => !row.refusal);
   const limit = limiter(3);
   const stored = accepted.map((row) => limit(async () => {
-    if (row.aborted.signal.aborted) throw new api.ApiError(0, "ABORTED", "the upload was cancelled");
+    row.start("asking to upload");
     const grant = await api.uploadGrant(row.file.type);
-    row.state.textContent = "uploading";
-    await api.postToStorage({ ...grant, signal: row.aborted.signal }, row.file, (part) => { row.bar.value = part; });
-    row.state.textContent = "uploaded, waiting to be saved";
+    row.start("uploading");
+    await api.postToStorage({ ...grant, signal: row.signal }, row.file, row.progress);
+    row.status("uploaded, waiting to be saved");
     return grant.fields.key;
   }));
   stored.forEach((promise) => promise.catch(() => {}));  // each is awaited below, in order
@@ -313,39 +313,30 @@ function uploadFiles(page, files, list) {
     for (const [index, row] of accepted.entries()) {
       try {
         const key = await stored[index];
-        if (row.aborted.signal.aborted) throw new api.ApiError(0, "ABORTED", "the upload was cancelled");
-        row.cancel.remove();
-        row.state.textContent = "saving";
+        row.saving();
         await api.saveImages(page.id, [{ key, description: row.file.name.replace(/\.[^.]+$/, "") }], api.uuid4());
-        row.state.textContent = "saved";
+        row.saved();
       } catch (error) {
-        row.cancel.remove();
-        row.bar.remove();
-        if (error instanceof api.ApiError && error.code === "ABORTED") {
+        if (wasCancelled(error)) {
           cancelled += 1;
-          row.state.textContent = "cancelled";
+          row.cancelled();
         } else {
           failed += 1;
-          row.state.className = "state failed";
-          row.state.textContent = `failed: ${explainShort(error)}`;
-          row.state.title = `${error.code || ""} ${error.message || ""}`.trim();
+          row.failed(`failed: ${reason(error)}`, `${error.code || ""} ${error.message || ""}`.trim());
         }
       }
-      await refresh(page).catch(() => {});
+      refresh(page, { quiet: true });  // the last one below decides what is said
     }
+    const unread = await refresh(page, { quiet: true });
     const done = rows.length - failed - cancelled;
     const also = cancelled ? ` ${cancelled} cancelled.` : "";
     if (failed) say(`${failed} of ${rows.length} files were not uploaded: the list above says why for each.${also}`, true);
     else say(`${done} photo${done === 1 ? "" : "s"} uploaded.${also}`);
+    if (unread) {
+      const saved = failed ? `${done} of ${rows.length} files were uploaded (the list above says why not for the others)` : `${done} photo${done === 1 ? " was" : "s were"} uploaded`;
+      fail(unread, "", "", `${saved}, but the gallery could not be read again (${reason(unread)}). Reload the page in a moment to see ${done === 1 ? "it" : "them"}.`);
+    }
   })();
-}
-
-function explainShort(error) {
-  if (!(error instanceof api.ApiError)) return String(error);
-  if (error.code === "INVALID_TYPE") return "the file is damaged or not the photo type its name says";
-  if (error.code === "EntityTooLarge") return "too large for the service";
-  if (error.code === "NETWORK") return "the service could not be reached";
-  return error.message;
 }
 
 // What can be done with the selected photos (WordPress's bulk select): delete the unpublished ones.

@@ -30,12 +30,13 @@ export function say(text, isError = false, support = null) {
   banner.hidden = !text;
 }
 
-export function fail(error, doing, subject = "") {
+// `sentence`, when given, is said in place of the one messages.js would choose.
+export function fail(error, doing, subject = "", sentence = null) {
   const support = error instanceof api.ApiError
     ? [`${error.code}${error.status ? ` (HTTP ${error.status})` : ""}: ${error.message}`,
       error.reference ? `reference ${error.reference}` : ""].filter(Boolean).join(" · ")
     : String(error);
-  say(explain(error, doing, subject), true, support);
+  say(sentence || explain(error, doing, subject), true, support);
 }
 
 // Run `work` once per press: the control is disabled until it ends, so a double click (or a
@@ -48,6 +49,19 @@ export async function busy(control, work) {
     control.removeAttribute("aria-busy");
     if (control.isConnected) control.disabled = false;
   }
+}
+
+// Files dropped on `zone` go to `take(files)`; the zone shows when files are held over it.
+export function dropTarget(zone, take) {
+  zone.addEventListener("dragover", (event) => {
+    if (event.dataTransfer.types.includes("Files")) { event.preventDefault(); zone.classList.add("over"); }
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    take([...event.dataTransfer.files]);
+  });
 }
 
 // A modal question; resolves true when confirmed. The browser's <dialog> gives focus and Escape.
@@ -105,4 +119,17 @@ export function realtyName(realty) {
   if (realty.name) return realty.name;
   const made = realty.createdAt ? new Date(realty.createdAt) : null;
   return made ? `Untitled realty of ${made.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}` : "Untitled realty";
+}
+
+// `read` at most once at a time: asked for while it runs, it runs once more afterwards (however
+// many asked meanwhile), so every caller gets a reading begun after its call.
+export function coalesced(read) {
+  let current = null;
+  let next = null;
+  const run = () => { current = read().finally(() => { current = null; }); return current; };
+  return () => {
+    if (!current) return run();
+    if (!next) next = current.catch(() => {}).then(() => { next = null; return run(); });
+    return next;
+  };
 }
