@@ -77,6 +77,49 @@ def test_reorder_update_and_delete(client: RealtyImageClient, tmp_path: Path) ->
     assert missing.value.status_code == 404 and missing.value.code == "NOT_FOUND"
 
 
+def test_one_image_changes_on_its_own_whatever_the_list_is_now(
+    stack: Stack, client: RealtyImageClient, account: dict[str, Any], tmp_path: Path
+) -> None:
+    realty = client.create_realty()
+    a, b, c = client.upload(realty.id, write_images(tmp_path, 3), ["a", "b", "c"])
+    # Another client adds a photo meanwhile: the changes below do not need to know of it.
+    with RealtyImageClient(stack.url, str(account["bearer_token"])) as other:
+        [d] = other.upload(realty.id, write_images(tmp_path / "other", 1, prefix="other"), ["d"])
+
+    kitchen = client.update_image(realty.id, a.id, description="Kitchen")
+    assert (kitchen.id, kitchen.description, kitchen.order) == (a.id, "Kitchen", 0)
+    moved = client.update_image(realty.id, c.id, position=0)
+    assert (moved.id, moved.description, moved.order) == (c.id, "c", 0)
+    last = client.update_image(realty.id, b.id, description="Hall", position=99)  # past the end: last
+    assert (last.description, last.order) == ("Hall", 3)
+    assert [(i.id, i.description) for i in client.images(realty.id)] == [
+        (c.id, "c"),
+        (a.id, "Kitchen"),
+        (d.id, "d"),
+        (b.id, "Hall"),
+    ]
+
+    with pytest.raises(ValueError, match="description, a position or both"):
+        client.update_image(realty.id, a.id)
+    with pytest.raises(NotFound):
+        client.update_image(realty.id, str(uuid.uuid4()), description="gone")
+    with pytest.raises(ValidationError) as invalid:
+        client.update_image(realty.id, a.id, position=-1)
+    assert invalid.value.status_code == 400
+    assert [i.order for i in client.images(realty.id)] == [0, 1, 2, 3]
+
+
+def test_a_realty_is_renamed(client: RealtyImageClient) -> None:
+    realty = client.create_realty("Riverside 4")
+    renamed = client.rename(realty.id, "Riverside 4, top floor")
+    assert (renamed.id, renamed.name) == (realty.id, "Riverside 4, top floor")
+    assert client.realty(realty.id).name == "Riverside 4, top floor"
+    with pytest.raises(ValidationError) as invalid:
+        client.rename(realty.id, "two\nlines")
+    assert invalid.value.status_code == 400
+    assert client.realty(realty.id).name == "Riverside 4, top floor"
+
+
 def test_a_published_image_cannot_be_deleted(client: RealtyImageClient, tmp_path: Path) -> None:
     realty = client.create_realty()
     [image] = client.upload(realty.id, write_images(tmp_path, 1))

@@ -7,7 +7,7 @@ import mimetypes
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 from xml.etree import ElementTree
 
 import httpx
@@ -55,24 +55,70 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def with_retries(send: Callable[[], httpx.Response], retries: int, backoff: float = 0.25) -> httpx.Response:
-    """Send, and send again after a transport error or a passing status, up to `retries` more times.
+class Connections:
+    """What each dialect's client holds: its connection pool to the service, and one to storage,
+    which gets no credentials of ours (the signed form is its own authorisation). Use the client
+    as a context manager, or ``close()`` it."""
+
+    def __init__(self, timeout: float, retries: int, transport: httpx.BaseTransport | None, **service: Any) -> None:
+        self.retries = retries
+        self._http = httpx.Client(timeout=timeout, transport=transport, **service)
+        self._storage = httpx.Client(timeout=timeout, transport=transport)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+        self._storage.close()
+
+
+# A rate limit's refusal names how long to wait (Retry-After); waits longer than this, or beyond
+# it in all for one request, are not begun: the refusal is the answer (RateLimited).
+RATE_LIMIT_WAIT = 30.0
+
+
+def with_retries(
+    send: Callable[[], httpx.Response], retries: int, backoff: float = 0.25, *, only_refusals: bool = False
+) -> httpx.Response:
+    """Send, and send again after a transport error or a passing status, up to `retries` more times;
+    after a rate limit's refusal, waiting what its Retry-After names (bounded by RATE_LIMIT_WAIT).
 
     `send` builds the request anew each time (a fresh OAuth nonce), but must keep anything that
-    makes a repeat harmless (the Realty Image API's Request-ID).
+    makes a repeat harmless (the Realty Image API's Request-ID). A request that is not harmless to
+    repeat is still sent again after a rate limit's refusal (``only_refusals``): the service
+    refuses it before doing anything.
     """
     attempt = 0
+    waited = 0.0
     while True:
         try:
             response = send()
         except httpx.TransportError as error:
-            if attempt >= retries:
+            if attempt >= retries or only_refusals:
                 raise TransportError(f"{type(error).__name__}: {error}") from error
+            wait = backoff * 2**attempt
         else:
-            if response.status_code not in RETRY_STATUSES or attempt >= retries:
+            asked = _retry_after(response)
+            if attempt >= retries or response.status_code not in RETRY_STATUSES:
                 return response
-        time.sleep(backoff * 2**attempt)
+            if only_refusals and (asked is None or response.status_code != 429):
+                return response
+            wait = backoff * 2**attempt if asked is None else max(asked, backoff)
+            if asked is not None and waited + wait > RATE_LIMIT_WAIT:
+                return response
+        waited += wait
+        time.sleep(wait)
         attempt += 1
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds a refusal asks to wait (Retry-After in seconds), or None."""
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 class _Counting:

@@ -17,7 +17,14 @@ from xml.sax.saxutils import escape, quoteattr
 import httpx
 
 from realtymedia_client._errors import ErrorDetail, RealtyMediaError, api_error
-from realtymedia_client._http import ProgressCallback, content_type_of, parse_xml, post_to_storage, with_retries
+from realtymedia_client._http import (
+    Connections,
+    ProgressCallback,
+    content_type_of,
+    parse_xml,
+    post_to_storage,
+    with_retries,
+)
 from realtymedia_client._models import Attachment, Project, UploadForm
 from realtymedia_client._oauth import authorization
 
@@ -28,12 +35,13 @@ PICTURE_TYPES = ("IMAGE", "PROJECT_LOGO", "COMPANY_LOGO")
 MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
 
 
-class IS24Client:
+class IS24Client(Connections):
     """``IS24Client(base_url, consumer_key, consumer_secret, token, token_secret, format="json")``.
 
     Every request is signed anew (fresh nonce and timestamp). Requests that are harmless to repeat
     (reads, ticket requests, order, delete, the storage POST) are retried after transport errors and
-    passing statuses; assignments are not, since IS24 has no idempotency key. (A delete whose answer
+    passing statuses; assignments are not, since IS24 has no idempotency key, but for a rate
+    limit's 429 (refused before anything was done), after its Retry-After. (A delete whose answer
     was lost is answered NotFound on its retry.)
     """
 
@@ -56,20 +64,8 @@ class IS24Client:
         self.base_url = base_url.rstrip("/")
         self.format = format
         self.username = username
-        self.retries = retries
         self._credentials = (consumer_key, consumer_secret, token, token_secret)
-        self._http = httpx.Client(timeout=timeout, transport=transport)
-        self._storage = httpx.Client(timeout=timeout, transport=transport)
-
-    def __enter__(self) -> IS24Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-        self._storage.close()
+        super().__init__(timeout, retries, transport)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -87,7 +83,7 @@ class IS24Client:
                 headers["Content-Type"] = f"{media_type};charset=UTF-8"
             return self._http.request(method, url, content=content, headers=headers)
 
-        response = with_retries(send, self.retries if retry else 0)
+        response = with_retries(send, self.retries, only_refusals=not retry)
         if response.status_code >= 400:
             raise _error(response)
         return _decode(response)

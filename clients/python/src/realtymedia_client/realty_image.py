@@ -21,7 +21,7 @@ from realtymedia_client._errors import (
     ValidationError,
     api_error,
 )
-from realtymedia_client._http import content_type_of, post_to_storage, with_retries
+from realtymedia_client._http import Connections, content_type_of, post_to_storage, with_retries
 from realtymedia_client._models import Realty, RealtyImage, UploadForm
 
 DEFAULT_PATH = "/realty-image/v2"
@@ -57,12 +57,13 @@ class _Stopped(Exception):
 Descriptions = Sequence[str | None] | Mapping[str, str] | Callable[[Path], str | None] | None
 
 
-class RealtyImageClient:
+class RealtyImageClient(Connections):
     """``RealtyImageClient("https://media.example.com", token)``; use it as a context manager or ``close()`` it.
 
     Every change carries its own Request-ID, which the service treats as an idempotency key: a
-    retried call (after a timeout, a reset connection, 429 or 502-504) is answered as the first was
-    and changes nothing twice. That is what makes the retries here safe.
+    retried call (after a timeout, a reset connection, 502-504, or a 429 after the wait its
+    Retry-After names) is answered as the first was and changes nothing twice. That is what makes
+    the retries here safe.
     """
 
     def __init__(
@@ -77,26 +78,14 @@ class RealtyImageClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/" + path.strip("/")
-        self.retries = retries
         self.parallel = max(1, parallel)
-        self._http = httpx.Client(
+        super().__init__(
+            timeout,
+            retries,
+            transport,
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=timeout,
-            transport=transport,
         )
-        # Storage gets no credentials of ours: the signed form is its own authorisation.
-        self._storage = httpx.Client(timeout=timeout, transport=transport)
-
-    def __enter__(self) -> RealtyImageClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-        self._storage.close()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -121,6 +110,10 @@ class RealtyImageClient:
 
     def realty(self, realty_id: str) -> Realty:
         return Realty.from_json(self._call("GET", f"/realty/{realty_id}", change=False))
+
+    def rename(self, realty_id: str, name: str) -> Realty:
+        """Give the realty a new name (one line, at most 200 characters); our addition to the dialect."""
+        return Realty.from_json(self._call("PATCH", f"/realty/{realty_id}", json={"name": name}))
 
     def publish(self, realty_id: str) -> Realty:
         """Publish the realty and every image it holds now: those images can no longer be deleted."""
@@ -157,6 +150,18 @@ class RealtyImageClient:
         """Change the descriptions of some images (``{image id: description}``); the order stays."""
         current = self.images(realty_id)
         return self.put_images(realty_id, [(i.id, descriptions.get(i.id, i.description)) for i in current])
+
+    def update_image(
+        self, realty_id: str, image_id: str, *, description: str | None = None, position: int | None = None
+    ) -> RealtyImage:
+        """Change one image on its own (our addition to the dialect): its ``description``, its
+        ``position`` (from 0; the other images keep their order; past the end is last), or both.
+        What is not given stays. Unlike ``update`` and ``reorder``, it does not need the whole list
+        to be current, so images added or removed meanwhile (another client) never make it fail."""
+        body = _without_none({"description": description, "position": position})
+        if not body:
+            raise ValueError("give a description, a position or both")
+        return RealtyImage.from_json(self._call("PATCH", f"/realty/{realty_id}/images/{image_id}", json=body))
 
     def delete(self, realty_id: str, image_id: str) -> None:
         """Delete an image; a published one is refused with ``Conflict``."""
