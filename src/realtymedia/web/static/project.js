@@ -6,7 +6,7 @@
 import * as api from "./api.js";
 import { bytes, label, typeNames } from "./messages.js";
 import { cardPicture } from "./renditions.js";
-import { arrowMove, busy, coalesced, confirmed, dropTarget, el, fail, limiter, moved, say } from "./ui.js";
+import { arrowMove, busy, coalesced, confirmed, dragToMove, dropTarget, el, fail, limiter, moved, say } from "./ui.js";
 import { uploadRow, wasCancelled } from "./uploads.js";
 
 const kindOf = (a) => String(a["@xsi.type"] || "").split(":").pop();
@@ -199,16 +199,7 @@ function drawLists(page, applyRules) {
       el("figcaption", {},
         el("label", { for: field.id, class: "visually-hidden" }, `Title of picture ${index + 1}`), field,
         el("div", { class: "actions" }, handle, el("label", { for: position.id, class: "inline" }, "Position ", position), remove(a, name))));
-    figure.addEventListener("dragstart", (event) => { page.dragged = a["@id"]; event.dataTransfer.effectAllowed = "move"; event.dataTransfer.setData("application/x-attachment", a["@id"]); });
-    figure.addEventListener("dragover", (event) => { if (page.dragged && page.dragged !== a["@id"]) { event.preventDefault(); figure.classList.add("target"); } });
-    figure.addEventListener("dragleave", () => figure.classList.remove("target"));
-    figure.addEventListener("drop", (event) => {
-      event.preventDefault();
-      figure.classList.remove("target");
-      const dragged = page.dragged;
-      page.dragged = null;
-      if (dragged && dragged !== a["@id"]) reorder(page, dragged, index, applyRules);
-    });
+    dragToMove(page, figure, a["@id"], (dragged) => reorder(page, dragged, index, applyRules));
     return figure;
   };
   const other = (a) => {

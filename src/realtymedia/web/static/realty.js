@@ -7,7 +7,7 @@
 import * as api from "./api.js";
 import { bytes, reason, typeNames } from "./messages.js";
 import { cardPicture } from "./renditions.js";
-import { arrowMove, busy, coalesced, confirmed, dropTarget, el, fail, limiter, moved, realtyName, say } from "./ui.js";
+import { arrowMove, busy, coalesced, confirmed, dragToMove, dropTarget, el, fail, limiter, moved, realtyName, say } from "./ui.js";
 import { uploadRow, wasCancelled } from "./uploads.js";
 
 export async function showRealty(view, id) {
@@ -212,25 +212,7 @@ function card_(page, image, index) {
       el("label", { for: position.id, class: "inline" }, "Position ", position),
       remove),
     image.published ? el("p", { class: "hint", id: `why-${image.id}` }, "Published photos cannot be deleted.") : null);
-  li.addEventListener("dragstart", (event) => {
-    page.dragged = image.id;
-    li.classList.add("dragging");
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("application/x-realty-image", image.id);
-  });
-  li.addEventListener("dragend", () => { li.classList.remove("dragging"); });
-  li.addEventListener("dragover", (event) => {
-    if (page.dragged && page.dragged !== image.id) { event.preventDefault(); li.classList.add("target"); }
-  });
-  li.addEventListener("dragleave", () => li.classList.remove("target"));
-  li.addEventListener("drop", (event) => {
-    event.preventDefault();
-    li.classList.remove("target");
-    const dragged = page.dragged;
-    page.dragged = null;
-    if (!dragged || dragged === image.id) return;
-    move(page, dragged, index, `Photo ${page.images.findIndex((i) => i.id === dragged) + 1}`);
-  });
+  dragToMove(page, li, image.id, (dragged) => move(page, dragged, index, `Photo ${page.images.findIndex((i) => i.id === dragged) + 1}`));
   return li;
 }
 

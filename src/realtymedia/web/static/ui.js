@@ -100,6 +100,29 @@ export function moved(ids, id, position) {
   return [...rest.slice(0, to), id, ...rest.slice(to)];
 }
 
+// Reorder by dragging one of a list's items (`item`, standing for `id`) onto another: `onto(dragged)`
+// is called on the item it was dropped on. `page.dragged` is what is being dragged, shared by the list.
+export function dragToMove(page, item, id, onto) {
+  item.addEventListener("dragstart", (event) => {
+    page.dragged = id;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("application/x-realtymedia-item", id);
+  });
+  item.addEventListener("dragend", () => item.classList.remove("dragging"));
+  item.addEventListener("dragover", (event) => {
+    if (page.dragged && page.dragged !== id) { event.preventDefault(); item.classList.add("target"); }
+  });
+  item.addEventListener("dragleave", () => item.classList.remove("target"));
+  item.addEventListener("drop", (event) => {
+    event.preventDefault();
+    item.classList.remove("target");
+    const dragged = page.dragged;
+    page.dragged = null;
+    if (dragged && dragged !== id) onto(dragged);
+  });
+}
+
 // Keyboard reorder on a list item's handle: arrow keys move by one, Home and End to either end.
 // `move(position)` does the change; returns whether the key was one of these.
 export function arrowMove(event, index, count, move) {
