@@ -8,15 +8,15 @@ served by their storage backend, Storage.serve.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from realtymedia.storage.conditional import etag_matches
+from realtymedia.storage import conditional
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -34,6 +34,13 @@ class Delivery:
 
 def deliver(request: Request, item: Delivery, headers: dict[str, str] | None = None) -> Response:
     """200, 206, 304 or 416 for GET and HEAD of an immutable object."""
+    return respond(request.method, request.headers, item, headers)
+
+
+def respond(
+    method: str, request_headers: Mapping[str, str], item: Delivery, headers: dict[str, str] | None = None
+) -> Response:
+    """deliver's answer from the request's method and headers alone (for plain ASGI callers)."""
     sent = {
         "Cache-Control": IMMUTABLE,
         "ETag": item.etag,
@@ -42,11 +49,11 @@ def deliver(request: Request, item: Delivery, headers: dict[str, str] | None = N
         "X-Content-Type-Options": "nosniff",
         **(headers or {}),
     }
-    if not_modified(request, item):
+    if not_modified(request_headers, item):
         return Response(status_code=304, headers=sent)
     start, end = 0, item.size
     status = 200
-    wanted = _range(request, item)
+    wanted = _range(request_headers, item)
     if wanted is UNSATISFIABLE:
         return Response(status_code=416, headers={**sent, "Content-Range": f"bytes */{item.size}"})
     if wanted is not None:
@@ -54,37 +61,26 @@ def deliver(request: Request, item: Delivery, headers: dict[str, str] | None = N
         status = 206
         sent["Content-Range"] = f"bytes {start}-{end - 1}/{item.size}"
     sent["Content-Length"] = str(end - start)
-    if request.method == "HEAD":
+    if method == "HEAD":
         return Response(status_code=status, headers=sent, media_type=item.content_type)
     if isinstance(item.read, bytes):
         return Response(item.read[start:end], status, sent, media_type=item.content_type)
     return StreamingResponse(item.read(start, end), status, sent, media_type=item.content_type)
 
 
-def not_modified(request: Request, item: Delivery) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:  # it wins over If-Modified-Since (RFC 9110 13.2.2)
-        return etag_matches(if_none_match, item.etag)
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            moment = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if moment.tzinfo is not None:
-            return item.last_modified.replace(microsecond=0) <= moment
-    return False
+def not_modified(request_headers: Mapping[str, str], item: Delivery) -> bool:
+    return conditional.not_modified(request_headers, item.etag, item.last_modified)
 
 
 UNSATISFIABLE = (-1, -1)
 
 
-def _range(request: Request, item: Delivery) -> tuple[int, int] | None:
+def _range(request_headers: Mapping[str, str], item: Delivery) -> tuple[int, int] | None:
     """The one byte range asked for, as (start, end exclusive); None for the whole object."""
-    header = request.headers.get("range")
+    header = request_headers.get("range")
     if not header or not header.startswith("bytes=") or "," in header:
         return None  # no range, another unit, or several ranges: the whole object is a valid answer
-    if_range = request.headers.get("if-range")
+    if_range = request_headers.get("if-range")
     if if_range is not None and if_range != item.etag:
         return None
     first, _, last = header[6:].strip().partition("-")

@@ -81,11 +81,17 @@ class Storage(Protocol):
         ...
 
     def serve(
-        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+        self,
+        key: str,
+        content_type: str,
+        headers: Mapping[str, str],
+        request_headers: Mapping[str, str],
+        method: str = "GET",
     ) -> Response | None:
-        """The answer to a GET or HEAD of a stored object at its file URL, with `headers` added: its
-        bytes, a 304 when the request's If-None-Match names them, a redirect to where the backend
-        serves them itself, or None when there is no such object. Blocking: call it off the event loop."""
+        """The answer to a GET or HEAD (`method`) of a stored object at its file URL, with `headers`
+        added: its bytes, a 304 when the request's If-None-Match or If-Modified-Since says the client
+        has them (storage.conditional), a redirect to where the backend serves them itself for that
+        method, or None when there is no such object. Blocking: call it off the event loop."""
         ...
 
     def routes(self) -> list[BaseRoute]:

@@ -362,7 +362,9 @@ def make_router(storage: Storage, content_type_of: Callable[[str], str | None]) 
         if content_type == "application/pdf":
             headers["Content-Disposition"] = "attachment"
         # Off the event loop: a stat on disk, or botocore, which may fetch credentials over HTTP to sign.
-        served = await anyio.to_thread.run_sync(storage.serve, key, content_type, headers, request.headers)
+        served = await anyio.to_thread.run_sync(
+            storage.serve, key, content_type, headers, request.headers, request.method
+        )
         if served is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
         return served

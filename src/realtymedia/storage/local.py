@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -25,7 +26,7 @@ from starlette.responses import FileResponse, Response
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm, usable_cores
-from realtymedia.storage.conditional import KEPT_BY_304, etag_matches
+from realtymedia.storage.conditional import KEPT_BY_304, not_modified
 from realtymedia.storage.keys import MAX_KEY_BYTES, is_layout_shaped
 from realtymedia.storage.presign import PostSigner
 from realtymedia.storage.sessions import SessionIssuer
@@ -153,7 +154,12 @@ class LocalStorage:
         return f"{base_url}/files/{key}"
 
     def serve(
-        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+        self,
+        key: str,
+        content_type: str,
+        headers: Mapping[str, str],
+        request_headers: Mapping[str, str],
+        method: str = "GET",
     ) -> Response | None:
         try:
             path = self._file(key)
@@ -162,7 +168,8 @@ class LocalStorage:
             return None
         # Objects are never changed in place, so FileResponse's ETag (of mtime and size) is stable.
         response = FileResponse(path, media_type=content_type, headers=dict(headers), stat_result=stat)
-        if etag_matches(request_headers.get("if-none-match"), response.headers["etag"]):
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)  # what FileResponse's Last-Modified says
+        if not_modified(request_headers, response.headers["etag"], modified):
             kept = {name: value for name, value in response.headers.items() if name in KEPT_BY_304}
             return Response(status_code=304, headers=kept)
         return response

@@ -6,6 +6,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, BinaryIO
 
 import boto3
@@ -16,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from realtymedia.settings import Settings
 from realtymedia.storage.base import ObjectInfo, StorageError, UploadForm
+from realtymedia.storage.conditional import KEPT_BY_304, not_modified
 from realtymedia.storage.presign import PostSigner
 
 if TYPE_CHECKING:
@@ -116,16 +119,40 @@ class S3Storage:
         return f"{base_url}/files/{key}"
 
     def serve(
-        self, key: str, content_type: str, headers: Mapping[str, str], request_headers: Mapping[str, str]
+        self,
+        key: str,
+        content_type: str,
+        headers: Mapping[str, str],
+        request_headers: Mapping[str, str],
+        method: str = "GET",
     ) -> Response | None:
-        # The bucket serves the bytes (conditional requests and HEAD included) at a short-lived signed
-        # URL that sets the type and disposition the service checked; the redirect is not cached long.
+        # A conditional request is answered here, against the object's own validators (those the
+        # bucket sends with its 200): S3-compatible servers differ in which condition wins (moto
+        # lets If-Modified-Since win over If-None-Match, against RFC 9110 13.2.2).
+        if "if-none-match" in request_headers or "if-modified-since" in request_headers:
+            try:
+                found = self.client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise StorageError(str(error)) from error
+            except BotoCoreError as error:
+                raise StorageError(str(error)) from error
+            etag, modified = str(found["ETag"]), found["LastModified"].astimezone(UTC)
+            if not_modified(request_headers, etag, modified):
+                validators = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True)}
+                kept = {name: value for name, value in headers.items() if name.lower() in KEPT_BY_304}
+                return Response(status_code=304, headers={**kept, **validators})
+        # Otherwise the bucket serves the bytes at a short-lived signed URL that sets the type and
+        # disposition the service checked; the redirect is not cached long. A URL is signed for
+        # one method: a HEAD goes to one signed for HEAD (head_object), which S3 requires.
         params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
         disposition = headers.get("Content-Disposition")
         if disposition:
             params["ResponseContentDisposition"] = disposition
+        operation = "head_object" if method == "HEAD" else "get_object"
         try:
-            url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=300)
+            url = self.client.generate_presigned_url(operation, Params=params, ExpiresIn=300)
         except (ClientError, BotoCoreError) as error:
             raise StorageError(str(error)) from error
         return RedirectResponse(str(url), status_code=302, headers={"Cache-Control": "private, max-age=60"})
