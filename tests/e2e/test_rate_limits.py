@@ -105,3 +105,33 @@ def test_a_gallery_that_cannot_be_read_again_says_so(per_hour: Stack, page: Page
     expect(page.locator("#uploads li .state")).to_have_text(["saved"])
     with RealtyImageClient(per_hour.url, str(user["bearer_token"])) as client:
         assert [i.description for i in client.images(realty)] == ["photo00"]
+
+
+@pytest.fixture
+def five_per_second(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _limited(request, tmp_path_factory, "5/second")
+
+
+def test_every_picture_of_a_gallery_shows_under_a_rate_limit(
+    five_per_second: Stack, page: Page, tmp_path: Path
+) -> None:
+    """The cards' renditions are the session's requests too: a dozen at once meet a limit of five a
+    second, and each one refused is asked for again until it shows."""
+    user = new_user(five_per_second)
+    realty = str(realties.create(five_per_second.core, int(user["id"]), "Many")["id"])
+    with RealtyImageClient(five_per_second.url, str(user["bearer_token"])) as client:  # its own count
+        client.upload(realty, _photos(tmp_path, 24))
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 429 and "/pictures/" in r.url else None)
+    log_in(page, five_per_second, user)
+    page.goto(f"{five_per_second.url}/#/realty/{realty}")
+    expect(page.locator("#gallery li")).to_have_count(24)
+    page.wait_for_function(
+        """() => {
+          const shown = [...document.querySelectorAll("#gallery img")]
+            .filter((img) => img.getBoundingClientRect().top < innerHeight);
+          return shown.length >= 8 && shown.every((img) => img.complete && img.naturalWidth > 0);
+        }""",
+        timeout=60_000,
+    )
+    assert refused, "the limit was met by the pictures"
