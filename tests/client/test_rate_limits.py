@@ -65,6 +65,23 @@ def test_realty_images_wait_for_the_limit_and_go_on(five_seconds: Stack, tmp_pat
     assert 429 in transport.statuses  # the limit was met, and waited for
 
 
+@pytest.fixture
+def two_per_second(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _stack(request, tmp_path_factory, "2/second")
+
+
+def test_parallel_uploads_take_turns_at_the_limit(two_per_second: Stack, tmp_path: Path) -> None:
+    """Four threads of one credential meet a limit of two a second: a thread may be refused many
+    times in a row, and waits its turn for as long as the bound allows, not a number of times."""
+    user = _user(two_per_second)
+    transport = Counting()
+    with RealtyImageClient(two_per_second.url, str(user["bearer_token"]), parallel=4, transport=transport) as client:
+        realty = client.create_realty("Taking turns")
+        saved = client.upload(realty.id, write_images(tmp_path, 8))
+    assert len(saved) == 8
+    assert transport.statuses.count(429) > 3
+
+
 def test_an_is24_assignment_refused_by_the_limit_is_sent_again(five_seconds: Stack, tmp_path: Path) -> None:
     user = _user(five_seconds)
     project_id = str(projects.create(five_seconds.core, str(user["username"]), "PROFESSIONAL", "Limited")["id"])

@@ -85,7 +85,8 @@ def with_retries(
     send: Callable[[], httpx.Response], retries: int, backoff: float = 0.25, *, only_refusals: bool = False
 ) -> httpx.Response:
     """Send, and send again after a transport error or a passing status, up to `retries` more times;
-    after a rate limit's refusal, waiting what its Retry-After names (bounded by RATE_LIMIT_WAIT).
+    after a rate limit's refusal, after the wait its Retry-After names, for as long as those waits
+    add up to at most RATE_LIMIT_WAIT (several clients of one credential take turns at its limit).
 
     `send` builds the request anew each time (a fresh OAuth nonce), but must keep anything that
     makes a repeat harmless (the Realty Image API's Request-ID). A request that is not harmless to
@@ -101,18 +102,22 @@ def with_retries(
             if attempt >= retries or only_refusals:
                 raise TransportError(f"{type(error).__name__}: {error}") from error
             wait = backoff * 2**attempt
+            attempt += 1
         else:
             asked = _retry_after(response)
-            if attempt >= retries or response.status_code not in RETRY_STATUSES:
+            if response.status_code not in RETRY_STATUSES:
                 return response
-            if only_refusals and (asked is None or response.status_code != 429):
-                return response
-            wait = backoff * 2**attempt if asked is None else max(asked, backoff)
-            if asked is not None and waited + wait > RATE_LIMIT_WAIT:
-                return response
-        waited += wait
+            if asked is None:  # a passing status: `retries` more times, backing off
+                if attempt >= retries or only_refusals:
+                    return response
+                wait = backoff * 2**attempt
+                attempt += 1
+            else:  # a rate limit's refusal: as long as the waits it names stay within the bound
+                wait = max(asked, backoff)
+                if waited + wait > RATE_LIMIT_WAIT or (only_refusals and response.status_code != 429):
+                    return response
+                waited += wait
         time.sleep(wait)
-        attempt += 1
 
 
 def _retry_after(response: httpx.Response) -> float | None:
