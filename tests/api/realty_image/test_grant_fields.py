@@ -3,11 +3,16 @@ temporary S3 credentials carry (botocore names them in lower case)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import make_settings
+import pytest
+from tests.conftest import start_stack
+from tests.support import Stack, image_bytes, make_settings, post_form
 
 from realtymedia.api.realty_image.app import _grant_fields
+from realtymedia.services import accounts
 from realtymedia.storage import make_storage
 
 
@@ -30,3 +35,27 @@ def test_botocore_fields_are_renamed_and_the_security_token_is_kept(tmp_path: Pa
     }
     assert fields["X-Amz-Security-Token"] == "session-tok"
     assert fields["Policy"] == form.fields["policy"]
+
+
+@pytest.fixture(scope="module")
+def static_s3_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """S3 with long-lived keys and no STS (REALTYMEDIA_S3_FORM_SESSIONS=false): forms carry no token."""
+    yield from start_stack("sqlite-s3", request, tmp_path_factory, s3_form_sessions=False)
+
+
+def test_a_grant_signed_without_a_session_token(static_s3_stack: Stack) -> None:
+    """The grant's schema required X-Amz-Security-Token, so such a grant answered 500."""
+    user = accounts.create_user(static_s3_stack.core, f"g{uuid.uuid4().hex[:10]}", "pw")
+    with static_s3_stack.client() as http:
+        answer = http.get(
+            "/realty-image/v2/uploadGrants?type=image/jpeg",
+            headers={"Authorization": f"Bearer {user['bearer_token']}", "Request-ID": str(uuid.uuid4())},
+        )
+    assert answer.status_code == 200, answer.text
+    fields = answer.json()["fields"]
+    assert "X-Amz-Security-Token" not in fields
+    assert fields["X-Amz-Credential"].startswith("testing/")
+    content = image_bytes("JPEG")
+    assert post_form(answer.json()["url"], fields, content, "photo.jpg", "image/jpeg").status_code in (200, 201, 204)
+    with static_s3_stack.core.storage.open(fields["key"]) as stored:
+        assert stored.read() == content

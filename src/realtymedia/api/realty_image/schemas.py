@@ -35,7 +35,8 @@ class UploadGrantFields(BaseModel):
     credential: str = Field(alias="X-Amz-Credential")
     date: str = Field(alias="X-Amz-Date")
     signature: str = Field(alias="X-Amz-Signature")
-    security_token: str = Field(alias="X-Amz-Security-Token")
+    # Absent only where the storage signs with long-lived keys (S3 without STS: form sessions off).
+    security_token: str | None = Field(default=None, alias="X-Amz-Security-Token")
 
 
 class UploadGrant(BaseModel):
