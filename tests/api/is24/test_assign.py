@@ -9,7 +9,8 @@ import pytest
 import requests
 from tests.support import Stack, image_bytes, pdf_bytes
 
-from . import examples
+from realtymedia.api.is24 import examples
+
 from .helpers import Account, assert_same, link_xml, messages_of, new_account, pdf_xml, picture_xml, validation
 
 FORMATS = ["xml", "json"]

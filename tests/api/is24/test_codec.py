@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from realtymedia.api.is24 import codec, resources
+from realtymedia.api.is24 import codec, examples, resources
 from realtymedia.api.is24.errors import translate, validation_message
 from realtymedia.domain import codes
 from realtymedia.domain.errors import AccessDenied, Conflict, Invalid, NotFound, Violation
 from realtymedia.services.tickets import IssuedTicket
 from realtymedia.storage import UploadForm
 
-from . import examples
 from .helpers import assert_same
 
 

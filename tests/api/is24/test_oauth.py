@@ -16,9 +16,9 @@ from oauthlib.oauth1 import Client
 from requests_oauthlib import OAuth1, OAuth1Session
 from tests.support import Stack
 
+from realtymedia.api.is24 import examples
 from realtymedia.services import web_sessions
 
-from . import examples
 from .helpers import Account, messages_of, new_account
 
 CALLBACK = "https://client.example/callback"

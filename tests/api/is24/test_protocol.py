@@ -12,7 +12,8 @@ import pytest
 import requests
 from tests.support import Stack, image_bytes
 
-from . import examples
+from realtymedia.api.is24 import examples
+
 from .helpers import NS_COMMON, NS_RP, messages_of, new_account, picture_xml
 
 REFNUM = "L-IS24-RequestRefnum"

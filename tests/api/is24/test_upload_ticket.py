@@ -7,7 +7,8 @@ import re
 import pytest
 from tests.support import Stack, image_bytes, post_form
 
-from . import examples
+from realtymedia.api.is24 import examples
+
 from .helpers import assert_same, messages_of, new_account, validation
 
 FORMATS = ["xml", "json"]

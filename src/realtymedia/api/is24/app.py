@@ -9,12 +9,14 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Scope
 
-from realtymedia.api.is24 import routes, security
+from realtymedia.api.is24 import openapi, routes, security
 from realtymedia.api.is24.errors import BAD_REQUEST, RESOURCE_NOT_FOUND, TOO_MANY_REQUESTS, Refusal
 from realtymedia.api.is24.protocol import MAX_BODY, Envelope, Representation, error_response, negotiate
+from realtymedia.api.openapi_viewer import viewer_routes
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
 
@@ -22,7 +24,9 @@ from realtymedia.services.core import Core
 def create_app(core: Core) -> Starlette:
     # Starlette, not FastAPI: the dialect does its own parsing, negotiation and errors, so FastAPI's
     # parameter solving and route contexts would only add to every request (about 0.2 ms each).
-    app = Starlette(routes=[*routes.routes, *security.routes])
+    # `/openapi.json`: the Envelope takes the dialect's `.json` suffix off the path before routing.
+    documentation = [Route("/openapi", _document, methods=["GET"]), *viewer_routes("IS24 API (realtymedia)")]
+    app = Starlette(routes=[*routes.routes, *security.routes, *documentation])
     app.router.redirect_slashes = False
     app.state.core = core
 
@@ -51,6 +55,10 @@ def create_app(core: Core) -> Starlette:
     app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=too_large)
     app.add_middleware(Envelope)
     return app
+
+
+async def _document(request: Request) -> Response:
+    return JSONResponse(openapi.document())
 
 
 def too_large(scope: Scope, limit: int) -> Response:

@@ -1,5 +1,6 @@
 # ruff: noqa: E501 -- the documents' examples, verbatim
-"""The examples of IS24's documents 000, 001 and 002, verbatim. Tests substitute the ids they got."""
+"""The examples of IS24's documents 000, 001 and 002, verbatim: the dialect's OpenAPI document (openapi.py)
+shows them, and the tests send them (substituting the ids they got)."""
 
 # 000: create upload ticket
 TICKET_REQUEST = {

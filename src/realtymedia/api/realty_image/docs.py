@@ -1,15 +1,14 @@
 """The served OpenAPI document (with what we chose where the vendor's document is silent) and the
-Swagger UI page, from assets a pinned package ships, so it works offline."""
+Swagger UI page over it (api/openapi_viewer.py: offline, and able to render OpenAPI 3.1)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+
+from realtymedia.api.openapi_viewer import viewer_routes
 
 DESCRIPTION = """
 Realty Image API allows an agent to manage the images of a realty. Files never pass through the
@@ -59,23 +58,7 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # the docs page is a convenience; the API works without it
-        return
-    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}/openapi.json",
-            title="Realty Image API",
-            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
-            swagger_favicon_url=f"{root}/docs-assets/favicon-32x32.png",
-        )
+    app.router.routes.extend(viewer_routes("Realty Image API"))
 
 
 def _keep_null_examples(schema: dict[str, Any]) -> None:
