@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from realtymedia.api.common import SecurityHeaders, telemetry
+from realtymedia.api.common import SecurityHeaders, route_path, telemetry
 from realtymedia.api.cors import CrossOrigin
+from realtymedia.api.pictures import Stamp, StoredRenditions
 from realtymedia.operations import health, limits, metrics
 from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.server.bodies import BodyLimit
@@ -63,7 +64,9 @@ def create_app(core: Core | None = None) -> ASGIApp:
 
     from realtymedia.api.is24.app import create_app as create_is24
     from realtymedia.api.is24.app import too_many as is24_too_many
+    from realtymedia.api.is24.protocol import referenced as is24_referenced
     from realtymedia.api.realty_image.app import create_app as create_realty_image
+    from realtymedia.api.realty_image.errors import echoed as realty_image_echoed
     from realtymedia.api.realty_image.errors import too_many as realty_image_too_many
     from realtymedia.web import mount as mount_web
 
@@ -81,7 +84,7 @@ def create_app(core: Core | None = None) -> ASGIApp:
     own_bounds = ["/storage/", *(prefix.rstrip("/") + "/" for prefix, _ in dialects)]
 
     def bounds_its_own(scope: Scope) -> bool:
-        path = _route_path(scope["path"], scope.get("root_path", "")) + "/"
+        path = route_path(scope["path"], scope.get("root_path", "")) + "/"
         return any(path.startswith(prefix) for prefix in own_bounds)
 
     app.add_middleware(BodyLimit, limit=ROOT_MAX_BODY, refuse=too_large, exempt=bounds_its_own)
@@ -89,11 +92,11 @@ def create_app(core: Core | None = None) -> ASGIApp:
 
     def counted_elsewhere(scope: Scope) -> bool:
         """The dialects count their own requests; probes and scrapes are never limited."""
-        path = _route_path(scope["path"], scope.get("root_path", ""))
+        path = route_path(scope["path"], scope.get("root_path", ""))
         return path in health.PATHS or path == "/metrics" or (path + "/").startswith(dialect_prefixes)
 
     def too_many(scope: Scope, seconds: int) -> Response:
-        path = _route_path(scope["path"], scope.get("root_path", ""))
+        path = route_path(scope["path"], scope.get("root_path", ""))
         return slow_down(scope, seconds) if path.startswith("/storage/") else web_too_many(scope, seconds)
 
     limits.install(app, limiter, too_many, exempt=counted_elsewhere)
@@ -103,6 +106,9 @@ def create_app(core: Core | None = None) -> ASGIApp:
     prefixes += [("/storage", "storage"), ("/files", "storage")]
     # The root app's telemetry observes every request (the IS24 app, plain Starlette, has none).
     inner: ASGIApp = app if core.settings.opentelemetry else Dispatch(app, dialects)
+    stamps: tuple[Stamp, ...] = (is24_referenced, realty_image_echoed)  # in the order of DIALECTS
+    held = [(prefix, name, stamp) for (prefix, name), stamp in zip(prefixes, stamps, strict=False)]
+    inner = StoredRenditions(inner, core, held)
     cross_origin = [prefix for prefix, _ in dialects] + ["/files"]
     return Observe(SecurityHeaders(CrossOrigin(inner, core.settings.cors_origins, cross_origin)), prefixes)
 
@@ -145,17 +151,10 @@ class Dispatch:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             root_path: str = scope.get("root_path", "")
-            path = _route_path(scope["path"], root_path)
+            path = route_path(scope["path"], root_path)
             for prefix, app in self.dialects:
                 if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                     app_root_path = scope.get("app_root_path", root_path)
                     await app({**scope, "root_path": root_path + prefix, "app_root_path": app_root_path}, receive, send)
                     return
         await self.root(scope, receive, send)
-
-
-def _route_path(path: str, root_path: str) -> str:
-    """The path below root_path, as Starlette's routing sees it."""
-    if root_path and path.startswith(root_path) and (len(path) == len(root_path) or path[len(root_path)] == "/"):
-        return path[len(root_path) :]
-    return path

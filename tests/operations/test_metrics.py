@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import start_stack
-from tests.faults.conftest import Actor
+from tests.faults.conftest import Actor, jpeg
 from tests.operations.conftest import METRICS_TOKEN
 from tests.support import Stack
 
@@ -93,3 +93,29 @@ def test_unknown_paths_count_under_one_label(carol: Actor) -> None:
     name = "realtymedia_requests_total"
     assert value(after, name, **labels) - value(before, name, **labels) == 3
     assert not any("nowhere" in str(key) for key in after)
+
+
+def test_renditions_made_and_served_from_storage_are_counted(carol: Actor) -> None:
+    """A rendition's first request makes it (realtymedia_renditions_made), later ones are served as
+    stored (realtymedia_renditions_served_from_storage), a revalidation (304) is neither. Only the
+    served count is exact: another test's background warm-up may make renditions meanwhile."""
+    key = carol.granted(jpeg(7, (800, 600)))
+    saved = carol.ri.save(carol.realty_id, [key]).send(carol.client)
+    assert saved.status_code == 200, saved.text
+    template = saved.json()["realtyImages"][0]["renditions"]["SCALE"]
+    url = template.replace("%WIDTH%", "400").replace("%HEIGHT%", "300")  # a listed size, not warmed up
+    made, from_storage = "realtymedia_renditions_made_total", "realtymedia_renditions_served_from_storage_total"
+
+    before = scrape(carol)
+    first = carol.client.get(url)
+    assert first.status_code == 200
+    after = scrape(carol)
+    assert value(after, made) - value(before, made) >= 1
+    assert value(after, from_storage) == value(before, from_storage)
+
+    for expected in (1, 2):
+        assert carol.client.get(url).status_code == 200
+        assert value(scrape(carol), from_storage) == value(after, from_storage) + expected
+    revalidated = carol.client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert revalidated.status_code == 304
+    assert value(scrape(carol), from_storage) == value(after, from_storage) + 2

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageCms
 
 from realtymedia.images import FORMATS, Mode, RenditionFailed, Spec, make_engine
 from realtymedia.images.placeholder import placeholder
@@ -242,3 +243,69 @@ def test_placeholder_is_a_tiny_upright_webp(orientation: int) -> None:
     image = decoded(base64.b64decode(uri.split(",", 1)[1]))
     assert image.size == (16, 11)
     assert near(colour(image, 0.1, 0.8), RED, 70) and near(colour(image, 0.9, 0.5), BLUE, 70)
+
+
+# A wide-gamut profile as cameras and phones tag photos with: Display P3's primaries (adapted to
+# D50, as ICC profiles hold them) and a gamma of 2.2 (563/256 as the profile stores it). Written
+# here as bytes (an ICC v2 matrix/TRC display profile): Pillow can only create sRGB, LAB and XYZ.
+P3_COLORANTS = ((0.5151, 0.2412, -0.0011), (0.2920, 0.6922, 0.0419), (0.1571, 0.0666, 0.7841))
+P3_GAMMA = 563 / 256
+# XYZ (D50) to linear sRGB: the inverse of sRGB's D50-adapted colorants (what littlecms' sRGB uses).
+XYZ_TO_SRGB = ((3.1338561, -1.6168667, -0.4906146), (-0.9787684, 1.9161415, 0.0334540),
+               (0.0719453, -0.2289914, 1.4052427))  # fmt: skip
+
+
+def display_p3_profile() -> bytes:
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values: tuple[float, ...]) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
+
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(P3_GAMMA * 256)) + b"\0\0"
+    name = b"Display P3 (test)\0"
+    desc = b"desc\0\0\0\0" + struct.pack(">I", len(name)) + name + b"\0" * (8 + 3 + 67)
+    desc += b"\0" * (-len(desc) % 4)
+    d50 = (0.9642, 1.0, 0.8249)
+    (rx, ry, rz), (gx, gy, gz), (bx, by, bz) = P3_COLORANTS
+    tags = [
+        (b"desc", desc), (b"cprt", b"text\0\0\0\0none\0\0\0\0"), (b"wtpt", xyz(d50)),
+        (b"rXYZ", xyz((rx, ry, rz))), (b"gXYZ", xyz((gx, gy, gz))), (b"bXYZ", xyz((bx, by, bz))),
+        (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve),
+    ]  # fmt: skip
+    start = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, content in tags:
+        table += signature + struct.pack(">II", start + len(body), len(content))
+        body += content
+    header = struct.pack(">I", start + len(body)) + b"lcms" + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ "
+    header += struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp" + b"\0" * 28 + b"".join(s15(v) for v in d50)
+    return header.ljust(128, b"\0") + struct.pack(">I", len(tags)) + table + body
+
+
+def p3_to_srgb(rgb: tuple[int, ...]) -> tuple[int, ...]:
+    """The reference conversion, by the formulas: decode the gamma, P3 -> XYZ -> linear sRGB, encode."""
+    linear = [(v / 255) ** P3_GAMMA for v in rgb]
+    xyz = [sum(c[i] * v for c, v in zip(P3_COLORANTS, linear, strict=True)) for i in range(3)]
+    srgb = [min(1.0, max(0.0, sum(m * v for m, v in zip(row, xyz, strict=True)))) for row in XYZ_TO_SRGB]
+    return tuple(round(255 * (12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055)) for v in srgb)
+
+
+@pytest.mark.parametrize("ext", ["jpg", "webp"])
+def test_a_wide_gamut_photo_is_converted_to_srgb(ext: str) -> None:
+    """A photo tagged Display P3 comes out in sRGB, untagged, with the colours the conversion gives
+    (not the P3 numbers read as sRGB, which would look dull)."""
+    bands = [(180, 120, 80), (200, 60, 40), (90, 140, 200)]  # inside sRGB's gamut: no clipping
+    picture = Image.new("RGB", (300, 100))
+    for index, band in enumerate(bands):
+        picture.paste(band, (index * 100, 0, index * 100 + 100, 100))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=98, subsampling=0, icc_profile=display_p3_profile())
+    source = decoded(buffer.getvalue())
+    assert ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(source.info["icc_profile"]))).strip()
+    image = render(buffer.getvalue(), Mode.SCALE, 150, 50, ext)  # no_metadata: no ICC profile either
+    for index in range(3):
+        stored = colour(source, (index + 0.5) / 3, 0.5)
+        expected = p3_to_srgb(stored)
+        assert max(abs(a - b) for a, b in zip(stored, expected, strict=True)) >= 12  # the test can tell
+        assert near(colour(image, (index + 0.5) / 3, 0.5), expected, tolerance=4), (stored, expected)

@@ -26,6 +26,13 @@ def telemetry(core: Core) -> TelemetryConfig:
     return TelemetryConfig(tracing=on, metrics=on, logs=on)
 
 
+def route_path(path: str, root_path: str) -> str:
+    """The path below root_path, as Starlette's routing sees it."""
+    if root_path and path.startswith(root_path) and (len(path) == len(root_path) or path[len(root_path)] == "/"):
+        return path[len(root_path) :]
+    return path
+
+
 def core_of(request: Request) -> Core:
     core: Core = request.app.state.core
     return core

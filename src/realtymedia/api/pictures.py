@@ -3,19 +3,31 @@
 Both dialects answer the same rendition URLs below their own prefix,
 `{prefix}/pictures/{picture id}/{version}/{MODE}/{W}x{H}.{jpg|webp|avif}`, each refusing in its own
 error format. Answers are delivered as originals are (api.delivery).
+
+The URLs never change meaning, so behind a CDN an origin sees mostly revalidations and the same few
+renditions again (a CDN's many edges and a cache's evictions). Those are answered by
+StoredRenditions, a plain ASGI layer ahead of both dialects' apps: one read that says the picture
+still exists (a deleted picture's URLs answer 404 at once, whatever a worker still holds), then a
+304, or bytes this worker served lately, with no thread hop. Everything else (a rendition to make
+or fetch, a refusal) goes on to the dialect's own route.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from realtymedia.api.common import core_of
-from realtymedia.api.delivery import Delivery, deliver, not_modified
+from realtymedia.api.common import core_of, route_path
+from realtymedia.api.delivery import Delivery, deliver, not_modified, respond
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.images import Mode, RenditionFailed
+from realtymedia.operations import metrics
+from realtymedia.operations.observe import RECORD, Record
+from realtymedia.services.core import Core
 from realtymedia.services.renditions import VERSION_LENGTH, Busy, parse_spec, picture
 from realtymedia.storage import StorageError
 
@@ -45,7 +57,7 @@ def rendition_endpoint(refuse: Refuse) -> Callable[[Request], Awaitable[Response
             stored = await core.run(picture, params["picture_id"], params["version"])
             etag = renditions.etag(stored, spec)
             cheap = Delivery(0, spec.format.content_type, etag, stored.created_at, b"")
-            if not_modified(request, cheap):  # a revalidation costs no rendition
+            if not_modified(request.headers, cheap):  # a revalidation costs no rendition
                 return deliver(request, cheap)
             served = await renditions.serve(stored, spec)
         except Invalid as error:
@@ -66,4 +78,66 @@ def rendition_endpoint(refuse: Refuse) -> Callable[[Request], Awaitable[Response
     return rendition
 
 
-__all__ = ["PATH", "rendition_endpoint", "templates"]
+# The headers a dialect puts on every answer (its request reference, an echoed Request-ID).
+Stamp = Callable[[Scope], list[tuple[bytes, bytes]]]
+
+
+class StoredRenditions:
+    """Rendition URLs answered ahead of the dialects' apps where the worker already holds the answer
+    (see above); `dialects` are (prefix, dialect name, its stamp), as the root app mounts them."""
+
+    def __init__(self, app: ASGIApp, core: Core, dialects: list[tuple[str, str, Stamp]]) -> None:
+        self.app = app
+        self.core = core
+        self.dialects = [(prefix.rstrip("/"), name, stamp) for prefix, name, stamp in dialects]
+        self.max_side = core.settings.rendition_max_side
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path = route_path(scope["path"], scope.get("root_path", ""))
+            for prefix, dialect, stamp in self.dialects:
+                if path.startswith(prefix + "/pictures/"):
+                    if await self._answer(scope, receive, send, path[len(prefix) :], (prefix, dialect, stamp)):
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, path: str, dialect: tuple[str, str, Stamp]
+    ) -> bool:
+        """Answer from what this worker holds, or say False (nothing sent) for the dialect to answer."""
+        parts = path.split("/")  # "", "pictures", id, version, mode, name
+        if len(parts) != 6:
+            return False
+        picture_id, version, mode, name = parts[2:]
+        size, _, extension = name.partition(".")
+        try:
+            spec = parse_spec(mode, size, extension, self.max_side)
+        except Invalid:
+            return False
+        renditions = self.core.renditions
+        data = renditions.recent(renditions.key_of(picture_id, version, spec))
+        headers = Headers(scope=scope)
+        if data is None and "if-none-match" not in headers and "if-modified-since" not in headers:
+            return False  # to be fetched or made: the dialect's route does that, and refuses in its format
+        try:
+            stored = await self.core.run(picture, picture_id, version)
+        except NotFound:
+            return False
+        etag = renditions.etag(stored, spec)
+        item = Delivery(len(data or b""), spec.format.content_type, etag, stored.created_at, data or b"")
+        if data is None and not not_modified(headers, item):
+            return False
+        prefix, name_of_dialect, stamp = dialect
+        record: Record | None = scope.get(RECORD)
+        if record is not None:
+            record.dialect, record.route = name_of_dialect, prefix + PATH
+        response = respond(scope["method"], headers, item)
+        if response.status_code != 304:
+            metrics.RENDITIONS_FROM_STORAGE.inc()
+        response.raw_headers.extend(stamp(scope))
+        await response(scope, receive, send)
+        return True
+
+
+__all__ = ["PATH", "StoredRenditions", "rendition_endpoint", "templates"]

@@ -30,6 +30,7 @@ from datetime import datetime
 from realtymedia.domain import codes
 from realtymedia.domain.errors import NotFound, invalid
 from realtymedia.images import FORMATS, Engine, Mode, RenditionFailed, Spec, make_engine
+from realtymedia.operations import metrics
 from realtymedia.persistence import pictures as queries
 from realtymedia.persistence.db import Database
 from realtymedia.persistence.pictures import StoredFile
@@ -115,7 +116,8 @@ class Renditions:
         self._unlisted_pool = ThreadPoolExecutor(settings.rendition_unlisted_concurrency, thread_name_prefix="unlisted")
         self._warm_pool = ThreadPoolExecutor(1, thread_name_prefix="warm-up")
         self._lock = threading.Lock()
-        self._making: dict[str, Future[bytes]] = {}
+        # Renditions being made, by key: their bytes, and whether they were made (not fetched).
+        self._making: dict[str, Future[tuple[bytes, bool]]] = {}
         # Renditions submitted and not finished, of listed sizes (True) and of others (False).
         self._waiting = {True: 0, False: 0}
         self._queue = {True: settings.rendition_queue, False: settings.rendition_unlisted_queue}
@@ -132,12 +134,21 @@ class Renditions:
     # -- names ------------------------------------------------------------------------------
 
     def key(self, stored: StoredFile, spec: Spec) -> str:
+        return self.key_of(stored.id, version_of(stored), spec)
+
+    def key_of(self, picture_id: str, version: str, spec: Spec) -> str:
+        """The storage key of a rendition, from what its URL says (whether it exists or not)."""
         name = f"{spec.mode.value}-{spec.width}x{spec.height}-q{self.quality}.{spec.format.extension}"
-        return keys.rendition_key(stored.id, version_of(stored), name)
+        return keys.rendition_key(picture_id, version, name)
 
     def etag(self, stored: StoredFile, spec: Spec) -> str:
         name = f"{spec.mode.value}-{spec.width}x{spec.height}-q{self.quality}-{spec.format.extension}"
         return f'"{version_of(stored)}-{name}"'
+
+    def recent(self, key: str) -> bytes | None:
+        """A rendition this worker served lately, by its key (never proof that its picture exists)."""
+        data: bytes | None = self._recent.get(key)
+        return data
 
     def is_listed(self, spec: Spec) -> bool:
         return (spec.width, spec.height) in self.listed
@@ -147,19 +158,23 @@ class Renditions:
     async def serve(self, stored: StoredFile, spec: Spec) -> Served:
         key = self.key(stored, spec)
         data = self._recent.get(key)
-        if data is None:
+        if data is not None:
+            metrics.RENDITIONS_FROM_STORAGE.inc()
+        else:
             future = self._make(stored, spec, key)
             try:
-                data = await asyncio.wait_for(
+                data, made = await asyncio.wait_for(
                     asyncio.shield(asyncio.wrap_future(future)), self.settings.rendition_timeout_seconds
                 )
             except TimeoutError:
                 raise Busy(f"the rendition took longer than {self.settings.rendition_timeout_seconds} s") from None
+            if not made:
+                metrics.RENDITIONS_FROM_STORAGE.inc()
             if self.is_listed(spec):  # other sizes are kept nowhere, not even here
                 self._recent.put(key, data)
         return Served(data, spec.format.content_type, self.etag(stored, spec), stored.created_at)
 
-    def _make(self, stored: StoredFile, spec: Spec, key: str) -> Future[bytes]:
+    def _make(self, stored: StoredFile, spec: Spec, key: str) -> Future[tuple[bytes, bool]]:
         """The one making of this rendition in this worker: joined if under way, else started."""
         listed = self.is_listed(spec)
         with self._lock:
@@ -173,7 +188,7 @@ class Renditions:
             future = pool.submit(self._fetch_or_render, stored, spec, key, listed)
             self._making[key] = future
 
-        def done(_: Future[bytes]) -> None:
+        def done(_: Future[tuple[bytes, bool]]) -> None:
             with self._lock:
                 self._waiting[listed] -= 1
                 self._making.pop(key, None)
@@ -181,20 +196,21 @@ class Renditions:
         future.add_done_callback(done)
         return future
 
-    def _fetch_or_render(self, stored: StoredFile, spec: Spec, key: str, listed: bool) -> bytes:
+    def _fetch_or_render(self, stored: StoredFile, spec: Spec, key: str, listed: bool) -> tuple[bytes, bool]:
         if listed:
             try:
                 with self.storage.open(key) as stream:
-                    return stream.read()
+                    return stream.read(), False
             except StorageError:
                 pass  # not made yet
         with self.storage.open(stored.key) as source:
             rendered = self.engine.render(source, spec)
         with self._lock:
             self.made[key] += 1
+        metrics.RENDITIONS_MADE.inc()
         if listed:
             self.storage.put(key, rendered.data, rendered.content_type)
-        return rendered.data
+        return rendered.data, True
 
     # -- warm-up and removal ----------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 import time
@@ -12,11 +13,15 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image, ImageChops
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 from tests.api.realty_image.conftest import Api, new_api
 from tests.conftest import start_stack
 from tests.support import Stack
 from tests.unit.test_images import BLUE, GREEN, RED, SECRET, WHITE, colour, near, phone_jpeg
 
+from realtymedia.api.pictures import StoredRenditions
+from realtymedia.api.realty_image.errors import echoed
 from realtymedia.storage.keys import rendition_prefix
 
 ALL_SECRETS = (SECRET.encode(), b"PhoneMaker", b"http://ns.adobe.com/xap", b"GPS")
@@ -301,3 +306,57 @@ def test_placeholders_and_warm_up(api: Api) -> None:
         time.sleep(0.2)
     else:
         pytest.fail(f"warm-up did not make {wanted}: {rendition_keys(api.stack, image['id'])}")
+
+
+@pytest.mark.parametrize("stack", ["sqlite-local"], indirect=True)
+def test_a_rendition_held_by_the_worker_is_answered_ahead_of_the_dialect(api: Api) -> None:
+    """What makes a stored rendition cheap to serve (docs/renditions.md): once a worker has served it,
+    GET, HEAD, Range and revalidations of it are answered by the layer ahead of the dialects' apps,
+    after the one read that says the picture exists; a rendition not held, a bad URL and a deleted
+    picture go on to the dialect. In process, over the stack's own Core (SQLite reads on any loop)."""
+    realty, (image,) = saved(api, phone_jpeg(1, 600, 400))
+    url = filled(image["renditions"]["SCALE_AND_CROP"], 400, 300, "webp")
+    served = httpx.get(url, timeout=30)  # made (or fetched) by the dialect's route, then held
+    assert served.status_code == 200
+    core = api.stack.core
+    prefix = core.settings.realty_image_base_path
+    path = url[len(api.stack.url) :]
+    reached: list[str] = []
+
+    async def dialect(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+        await PlainTextResponse("the dialect", 599)(scope, receive, send)
+
+    layer = StoredRenditions(dialect, core, [(prefix, "realty_image", echoed)])
+
+    async def ask(*requests: tuple[str, str, dict[str, str]]) -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=layer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return [await client.request(method, target, headers=headers) for method, target, headers in requests]
+
+    before = core.renditions.made.total()
+    full, head, part, again = asyncio.run(
+        ask(
+            ("GET", path, {"Request-ID": "r-1"}),
+            ("HEAD", path, {}),
+            ("GET", path, {"Range": "bytes=0-9"}),
+            ("GET", path, {"If-None-Match": served.headers["etag"]}),
+        )
+    )
+    assert reached == []
+    assert full.status_code == 200 and full.content == served.content
+    assert full.headers["request-id"] == "r-1"  # what the dialect puts on every answer
+    for name in ("etag", "last-modified", "cache-control", "content-type", "content-length", "x-content-type-options"):
+        assert full.headers[name] == served.headers[name], name
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == served.headers["etag"]
+    assert part.status_code == 206 and part.content == served.content[:10]
+    assert again.status_code == 304 and again.headers["etag"] == served.headers["etag"]
+    assert core.renditions.made.total() == before  # nothing made, nothing fetched from storage
+
+    not_held = path.replace("400x300", "401x300")
+    bad = path.replace("SCALE_AND_CROP", "STRETCH")
+    assert [r.status_code for r in asyncio.run(ask(("GET", not_held, {}), ("GET", bad, {})))] == [599, 599]
+    assert reached == [not_held, bad]
+    assert api.call("DELETE", f"/realty/{realty}/images/{image['id']}").status_code == 200
+    (gone,) = asyncio.run(ask(("GET", path, {})))
+    assert gone.status_code == 599 and reached[-1] == path  # the dialect's 404, never the held bytes

@@ -53,6 +53,14 @@ _STATE = "is24"
 _UNRESERVED = re.compile(r"[0-9A-Za-z._~-]+").fullmatch
 
 
+def referenced(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The headers every answer of the dialect carries: a new request reference (also noted for the
+    request's log line)."""
+    refnum = str(uuid.uuid4())
+    note_reference(scope, refnum)
+    return [(REFNUM.lower().encode(), refnum.encode())]
+
+
 class Envelope:
     """Plain ASGI: a request reference on every response, and the `.xml`/`.json` suffix taken off the path."""
 
@@ -63,8 +71,8 @@ class Envelope:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refnum = str(uuid.uuid4())
-        note_reference(scope, refnum)
+        ((_, value),) = stamped = referenced(scope)
+        refnum = value.decode()
         state = {"refnum": refnum, "suffix": None}
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
@@ -81,7 +89,7 @@ class Envelope:
 
         async def send_with_refnum(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (REFNUM.lower().encode(), refnum.encode())]
+                message["headers"] = [*message.get("headers", []), *stamped]
             await send(message)
 
         await self.app(scope, receive, send_with_refnum)

@@ -217,6 +217,14 @@ def install(app: FastAPI) -> None:
     app.add_middleware(RequestIdEcho)
 
 
+def echoed(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The headers every answer of the dialect carries: the request's Request-ID, if any, echoed."""
+    for name, value in scope.get("headers", []):
+        if name == b"request-id":
+            return [(b"request-id", value)] if len(value) <= 200 else []
+    return []
+
+
 class RequestIdEcho:
     """Echo the Request-ID on every answer, and turn a crash into the vendor's 500 body.
 
@@ -231,19 +239,15 @@ class RequestIdEcho:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        echo = None
-        for name, value in scope.get("headers", []):
-            if name == b"request-id":
-                echo = value
-                break
+        echo = echoed(scope)
         started = False
 
         async def send_with_echo(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if echo is not None and len(echo) <= 200:
-                    message["headers"] = [*message.get("headers", []), (b"request-id", echo)]
+                if echo:
+                    message["headers"] = [*message.get("headers", []), *echo]
             await send(message)
 
         try:
