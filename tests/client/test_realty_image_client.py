@@ -109,6 +109,38 @@ def test_one_image_changes_on_its_own_whatever_the_list_is_now(
     assert [i.order for i in client.images(realty.id)] == [0, 1, 2, 3]
 
 
+class UploadAfterTheFirstRead(httpx.HTTPTransport):
+    """Another client uploads a photo right after this client's first read of the images (a read
+    that a change made by reading the list and writing it whole would do first)."""
+
+    def __init__(self, upload: Any) -> None:
+        super().__init__()
+        self.upload = upload
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.method == "GET" and request.url.path.endswith("/images") and self.upload is not None:
+            response.read()
+            upload, self.upload = self.upload, None
+            upload()
+        return response
+
+
+def test_update_does_not_need_the_list_to_be_current(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
+    token = str(account["bearer_token"])
+    with RealtyImageClient(stack.url, token) as other:
+        realty = other.create_realty()
+        a, b = other.upload(realty.id, write_images(tmp_path, 2), ["a", "b"])
+
+        def meanwhile() -> None:
+            other.upload(realty.id, write_images(tmp_path / "meanwhile", 1, prefix="late"), ["late"])
+
+        with RealtyImageClient(stack.url, token, transport=UploadAfterTheFirstRead(meanwhile)) as client:
+            updated = client.update(realty.id, {b.id: "Garden"})
+        assert "Garden" in [i.description for i in updated]
+        assert [i.description for i in other.images(realty.id)] == ["a", "Garden", "late"]
+
+
 def test_a_realty_is_renamed(client: RealtyImageClient) -> None:
     realty = client.create_realty("Riverside 4")
     renamed = client.rename(realty.id, "Riverside 4, top floor")

@@ -147,9 +147,12 @@ class RealtyImageClient(Connections):
         return self.put_images(realty_id, [(i, current[i].description if i in current else None) for i in image_ids])
 
     def update(self, realty_id: str, descriptions: Mapping[str, str]) -> list[RealtyImage]:
-        """Change the descriptions of some images (``{image id: description}``); the order stays."""
-        current = self.images(realty_id)
-        return self.put_images(realty_id, [(i.id, descriptions.get(i.id, i.description)) for i in current])
+        """Change the descriptions of some images (``{image id: description}``), one image at a time
+        (``update_image``), so images another client adds or removes meanwhile never make it fail;
+        the order stays. Returns every image of the realty as it is then."""
+        for image_id, description in descriptions.items():
+            self.update_image(realty_id, image_id, description=description)
+        return self.images(realty_id)
 
     def update_image(
         self, realty_id: str, image_id: str, *, description: str | None = None, position: int | None = None
