@@ -19,6 +19,7 @@ from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router, slow_down
+from realtymedia.web import is_page_file
 from realtymedia.web.session import too_large
 from realtymedia.web.session import too_many as web_too_many
 
@@ -91,9 +92,14 @@ def create_app(core: Core | None = None) -> ASGIApp:
     dialect_prefixes = tuple(prefix.rstrip("/") + "/" for prefix, _ in dialects)
 
     def counted_elsewhere(scope: Scope) -> bool:
-        """The dialects count their own requests; probes and scrapes are never limited."""
+        """The dialects count their own requests; probes, scrapes and the page's own files are never limited."""
         path = route_path(scope["path"], scope.get("root_path", ""))
-        return path in health.PATHS or path == "/metrics" or (path + "/").startswith(dialect_prefixes)
+        return (
+            path in health.PATHS
+            or path == "/metrics"
+            or (path + "/").startswith(dialect_prefixes)
+            or is_page_file(scope["method"], path)
+        )
 
     def too_many(scope: Scope, seconds: int) -> Response:
         path = route_path(scope["path"], scope.get("root_path", ""))

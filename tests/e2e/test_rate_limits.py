@@ -135,3 +135,19 @@ def test_every_picture_of_a_gallery_shows_under_a_rate_limit(
         timeout=60_000,
     )
     assert refused, "the limit was met by the pictures"
+
+
+@pytest.fixture
+def shared_address(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from start_stack("sqlite-local", request, tmp_path_factory, rate_limit_per_address="3/second")
+
+
+def test_the_page_loads_for_people_who_share_an_address(shared_address: Stack, page: Page) -> None:
+    """A dozen files make the page (revalidated on every load); a per-address limit counts people
+    behind one NAT together, and must not leave them a blank page."""
+    user = new_user(shared_address)
+    for _ in range(2):  # two colleagues, one after the other, within the same second or two
+        page.goto(shared_address.url + "/")
+        expect(page.get_by_label("Username")).to_be_visible()
+    log_in(page, shared_address, user)
+    expect(page.locator("h1").first).to_be_visible()

@@ -36,6 +36,18 @@ class Page(StaticFiles):
         return response
 
 
+# The page's own files: "/" and every file of STATIC, by their paths.
+PAGE_PATHS = frozenset({"/", *("/" + path.name for path in STATIC.iterdir() if path.is_file())})
+
+
+def is_page_file(method: str, path: str) -> bool:
+    """Whether a request reads one of the page's own files. The rate limits spare these: a load of
+    the page asks for a dozen of them at once (revalidated each time, see Page), so a per-address
+    limit would break the page of people who share an address (an office's NAT) before it ever
+    counted a request that costs the service anything."""
+    return method in ("GET", "HEAD") and path in PAGE_PATHS
+
+
 def mount(app: FastAPI) -> None:
     """Add /web/* and the page at /. Call it last: the page's mount at / answers every path left."""
     app.include_router(session.router)
