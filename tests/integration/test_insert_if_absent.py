@@ -123,7 +123,7 @@ def test_a_request_id_record_is_stored_as_the_orm_stores_it(database: Database) 
                 text("INSERT INTO users (username, password_hash, created_at) VALUES ('iia', 'x', :m) RETURNING id"),
                 {"m": moment},
             ).scalar_one()
-    values = {"user_id": user_id, "fingerprint": "f", "status": 200, "body": '{"a":1}', "created_at": moment}
+    values = {"user_id": user_id, "fingerprint": "f", "status": 200, "body": b'{"a":1}', "created_at": moment}
     with _write(database) as uow:
         assert uow.requests.add({**values, "request_id": "iia-driver"}) is True
         assert uow.requests.add({**values, "request_id": "iia-driver"}) is False

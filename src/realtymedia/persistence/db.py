@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from realtymedia.persistence.locks import AdvisoryLocks, FileLocks, Locks
 from realtymedia.persistence.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,6 +47,8 @@ Work = Callable[[Transactions], T]
 
 class Database(Transactions):
     url: str
+    # Locks that die with their process (who is still at work on something: persistence.locks).
+    locks: Locks
 
     @abstractmethod
     async def run(self, work: Work[T], *, writes: bool) -> T:
@@ -116,6 +119,7 @@ class PostgreSQLDatabase(Database):
         self._async = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self._loop = _EngineTransactions(self._async.sync_engine)
         self._loop_reads = _EngineTransactions(self._async.sync_engine, read_only=True)
+        self.locks = AdvisoryLocks(url)
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return _open(self.engine)
@@ -131,6 +135,7 @@ class PostgreSQLDatabase(Database):
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.locks.close()
         # The asyncio connections can only be closed on a running loop: the app's lifespan does
         # that (close_loop_pool). Here, off any loop, the pool is only dropped. One loop at a time
         # may use a Database's loop pool (one per worker process, as served).
@@ -223,6 +228,8 @@ class SQLiteDatabase(Database):
         # held by a worker thread.
         self._loop_engine = make_sqlite_engine(url, 2, 8)
         self._loop = _SQLiteLoop(self._loop_engine)
+        # Record locks on a file beside the database: every process that opens it sees them.
+        self.locks = FileLocks(f"{make_url(url).database or 'memory'}.locks")
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         if not write:
@@ -258,6 +265,7 @@ class SQLiteDatabase(Database):
     def dispose(self) -> None:
         self.engine.dispose()
         self._loop_engine.dispose()
+        self.locks.close()
 
 
 class _SQLiteLoop(Transactions):

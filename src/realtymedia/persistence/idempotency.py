@@ -25,7 +25,7 @@ _GET = select(_records.c.fingerprint, _records.c.status, _records.c.body, _recor
 class RequestRecord:
     fingerprint: str
     status: int
-    body: str
+    body: bytes
     created_at: datetime
 
 
@@ -44,7 +44,7 @@ class RequestRecords:
         unique index, SQLite's write lock) and then inserts nothing."""
         return _RECORD(self._uow.connection, values)
 
-    def finish(self, user_id: int, request_id: str, status: int, body: str) -> None:
+    def finish(self, user_id: int, request_id: str, status: int, body: bytes) -> None:
         self._uow.execute(
             update(IdempotentResponse)
             .where(IdempotentResponse.user_id == user_id, IdempotentResponse.request_id == request_id)

@@ -7,7 +7,9 @@ are answers like any other, rendered by the dialect's `refusal`. Two ways, by wh
   before the work starts, in a unit of work of its own, so the primary key (user, Request-ID) lets
   only one of two racing duplicates execute; the other is told that the request is in progress
   (Conflict) and gets the kept answer once it is done. A failure drops the claim, so a retry
-  executes again.
+  executes again. While it works, the worker holds a lock named after the Request-ID that dies with
+  its process (persistence.locks): a claim "in progress" whose lock is free was left by a worker
+  that crashed, and a retry takes it over at once.
 - `once_in`: work that only writes to the database. The record is written in the work's own unit
   of work: one transaction per request instead of three. A racing duplicate waits on the record's
   key (PostgreSQL) or the write lock (SQLite) and then replays the answer.
@@ -30,8 +32,6 @@ from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now, on_event_loop
 
 IN_PROGRESS = 0
-# A claim this old with no answer belongs to a process that died mid-request.
-ABANDONED_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,24 @@ def fingerprint(method: str, path: str, query: str, payload: Any) -> str:
 
 
 def _current(found: RequestRecord, moment: datetime, ttl: timedelta) -> bool:
-    """Whether a record still answers its Request-ID (not expired, not abandoned mid-request)."""
-    expired = found.created_at < moment - ttl
-    abandoned = found.status == IN_PROGRESS and found.created_at < moment - ABANDONED_AFTER
-    return not (expired or abandoned)
+    """Whether a record still answers its Request-ID (not expired)."""
+    return found.created_at >= moment - ttl
+
+
+def _in_progress(key: RequestKey) -> Conflict:
+    return Conflict(f"The request with Request-ID {key.request_id} is in progress.", "request_in_progress")
 
 
 def _replay(record: RequestRecord, key: RequestKey) -> Answer:
     if record.fingerprint != key.fingerprint:
         raise Conflict(f"Request-ID {key.request_id} was already used for a different request.", "request_id_reused")
     if record.status == IN_PROGRESS:
-        raise Conflict(f"The request with Request-ID {key.request_id} is in progress.", "request_in_progress")
-    return Answer(record.status, record.body.encode(), replayed=True)
+        raise _in_progress(key)
+    return Answer(record.status, record.body, replayed=True)
+
+
+def _lock_name(key: RequestKey) -> str:
+    return f"request-id:{key.user_id}:{key.request_id}"
 
 
 def _values(key: RequestKey, answer: Answer, moment: datetime) -> dict[str, Any]:
@@ -80,13 +86,15 @@ def _values(key: RequestKey, answer: Answer, moment: datetime) -> dict[str, Any]
         "request_id": key.request_id,
         "fingerprint": key.fingerprint,
         "status": answer.status,
-        "body": answer.body.decode(),
+        "body": answer.body,
         "created_at": moment,
     }
 
 
 def _claim(core: Core, key: RequestKey) -> RequestRecord | None:
-    """Claim the Request-ID for this request; or return the record of an earlier one."""
+    """Claim the Request-ID for this request; or return the record of an earlier one.
+
+    Call holding the Request-ID's lock: a claim still in progress is then one whose worker died."""
     moment = now()
     ttl = timedelta(seconds=core.settings.idempotency_ttl_seconds)
     claim = _values(key, Answer(IN_PROGRESS, b""), moment)
@@ -95,8 +103,9 @@ def _claim(core: Core, key: RequestKey) -> RequestRecord | None:
             with core.unit_of_work() as uow:
                 found = uow.requests.get(key.user_id, key.request_id)
                 if found is not None:
-                    if _current(found, moment, ttl):
+                    if _current(found, moment, ttl) and found.status != IN_PROGRESS:
                         return found
+                    # expired, or left in progress by a worker that died: this request takes it over
                     uow.requests.drop(key.user_id, key.request_id)
                 if uow.requests.add(claim):
                     uow.commit()
@@ -109,22 +118,33 @@ def _claim(core: Core, key: RequestKey) -> RequestRecord | None:
 
 def once(core: Core, key: RequestKey, work: Callable[[], Answer], refusal: Refusal) -> Answer:
     """Do `work` once per (user, Request-ID); repeats get the kept answer."""
-    earlier = _claim(core, key)
-    if earlier is not None:
-        return _replay(earlier, key)
-    try:
-        answer = work()
-    except DomainError as error:
-        answer = refusal(error)
-    except BaseException:
+    with core.db.locks.holding(_lock_name(key)) as working:
+        if not working:  # another request with this Request-ID is at work, in a worker alive
+            earlier = _record(core, key)
+            if earlier is None:
+                raise _in_progress(key)
+            return _replay(earlier, key)
+        earlier = _claim(core, key)
+        if earlier is not None:
+            return _replay(earlier, key)
+        try:
+            answer = work()
+        except DomainError as error:
+            answer = refusal(error)
+        except BaseException:
+            with core.unit_of_work() as uow:
+                uow.requests.drop(key.user_id, key.request_id)
+                uow.commit()
+            raise
         with core.unit_of_work() as uow:
-            uow.requests.drop(key.user_id, key.request_id)
+            uow.requests.finish(key.user_id, key.request_id, answer.status, answer.body)
             uow.commit()
-        raise
-    with core.unit_of_work() as uow:
-        uow.requests.finish(key.user_id, key.request_id, answer.status, answer.body.decode())
-        uow.commit()
-    return answer
+        return answer
+
+
+def _record(core: Core, key: RequestKey) -> RequestRecord | None:
+    with core.unit_of_work(write=False) as uow:
+        return uow.requests.get(key.user_id, key.request_id)
 
 
 @on_event_loop(writes=True)

@@ -67,3 +67,20 @@ def test_the_answer_is_the_documented_shape(api: Api) -> None:
             "height", "size", "sha256", "createdAt",
         }  # fmt: skip
         assert image["createdAt"].endswith("Z")
+
+
+def test_an_unchanged_list_is_a_304_for_its_etag(api: Api) -> None:
+    """The same conditional mechanism as IS24's reads (api/conditional.py): the ETag names the body,
+    If-None-Match with it is a 304 without a body, and a change gives the list a new ETag."""
+    realty = api.realty()
+    api.save(realty, [api.upload()])
+    first = api.call("GET", f"/realty/{realty}/images")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+    again = api.call("GET", f"/realty/{realty}/images", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert api.call("GET", f"/realty/{realty}/images", headers={"If-None-Match": '"other"'}).status_code == 200
+    api.save(realty, [api.upload()])
+    changed = api.call("GET", f"/realty/{realty}/images", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert len(changed.json()["realtyImages"]) == 2

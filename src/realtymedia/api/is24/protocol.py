@@ -13,26 +13,26 @@
   If-None-Match, else If-Modified-Since (a date in the future is ignored), answer 304.
 - A read whose answer depends only on a version it names (a project's attachments) is rendered
   once per worker and version (`kept`); the request is still authenticated and the version read.
+  Both are api/conditional.py's, which the Realty Image dialect uses too.
 - Every response carries `L-IS24-RequestRefnum`, errors and 401s included.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from functools import cached_property
 from urllib.parse import quote
 
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from realtymedia.api import conditional
 from realtymedia.api.common import base_url, core_of
+from realtymedia.api.conditional import Rendered
 from realtymedia.api.is24 import codec
 from realtymedia.api.is24.codec import Document, MalformedBody, Node
 from realtymedia.api.is24.errors import BAD_REQUEST, MEDIA_TYPE_UNSUPPORTED, Refusal, translate
@@ -144,19 +144,6 @@ def render(doc: Document, representation: Representation) -> bytes:
     return codec.to_json(doc) if representation.format == JSON else codec.to_xml(doc)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A representation's bytes and their ETag."""
-
-    body: bytes
-    etag: str
-
-    @classmethod
-    def of(cls, doc: Document, representation: Representation) -> Rendered:
-        body = render(doc, representation)
-        return cls(body, _etag(body))
-
-
 @dataclass
 class Reply:
     doc: Document | Rendered | None
@@ -219,8 +206,7 @@ def kept(call: Call, version: Hashable, make: Callable[[], Document]) -> Rendere
     Each worker keeps its own; a change made through any worker moves the version it reads.
     """
     key = ("is24", version, call.representation, call.container_url)
-    rendered: Rendered = call.core.renderings.get_or_make(key, lambda: Rendered.of(make(), call.representation))
-    return rendered
+    return conditional.kept(call.core.renderings, key, lambda: render(make(), call.representation))
 
 
 Handler = Callable[[Call], Reply]
@@ -342,41 +328,19 @@ def error_response(error: BaseException, representation: Representation) -> Resp
 
 
 def _response(request: Request, reply: Reply, representation: Representation) -> Response:
+    media_type = MEDIA_TYPES[representation.format]
     if isinstance(reply.doc, Rendered):
-        content, etag = reply.doc.body, reply.doc.etag
+        rendered: Rendered | None = reply.doc
+        content = reply.doc.body
     else:
+        rendered = None
         content = render(reply.doc, representation) if reply.doc is not None else b""
-        etag = None
-    headers = dict(reply.headers)
     if reply.last_modified is not None and request.method == "GET":
-        etag = etag or _etag(content)
-        headers.update(
-            {"ETag": etag, "Last-Modified": format_datetime(reply.last_modified, usegmt=True), "Vary": "Accept"}
+        return conditional.answer(
+            request.headers,
+            rendered or Rendered.of(content),
+            media_type,
+            last_modified=reply.last_modified,
+            headers=reply.headers,
         )
-        if _not_modified(request, etag, reply.last_modified):
-            return Response(status_code=304, headers=headers)
-        headers["Cache-Control"] = "private, no-cache"
-    return Response(content, reply.status, headers, media_type=MEDIA_TYPES[representation.format])
-
-
-def _etag(content: bytes) -> str:
-    return '"' + base64.urlsafe_b64encode(hashlib.sha256(content).digest()[:18]).decode() + '"'
-
-
-def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags
-    if_modified_since = request.headers.get("if-modified-since")
-    if not if_modified_since:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if since > datetime.now(UTC):
-        return False  # a date in the future is invalid: answer as a normal GET
-    return last_modified.replace(microsecond=0) <= since
+    return Response(content, reply.status, reply.headers, media_type=media_type)

@@ -7,6 +7,7 @@ the vendor's body in errors.py; Request-IDs are services.idempotency's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from realtymedia.api import pictures
+from realtymedia.api import conditional, pictures
 from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
@@ -288,18 +289,19 @@ def save_images(
     responses={k: v for k, v in COMMON.items() if k != 409},
 )
 async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Response:
-    """Metadata of the realty's images, in their order."""
+    """Metadata of the realty's images, in their order. The answer carries an ETag; a GET with
+    `If-None-Match` naming it is answered 304 while the images are unchanged."""
     core, rid, base = core_of(request), str(realty_id), base_url(request)
     # Rendered once per version of the realty and kept: a list of 200 images is read far more
     # often than it changes. Every request still reads the version, so a change made through any
     # worker shows at once (see realty_images.images_version).
     version = await core.run(realty_images.images_version, user.user_id, rid)
     key = ("realty images", rid, version, base)
-    body: bytes | None = core.renderings.get(key)
-    if body is None:
-        body = await run_in_threadpool(_render_images, core, user.user_id, rid, base)
-        core.renderings.put(key, body)
-    return Response(body, media_type="application/json")
+    rendered = conditional.already_kept(core.renderings, key)
+    if rendered is None:
+        render = partial(_render_images, core, user.user_id, rid, base)
+        rendered = await run_in_threadpool(conditional.kept, core.renderings, key, render)
+    return conditional.answer(request.headers, rendered, "application/json")
 
 
 def _render_images(core: Core, user_id: int, realty_id: str, base: str) -> bytes:

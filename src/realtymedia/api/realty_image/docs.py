@@ -30,7 +30,8 @@ service: get an upload grant, POST the file straight to object storage with it, 
   answer. It is an idempotency key per user for 24 hours: a repeat of the same request (method,
   path, query and body) gets the first answer again with header `Idempotent-Replayed: true`, and
   nothing happens twice; the same Request-ID with a different request, or while the first is still
-  running, is a 409 `STATUS_CONFLICT`. Answers of 500 are not kept: a retry executes again.
+  running, is a 409 `STATUS_CONFLICT`. Answers of 500 are not kept: a retry executes again, and so
+  does a retry after the server crashed in the middle of the request.
 - Authentication: `Authorization: Bearer <token>`, or the web page's session cookie `rm_session`
   (with its `X-CSRF-Token` header on changes).
 
