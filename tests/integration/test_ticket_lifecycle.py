@@ -217,18 +217,18 @@ def test_consume_all_is_all_or_none_and_names_what_cannot_be_used(any_stack: Sta
     fresh, used, gone = (issue(any_stack, user_id, project_id, "image/jpeg") for _ in range(3))
     core = any_stack.core
     with core.unit_of_work() as uow:
-        tickets.consume_all(uow, {used.id: ("items[0]", used.key)})
+        tickets.consume_all(uow, {used.id: (("items", 0), used.key)})
         uow.commit()
     with core.unit_of_work() as uow:  # removed by cleanup since the request looked it up
         uow.session.execute(sql_delete(Ticket).where(Ticket.id == gone.id))
         uow.commit()
-    refs = {fresh.id: ("items[0]", fresh.key), used.id: ("items[1]", used.key), gone.id: ("items[2]", gone.key)}
+    refs = {fresh.id: (("items", 0), fresh.key), used.id: (("items", 1), used.key), gone.id: (("items", 2), gone.key)}
     with pytest.raises(Invalid) as refused, core.unit_of_work() as uow:
         tickets.consume_all(uow, refs)
         uow.commit()
-    assert [(v.field, v.code) for v in refused.value.violations] == [
-        ("items[1]", "TICKET_USED"),
-        ("items[2]", "TICKET_EXPIRED"),
+    assert [(v.parts, v.code) for v in refused.value.violations] == [
+        (("items", 1), "TICKET_USED"),
+        (("items", 2), "TICKET_EXPIRED"),
     ]
     with core.unit_of_work(write=False) as uow:  # all or none: the usable one was not consumed either
         ticket = uow.tickets.by_key(fresh.key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from realtymedia.api.is24.errors import word
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import (
     AttachmentInput,
@@ -23,7 +24,8 @@ ID = "ac050ef7-f6e2-4451-8276-6206ba4fd653"
 
 
 def _codes(violations: list[Violation]) -> list[tuple[str, object, str]]:
-    return [(v.field, v.value, v.code) for v in violations]
+    """Each violation's field as IS24 names it (the rules' paths are the domain's own names)."""
+    return [(word(v.parts), v.value, v.code) for v in violations]
 
 
 def test_the_documents_invalid_payload_gives_both_messages_in_order() -> None:
@@ -142,7 +144,7 @@ def test_subdomains_of_allowed_hosts() -> None:
 def test_contract(
     product: Product, kind: Kind, subtype: str, existing: list[str], expected: list[tuple[str, str]]
 ) -> None:
-    assert [(v.field, v.code) for v in check_contract(product, kind, subtype, existing)] == expected
+    assert [(word(v.parts), v.code) for v in check_contract(product, kind, subtype, existing)] == expected
 
 
 def test_file_kinds() -> None:
@@ -185,3 +187,14 @@ def test_slots_answer_in_advance_what_the_contract_would_say() -> None:
         "BROCHURE",
         "VIRTUAL_TOUR",
     }
+
+
+def test_paths_are_the_domains_names_and_is24_words_them() -> None:
+    (violation,) = check_input(AttachmentInput(kind="PDFDocument", id=ID), HOSTS, needs_id=False)
+    assert violation.parts == ("pdf_document_type",)
+    assert [word(p) for p in [("kind",), ("content_type",), ("attachment_ids",), ("picture_type",)]] == [
+        "type",
+        "attachmentContentType",
+        "attachmentIds",
+        "pictureType",
+    ]

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api.common import core_of, route_path
 from realtymedia.api.delivery import Delivery, deliver, not_modified, respond
-from realtymedia.domain.errors import Invalid, NotFound
+from realtymedia.domain.errors import Invalid, NotFound, neutral
 from realtymedia.images import Mode, RenditionFailed
 from realtymedia.operations import metrics
 from realtymedia.operations.observe import RECORD, Record
@@ -62,7 +62,7 @@ def rendition_endpoint(refuse: Refuse) -> Callable[[Request], Awaitable[Response
             served = await renditions.serve(stored, spec)
         except Invalid as error:
             violation = error.violations[0]
-            return refuse(request, 400, violation.message, violation.field, {})
+            return refuse(request, 400, violation.sentence(), neutral(violation.parts), {})
         except NotFound:
             return refuse(request, 404, f"The picture [{params['picture_id']}] was not found.", None, {})
         except Busy as error:

@@ -23,7 +23,7 @@ class Kind(StrEnum):
 
 
 # The field that carries the subtype of each kind, and the subtypes it allows.
-SUBTYPE_FIELD = {Kind.PICTURE: "pictureType", Kind.PDF_DOCUMENT: "pdfDocumentType", Kind.LINK: "linkType"}
+SUBTYPE_FIELD = {Kind.PICTURE: "picture_type", Kind.PDF_DOCUMENT: "pdf_document_type", Kind.LINK: "link_type"}
 SUBTYPES = {
     Kind.PICTURE: ("COMPANY_LOGO", "PROJECT_LOGO", "IMAGE"),
     Kind.PDF_DOCUMENT: ("BROCHURE",),
@@ -57,24 +57,24 @@ def check_title(title: str | None) -> list[Violation]:
     if title is None:
         return []
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        return [Violation("title", title, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)]
+        return [Violation(("title",), title, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)]
     if not _TITLE.fullmatch(title):
-        return [Violation("title", title, codes.INVALID_CHARACTERS)]
+        return [Violation(("title",), title, codes.INVALID_CHARACTERS)]
     return []
 
 
 def check_url(url: str | None, virtual_tour_hosts: list[str]) -> list[Violation]:
     if url is None or url == "":
-        return [Violation("url", None, codes.MANDATORY_FIELD_EMPTY)]
+        return [Violation(("url",), None, codes.MANDATORY_FIELD_EMPTY)]
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
     except ValueError:
-        return [Violation("url", url, codes.INVALID_URL)]
+        return [Violation(("url",), url, codes.INVALID_URL)]
     if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or not url.isprintable() or " " in url:
-        return [Violation("url", url, codes.INVALID_URL)]
+        return [Violation(("url",), url, codes.INVALID_URL)]
     if not any(host == allowed or host.endswith("." + allowed) for allowed in virtual_tour_hosts):
-        return [Violation("url", url, codes.INVALID_URL, "not a supported virtual tour service")]
+        return [Violation(("url",), url, codes.INVALID_URL, "not a supported virtual tour service")]
     return []
 
 
@@ -82,9 +82,9 @@ def check_contract(product: Product, kind: Kind, subtype: str, existing_subtypes
     """The contract constraints: which subtypes a product may hold, and how many."""
     field = SUBTYPE_FIELD[kind]
     if subtype in PROFESSIONAL_ONLY and product is not Product.PROFESSIONAL:
-        return [Violation(field, subtype, codes.DENIED_FOR_PRODUCT)]
+        return [Violation((field,), subtype, codes.DENIED_FOR_PRODUCT)]
     if subtype in SINGLE and subtype in existing_subtypes:
-        return [Violation(field, subtype, codes.NUMBER_OF_ITEMS_EXCEEDED)]
+        return [Violation((field,), subtype, codes.NUMBER_OF_ITEMS_EXCEEDED)]
     return []
 
 
@@ -92,15 +92,15 @@ def check_file_kind(kind: Kind, content_type: str) -> list[Violation]:
     """A Picture must be an image and a PDFDocument a PDF: `content_type` is what the bytes were found to be."""
     if content_type in FILE_CONTENT_TYPES.get(kind, ()):
         return []
-    return [Violation("file", content_type, codes.CONTENT_MISMATCH, f"declared {kind.value}, found {content_type}")]
+    return [Violation(("file",), content_type, codes.CONTENT_MISMATCH, f"declared {kind.value}, found {content_type}")]
 
 
 def check_order_ids(ids: list[str] | None) -> list[Violation]:
     """IS24's order payload: at least one id, each of 36 characters; the bad ones are named together."""
     if not ids:
-        return [Violation("attachmentIds", None, codes.MANDATORY_FIELD_EMPTY)]
+        return [Violation(("attachment_ids",), None, codes.MANDATORY_FIELD_EMPTY)]
     bad = [i for i in ids if len(i) != ID_LENGTH]
-    return [Violation("attachmentIds", bad, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)] if bad else []
+    return [Violation(("attachment_ids",), bad, codes.LENGTH_EXCEEDED_OR_TOO_SMALL)] if bad else []
 
 
 def parse_kind(value: str | None) -> Kind | None:
@@ -128,17 +128,17 @@ def check_input(data: AttachmentInput, virtual_tour_hosts: list[str], *, needs_i
     kind = parse_kind(data.kind)
     if kind is None:
         code = codes.INVALID_VALUE if data.kind else codes.MANDATORY_FIELD_EMPTY
-        return [Violation("type", data.kind or None, code)]
+        return [Violation(("kind",), data.kind or None, code)]
     if needs_id or is_file(kind):
         if data.id is None or data.id == "":
-            violations.append(Violation("id", None, codes.MANDATORY_FIELD_EMPTY))
+            violations.append(Violation(("id",), None, codes.MANDATORY_FIELD_EMPTY))
         elif len(data.id) != ID_LENGTH:
-            violations.append(Violation("id", data.id, codes.LENGTH_EXCEEDED_OR_TOO_SMALL))
+            violations.append(Violation(("id",), data.id, codes.LENGTH_EXCEEDED_OR_TOO_SMALL))
     field = SUBTYPE_FIELD[kind]
     if data.subtype is None or data.subtype == "":
-        violations.append(Violation(field, None, codes.MANDATORY_FIELD_EMPTY))
+        violations.append(Violation((field,), None, codes.MANDATORY_FIELD_EMPTY))
     elif data.subtype not in SUBTYPES[kind]:
-        violations.append(Violation(field, data.subtype, codes.INVALID_VALUE))
+        violations.append(Violation((field,), data.subtype, codes.INVALID_VALUE))
     if kind is Kind.PICTURE and data.subtype == "IMAGE":
         violations += check_title(data.title)
     if kind is Kind.LINK:

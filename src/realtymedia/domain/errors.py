@@ -12,6 +12,7 @@ DomainError
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -35,27 +36,55 @@ class AccessDenied(DomainError):
         super().__init__(message)
 
 
+# Where a broken rule is, in the domain's own names: field names (snake case) and item indexes,
+# such as ("uploads", 3, "key"). Each front door words it in its own names.
+Path = tuple[str | int, ...]
+# The token by which a message names its field: the front door puts its word for the path there.
+FIELD = "{field}"
+
+
+def neutral(path: Path) -> str:
+    """The path as the domain writes it: `uploads[3].key`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: which field, the value given (None when missing) and a rule code.
+    """One broken rule: where (`path`), the value given (None when missing) and a rule code.
 
-    `message` is the human sentence; `code` is stable and machine-readable.
+    `message` is the human sentence (it may name its field as FIELD); `code` is stable and
+    machine-readable.
     """
 
-    field: str
+    path: Path | str  # a one-part path may be written as its name
     value: object
     code: str
     message: str = ""
 
+    def __post_init__(self) -> None:
+        if isinstance(self.path, str):
+            object.__setattr__(self, "path", (self.path,))
+
+    @property
+    def parts(self) -> Path:
+        return self.path if isinstance(self.path, tuple) else (self.path,)
+
+    def sentence(self, word: Callable[[Path], str] = neutral) -> str:
+        """The message, its field named by `word` (a front door's wording of paths)."""
+        return self.message.replace(FIELD, word(self.parts)) if FIELD in self.message else self.message
+
 
 class Invalid(DomainError):
     def __init__(self, violations: list[Violation]) -> None:
-        super().__init__("; ".join(v.message or f"{v.field}: {v.code}" for v in violations))
+        super().__init__("; ".join(v.sentence() or f"{neutral(v.parts)}: {v.code}" for v in violations))
         self.violations = violations
 
 
-def invalid(field: str, value: object, code: str, message: str = "") -> Invalid:
-    return Invalid([Violation(field, value, code, message)])
+def invalid(path: Path | str, value: object, code: str, message: str = "") -> Invalid:
+    return Invalid([Violation(path, value, code, message)])
 
 
 class Conflict(DomainError):

@@ -27,12 +27,12 @@ def check_full_list(current: Sequence[str], given: Sequence[str]) -> list[Violat
     for index, item in enumerate(given):
         if item in seen:
             violations.append(
-                Violation(f"realtyImages[{index}].id", item, codes.DUPLICATE, f"image {item} is listed twice")
+                Violation(("images", index, "id"), item, codes.DUPLICATE, f"image {item} is listed twice")
             )
         elif item not in known:
             violations.append(
                 Violation(
-                    f"realtyImages[{index}].id",
+                    ("images", index, "id"),
                     item,
                     codes.INVALID_VALUE,
                     f"image {item} is not an image of this realty",
@@ -42,7 +42,7 @@ def check_full_list(current: Sequence[str], given: Sequence[str]) -> list[Violat
     for item in current:
         if item not in seen:
             violations.append(
-                Violation("realtyImages", item, codes.MANDATORY_FIELD_EMPTY, f"image {item} is missing from the list")
+                Violation(("images",), item, codes.MANDATORY_FIELD_EMPTY, f"image {item} is missing from the list")
             )
     return violations
 

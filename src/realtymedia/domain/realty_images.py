@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from realtymedia.domain import codes
-from realtymedia.domain.errors import Violation
+from realtymedia.domain.errors import Path, Violation
 
 GRANT_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 # A realty never holds more; one request saves or updates at most as many.
@@ -16,7 +16,7 @@ DESCRIPTION_MAX = 2000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def check_capacity(existing: int, adding: int, field: str) -> list[Violation]:
+def check_capacity(existing: int, adding: int, field: Path) -> list[Violation]:
     """A realty may grow to MAX_IMAGES and no further; a request that would pass it is refused whole."""
     if existing + adding > MAX_IMAGES:
         return [
@@ -31,7 +31,7 @@ def check_capacity(existing: int, adding: int, field: str) -> list[Violation]:
     return []
 
 
-def check_description(description: str | None, field: str) -> list[Violation]:
+def check_description(description: str | None, field: Path) -> list[Violation]:
     if description is None:
         return []
     if len(description) > DESCRIPTION_MAX:
@@ -48,7 +48,7 @@ def check_description(description: str | None, field: str) -> list[Violation]:
     return []
 
 
-def check_name(name: str, field: str = "name") -> list[Violation]:
+def check_name(name: str, field: Path = ("name",)) -> list[Violation]:
     if len(name) > 200:
         return [Violation(field, name, codes.LENGTH_EXCEEDED_OR_TOO_SMALL, "name must be at most 200 characters")]
     if _CONTROL.search(name):

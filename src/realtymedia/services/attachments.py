@@ -255,7 +255,8 @@ def update(core: Core, uow: UnitOfWork, user_id: int, project_id: int, data: Att
     if item is None:
         raise NotFound(RESOURCE, data.id)
     if item.kind != kind.value:
-        raise Invalid([Violation("type", kind.value, codes.INVALID_VALUE, f"attachment {data.id} is a {item.kind}")])
+        message = f"attachment {data.id} is a {item.kind}"
+        raise Invalid([Violation(("kind",), kind.value, codes.INVALID_VALUE, message)])
     _check_contract(uow, project_id, locked.product, kind, data.subtype, ignore=item.id)
     item.subtype = data.subtype
     item.title = data.title if kind is Kind.PICTURE and data.subtype == "IMAGE" else None

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from realtymedia.domain import codes
 from realtymedia.domain import realty_images as rules
-from realtymedia.domain.errors import Conflict, Invalid, NotFound, Violation, invalid
+from realtymedia.domain.errors import FIELD, Conflict, Invalid, NotFound, Path, Violation, invalid
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import check_full_list, move
 from realtymedia.persistence.models import Media, Ticket
@@ -128,7 +128,6 @@ def grant(core: Core, uow: UnitOfWork, user_id: int, content_type: str | None, b
         content_type=content_type,
         allowed=rules.GRANT_CONTENT_TYPES,
         base_url=base_url,
-        field="type",
         # The vendor's grants have no Content-Type field: the document's sample form sends none.
         form_names_type=False,
     )
@@ -173,25 +172,20 @@ def images_version(core: Core, user_id: int, realty_id: str) -> int:
         return realties.version(uow, realty_id, user_id)
 
 
-def _target(index: int) -> str:
-    return f"uploadedImages[{index}].key"
+def _target(index: int) -> Path:
+    return ("uploads", index, "key")
 
 
-def _item_index(field: str) -> int:
-    """The array index a target names (`uploadedImages[3].key` is 3), for a stable order of errors."""
-    if "[" in field:
-        try:
-            return int(field.split("[", 1)[1].split("]", 1)[0])
-        except ValueError:
-            pass
-    return -1
+def _item_index(path: Path) -> int:
+    """The index of the item a path names (("uploads", 3, "key") is 3), for a stable order of errors."""
+    return path[1] if len(path) > 1 and isinstance(path[1], int) else -1
 
 
-def _retarget(error: Invalid, field: str) -> list[Violation]:
+def _retarget(error: Invalid, field: Path) -> list[Violation]:
     return [Violation(field, v.value, v.code, v.message) for v in error.violations]
 
 
-def _usable_ticket(core: Core, ticket: Ticket | None, user_id: int, key: str, field: str) -> Ticket:
+def _usable_ticket(core: Core, ticket: Ticket | None, user_id: int, key: str, field: Path) -> Ticket:
     """The grant behind `key`, if it is this user's and still usable; else Invalid naming the item."""
     try:
         return tickets.find_usable(
@@ -203,7 +197,7 @@ def _usable_ticket(core: Core, ticket: Ticket | None, user_id: int, key: str, fi
         raise Invalid(_retarget(error, field)) from None
 
 
-def _start(core: Core, ticket: Ticket, field: str) -> tickets.Confirming | list[Violation]:
+def _start(core: Core, ticket: Ticket, field: Path) -> tickets.Confirming | list[Violation]:
     try:
         return tickets.start_confirm(core, ticket, resource="upload", ref=ticket.key)
     except StorageError:
@@ -215,7 +209,7 @@ def _start(core: Core, ticket: Ticket, field: str) -> tickets.Confirming | list[
         return _retarget(error, field)
 
 
-def _finish(started: tickets.Confirming | list[Violation], field: str) -> MediaInfo | list[Violation]:
+def _finish(started: tickets.Confirming | list[Violation], field: Path) -> MediaInfo | list[Violation]:
     if isinstance(started, list):
         return started
     try:
@@ -228,15 +222,15 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     """Add the uploaded files after the realty's images, in the given order: all of them or none."""
     if not 1 <= len(uploads) <= rules.MAX_IMAGES:
         raise invalid(
-            "uploadedImages",
+            ("uploads",),
             len(uploads),
             codes.LENGTH_EXCEEDED_OR_TOO_SMALL,
-            f"uploadedImages must hold 1..{rules.MAX_IMAGES} items",
+            f"{FIELD} must hold 1..{rules.MAX_IMAGES} items",
         )
     violations: list[Violation] = []
     first_use: dict[str, int] = {}
     for index, upload in enumerate(uploads):
-        violations += rules.check_description(upload.description, f"uploadedImages[{index}].description")
+        violations += rules.check_description(upload.description, ("uploads", index, "description"))
         if upload.key in first_use:
             violations.append(
                 Violation(
@@ -250,7 +244,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     found: dict[int, Ticket] = {}
     with core.unit_of_work(write=False) as uow:
         owned(uow, realty_id, user_id)
-        violations += rules.check_capacity(uow.media.count(REALTY, realty_id), len(uploads), "uploadedImages")
+        violations += rules.check_capacity(uow.media.count(REALTY, realty_id), len(uploads), ("uploads",))
         if violations:
             raise Invalid(violations)
         by_key = uow.tickets.by_keys([u.key for u in uploads if keys.is_grant_key(u.key)])
@@ -283,7 +277,7 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
                 infos[index] = result
     if violations:
         tickets.discard(core, infos.values())
-        raise Invalid(sorted(violations, key=lambda v: _item_index(v.field)))
+        raise Invalid(sorted(violations, key=lambda v: _item_index(v.parts)))
     try:
         saved = _append(core, realty_id, user_id, uploads, found, infos, base_url)
     except BaseException:
@@ -306,7 +300,7 @@ def _append(
     with core.unit_of_work() as uow:
         realty = owned(uow, realty_id, user_id, lock=True)
         existing = uow.media.count(REALTY, realty_id)
-        refused = rules.check_capacity(existing, len(uploads), "uploadedImages")
+        refused = rules.check_capacity(existing, len(uploads), ("uploads",))
         if refused:
             raise Invalid(refused)
         # All tickets in one statement; one used by a concurrent request since we looked refuses
@@ -338,7 +332,7 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
     violations: list[Violation] = []
     for index, change in enumerate(changes):
         if change.set_description:
-            violations += rules.check_description(change.description, f"realtyImages[{index}].description")
+            violations += rules.check_description(change.description, ("images", index, "description"))
     with core.unit_of_work() as uow:
         realty = owned(uow, realty_id, user_id, lock=True)
         current = list(uow.media.of(REALTY, realty_id))
@@ -361,7 +355,7 @@ def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChan
 def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: ImagePatch, base_url: str) -> RealtyImage:
     """Change one image on its own: whatever else the list holds now, the others keep their order."""
     if change.set_description:
-        violations = rules.check_description(change.description, "description")
+        violations = rules.check_description(change.description, ("description",))
         if violations:
             raise Invalid(violations)
     with core.unit_of_work() as uow:
@@ -440,7 +434,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
             (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256, s.placeholder)
             for s in uow.media.of(REALTY, source_id)
         ]
-        refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), "sourceRealtyId")
+        refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), ("source",))
         if refused:
             raise Invalid(refused)
     copied: list[str] = []
@@ -468,7 +462,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                 realty = locked.get(realty_id)
                 if realty is None or realty.user_id != user_id:
                     raise NotFound("realty", realty_id)
-            refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), "sourceRealtyId")
+            refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), ("source",))
             if refused:
                 raise Invalid(refused)
             start = uow.media.next_position(REALTY, target_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from realtymedia.domain import codes
-from realtymedia.domain.errors import Invalid, NotFound, Violation, invalid
+from realtymedia.domain.errors import FIELD, Invalid, NotFound, Path, Violation, invalid
 from realtymedia.domain.media import MediaInfo
 from realtymedia.images.strip import StripFailed, strip
 from realtymedia.operations import metrics
@@ -47,7 +47,6 @@ def issue(
     allowed: tuple[str, ...],
     base_url: str,
     extra_fields: dict[str, str] | None = None,
-    field: str = "attachmentContentType",
     form_names_type: bool = True,
 ) -> IssuedTicket:
     """A ticket for one file of `content_type` (one of `allowed`), stored under a server-chosen key,
@@ -56,9 +55,10 @@ def issue(
     The key is the layout's (storage.keys.upload_key).
     """
     if not content_type:
-        raise invalid(field, None, codes.MANDATORY_FIELD_EMPTY, f"{field} is required")
+        raise invalid(("content_type",), None, codes.MANDATORY_FIELD_EMPTY, f"{FIELD} is required")
     if content_type not in allowed:
-        raise invalid(field, content_type, codes.INVALID_VALUE, f"{field} must be one of {', '.join(allowed)}")
+        message = f"{FIELD} must be one of {', '.join(allowed)}"
+        raise invalid(("content_type",), content_type, codes.INVALID_VALUE, message)
     settings = core.settings
     ticket_id = str(uuid.uuid4())
     key = keys.upload_key(owner_kind, owner_id, ticket_id, content_type)
@@ -100,9 +100,9 @@ def find_usable(
     if ticket is None or ticket.user_id != user_id or ticket.owner_kind != owner_kind or ticket.owner_id != owner_id:
         raise NotFound(resource, ref)
     if ticket.consumed_at is not None:
-        raise Invalid([Violation("id", ref, codes.TICKET_USED, f"upload {ref} has already been used")])
+        raise Invalid([Violation(("id",), ref, codes.TICKET_USED, f"upload {ref} has already been used")])
     if now() > ticket.expires_at + timedelta(seconds=core.settings.cleanup_grace_seconds):
-        raise Invalid([Violation("id", ref, codes.TICKET_EXPIRED, f"upload ticket {ref} has expired")])
+        raise Invalid([Violation(("id",), ref, codes.TICKET_EXPIRED, f"upload ticket {ref} has expired")])
     return ticket
 
 
@@ -244,10 +244,10 @@ def remove_quietly(core: Core, keys: Iterable[str | None]) -> None:
 
 def consume(uow: UnitOfWork, ticket_id: str, ref: str) -> None:
     """Mark the ticket used inside the caller's transaction; a second use is refused."""
-    consume_all(uow, {ticket_id: ("id", ref)})
+    consume_all(uow, {ticket_id: (("id",), ref)})
 
 
-def consume_all(uow: UnitOfWork, refs: dict[str, tuple[str, str]]) -> None:
+def consume_all(uow: UnitOfWork, refs: dict[str, tuple[Path, str]]) -> None:
     """Mark many tickets used in one statement, inside the caller's transaction: all or none.
 
     `refs` maps each ticket id to (field, ref) for the refusal that names the ones used already.

@@ -31,6 +31,7 @@ from realtymedia.domain.errors import (
     Invalid,
     NotAuthenticated,
     NotFound,
+    Path,
     Violation,
 )
 
@@ -82,14 +83,30 @@ def messages(*items: tuple[str, str, str | None]) -> Document:
     return Document(COMMON, root)
 
 
+# IS24's names of the domain's fields, where they are not the names in camel case.
+_NAMES = {"kind": "type", "content_type": "attachmentContentType"}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def word(path: Path) -> str:
+    """A field's path in IS24's words, the names of its payloads (`picture_type` is `pictureType`)."""
+    return ".".join(_NAMES.get(part, _camel(part)) if isinstance(part, str) else str(part) for part in path)
+
+
 def validation_message(violation: Violation) -> str:
     value = _value(violation.value)
     code = violation.code
+    field = word(violation.parts)
+    message = violation.sentence(word)
     if code in CONTRACT_CODES:
-        code = f"attachment.{violation.field}.{code}"
-    elif violation.message and (code not in DOCUMENTED_CODES or violation.field == "file"):
-        code = f"{code} ({violation.message})"
-    return f"Error while validating input for the resource. [MESSAGE: {violation.field} : {value} : {code}]"
+        code = f"attachment.{field}.{code}"
+    elif message and (code not in DOCUMENTED_CODES or field == "file"):
+        code = f"{code} ({message})"
+    return f"Error while validating input for the resource. [MESSAGE: {field} : {value} : {code}]"
 
 
 def _value(value: object) -> str:

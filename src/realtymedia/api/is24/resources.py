@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from realtymedia.api.is24.codec import REALESTATEPROJECT, Document, Node, TypeName
+from realtymedia.api.is24.errors import word
 from realtymedia.domain.attachments import SUBTYPE_FIELD, AttachmentInput, parse_kind
 from realtymedia.persistence.models import Media, Project
 from realtymedia.services.attachments import ProjectView
@@ -48,7 +49,7 @@ def read_attachment(node: Node | None) -> AttachmentInput:
         return AttachmentInput(kind=None)
     kind_name = _text(node.attr("xsi:type"))
     kind = parse_kind(kind_name)
-    subtype = _text(node.child_text(SUBTYPE_FIELD[kind])) if kind else None
+    subtype = _text(node.child_text(word((SUBTYPE_FIELD[kind],)))) if kind else None
     title = node.child_text("title")
     return AttachmentInput(
         kind=kind_name,

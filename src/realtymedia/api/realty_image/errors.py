@@ -23,6 +23,7 @@ from realtymedia.domain.errors import (
     Invalid,
     NotAuthenticated,
     NotFound,
+    Path,
     Violation,
 )
 
@@ -102,18 +103,33 @@ def from_api_error(error: ApiError) -> JSONResponse:
     return respond(error.status, code, error.message, items)
 
 
+# The vendor's names of the domain's fields, where they are not the names in camel case.
+_NAMES = {"uploads": "uploadedImages", "images": "realtyImages", "source": "sourceRealtyId", "content_type": "type"}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def word(path: Path) -> str:
+    """A field's path in the vendor's words: ("uploads", 3, "key") is `uploadedImages[3].key`."""
+    return _target([_NAMES.get(part, _camel(part)) if isinstance(part, str) else part for part in path])
+
+
 def _violation_item(violation: Violation, top: str) -> dict[str, str]:
+    target = word(violation.parts)
     return {
-        "target": violation.field,
+        "target": target,
         "errorCode": RULE_CODES.get(violation.code, top),
-        "message": violation.message or f"{violation.field}: {violation.code}",
+        "message": violation.sentence(word) or f"{target}: {violation.code}",
     }
 
 
 def from_domain(error: DomainError) -> JSONResponse:
     """The one mapping of domain errors to the vendor's statuses and codes."""
     if isinstance(error, Invalid):
-        in_parameters = all(v.field in PARAMETERS for v in error.violations)
+        in_parameters = all(word(v.parts) in PARAMETERS for v in error.violations)
         top = BAD_REQUEST_PARAMETERS if in_parameters else BAD_REQUEST_BODY
         message = "Invalid request parameters." if in_parameters else "Invalid request body."
         return respond(400, top, message, [_violation_item(v, top) for v in error.violations])
