@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,8 +55,31 @@ def base_url(request: Request) -> str:
     return base[: -len(root)] if root and base.endswith(root) else base
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
+class AddingHeaders:
+    """An ASGI `send` that adds headers to the response's start: `more` gets the headers the
+    response has and gives those to add. Knows whether the response has started (`started`).
+
+    The one way our plain-ASGI wrappers (security headers, IS24's request reference, the Realty
+    Image Request-ID echo) touch a response: no per-request task, unlike a Starlette middleware."""
+
+    def __init__(self, send: Send, more: Callable[[Headers], Headers]) -> None:
+        self._send = send
+        self._more = more
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            headers = list(message.get("headers", []))
+            message["headers"] = headers + self._more(headers)
+        await self._send(message)
+
+
 class SecurityHeaders:
-    """Adds the security headers to every response (plain ASGI: no per-request task overhead)."""
+    """Adds the security headers to every response that does not set them itself."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,12 +88,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, AddingHeaders(send, _missing_security_headers))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def _missing_security_headers(present: Headers) -> Headers:
+    names = {name for name, _ in present}
+    return [(n, v) for n, v in SECURITY_HEADERS if n not in names]

@@ -28,10 +28,10 @@ from functools import cached_property
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api import conditional
-from realtymedia.api.common import base_url, core_of
+from realtymedia.api.common import AddingHeaders, base_url, core_of
 from realtymedia.api.conditional import Rendered
 from realtymedia.api.is24 import codec
 from realtymedia.api.is24.codec import Document, MalformedBody, Node
@@ -86,13 +86,7 @@ class Envelope:
                 break
         scope.setdefault("state", {})
         scope["state"][_STATE] = state
-
-        async def send_with_refnum(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *stamped]
-            await send(message)
-
-        await self.app(scope, receive, send_with_refnum)
+        await self.app(scope, receive, AddingHeaders(send, lambda _: stamped))
 
 
 @dataclass(frozen=True)

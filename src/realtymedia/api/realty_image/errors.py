@@ -13,8 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from realtymedia.api.common import AddingHeaders
 from realtymedia.domain import codes
 from realtymedia.domain.errors import (
     AccessDenied,
@@ -256,21 +257,12 @@ class RequestIdEcho:
             await self.app(scope, receive, send)
             return
         echo = echoed(scope)
-        started = False
-
-        async def send_with_echo(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if echo:
-                    message["headers"] = [*message.get("headers", []), *echo]
-            await send(message)
-
+        send_with_echo = AddingHeaders(send, lambda _: echo)
         try:
             await self.app(scope, receive, send_with_echo)
         except Exception:
             log.exception("unexpected error in the Realty Image API")
-            if started:
+            if send_with_echo.started:
                 raise
             response = respond(500, TECHNICAL_ERROR, "Technical error.")
             await response(scope, receive, send_with_echo)
