@@ -105,8 +105,9 @@ def _claim(core: Core, key: RequestKey) -> RequestRecord | None:
                 if found is not None:
                     if _current(found, moment, ttl) and found.status != IN_PROGRESS:
                         return found
-                    # expired, or left in progress by a worker that died: this request takes it over
-                    uow.requests.drop(key.user_id, key.request_id)
+                    # expired, or left in progress by a worker that died: this request takes it over;
+                    # only the record found (at READ COMMITTED a claim made since is not ours to drop)
+                    uow.requests.drop(key.user_id, key.request_id, found.created_at)
                 if uow.requests.add(claim):
                     uow.commit()
                     return None

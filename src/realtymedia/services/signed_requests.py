@@ -44,7 +44,7 @@ def _authenticate(core: Core, uow: UnitOfWork, request: SignedRequest) -> Princi
     principal = oauth.verify(core, uow, request.uri, request.method, request.headers)
     if principal is None and not any(name.lower() == "authorization" for name in request.headers):
         csrf = next((v for k, v in request.headers.items() if k.lower() == web_sessions.CSRF_HEADER.lower()), None)
-        principal = web_sessions.authenticate(core, request.method, request.session_cookie, csrf)
+        principal = web_sessions.authenticate_in(uow, request.method, request.session_cookie, csrf)
     if principal is None:
         raise NotAuthenticated("no valid OAuth 1.0a signature or web session")
     return principal

@@ -52,7 +52,15 @@ def read(core: Core, cookie: str | None) -> tuple[Principal, str] | None:
     if not cookie or len(cookie) > _MAX_COOKIE:
         return None
     with core.unit_of_work(write=False) as uow:
-        found = WebSessions(uow).find(_hash(cookie), now())
+        return read_in(uow, cookie)
+
+
+def read_in(uow: UnitOfWork, cookie: str | None) -> tuple[Principal, str] | None:
+    """`read` in the caller's unit of work: a use case that holds one must not wait for a second
+    connection of the same pool (with every connection so held, none would come)."""
+    if not cookie or len(cookie) > _MAX_COOKIE:
+        return None
+    found = WebSessions(uow).find(_hash(cookie), now())
     if found is None:
         return None
     user_id, username, csrf = found
@@ -62,7 +70,15 @@ def read(core: Core, cookie: str | None) -> tuple[Principal, str] | None:
 @on_event_loop(writes=False)
 def authenticate(core: Core, method: str, cookie: str | None, csrf_header: str | None) -> Principal | None:
     """The session's principal, if the session has not ended and, for a change, the CSRF token matches."""
-    found = read(core, cookie)
+    if not cookie or len(cookie) > _MAX_COOKIE:
+        return None
+    with core.unit_of_work(write=False) as uow:
+        return authenticate_in(uow, method, cookie, csrf_header)
+
+
+def authenticate_in(uow: UnitOfWork, method: str, cookie: str | None, csrf_header: str | None) -> Principal | None:
+    """`authenticate` in the caller's unit of work (see read_in)."""
+    found = read_in(uow, cookie)
     if found is None:
         return None
     principal, csrf = found
