@@ -122,7 +122,9 @@ def once(core: Core, key: RequestKey, work: Callable[[], Answer], refusal: Refus
     with core.db.locks.holding(_lock_name(key)) as working:
         if not working:  # another request with this Request-ID is at work, in a worker alive
             earlier = _record(core, key)
-            if earlier is None:
+            ttl = timedelta(seconds=core.settings.idempotency_ttl_seconds)
+            if earlier is None or not _current(earlier, now(), ttl):
+                # an expired record is an earlier use's, which the one at work is replacing
                 raise _in_progress(key)
             return _replay(earlier, key)
         earlier = _claim(core, key)
