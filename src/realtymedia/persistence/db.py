@@ -70,6 +70,11 @@ class Database(Transactions):
         upgrade(self.url)
 
 
+# A database error's text names the statement, never its values: they hold token secrets, CSRF
+# tokens and password hashes, and errors are logged (and wrapped into other errors' messages).
+HIDE_PARAMETERS = True
+
+
 def open_database(url: str, pool_size: int = 5, max_overflow: int = 5) -> Database:
     """At most pool_size + max_overflow connections per pool (PostgreSQL has two: worker threads and
     the event loop): size the server's max_connections to workers x that (or put a pooler in front)."""
@@ -82,7 +87,9 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     """An engine as the service uses it (for SQLite: WAL, BEGIN IMMEDIATE for writers, see below)."""
     if url.startswith("sqlite"):
         return make_sqlite_engine(url, pool_size, max_overflow)
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS
+    )
 
 
 def _released() -> None:
@@ -116,7 +123,9 @@ class PostgreSQLDatabase(Database):
         self.engine = make_engine(url, pool_size, max_overflow)
         # The event loop's work has a pool of its own: psycopg's asyncio connections, which
         # SQLAlchemy drives from sync code run in a greenlet (the sync engine of an AsyncEngine).
-        self._async = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        self._async = create_async_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS
+        )
         self._loop = _EngineTransactions(self._async.sync_engine)
         self._loop_reads = _EngineTransactions(self._async.sync_engine, read_only=True)
         self.locks = AdvisoryLocks(url)
@@ -162,6 +171,7 @@ def make_sqlite_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> E
         connect_args={"timeout": 30, "check_same_thread": False},
         pool_size=pool_size,
         max_overflow=max_overflow,
+        hide_parameters=HIDE_PARAMETERS,
     )
     _make_sqlite_transactional(engine)
     return engine
