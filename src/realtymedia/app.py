@@ -17,6 +17,7 @@ from realtymedia.api.pictures import Stamp, StoredRenditions
 from realtymedia.operations import health, limits, metrics
 from realtymedia.operations.observe import Observe, label_routes
 from realtymedia.server.bodies import BodyLimit
+from realtymedia.server.dates import Dated
 from realtymedia.services.core import Core
 from realtymedia.storage.endpoint import make_router, slow_down
 from realtymedia.web import is_page_file
@@ -116,7 +117,7 @@ def create_app(core: Core | None = None) -> ASGIApp:
     held = [(prefix, name, stamp) for (prefix, name), stamp in zip(prefixes, stamps, strict=False)]
     inner = StoredRenditions(inner, core, held)
     cross_origin = [prefix for prefix, _ in dialects] + ["/files"]
-    return Observe(SecurityHeaders(CrossOrigin(inner, core.settings.cors_origins, cross_origin)), prefixes)
+    return Dated(Observe(SecurityHeaders(CrossOrigin(inner, core.settings.cors_origins, cross_origin)), prefixes))
 
 
 # Names of the dialects, in the order create_app mounts them (metric and log labels).

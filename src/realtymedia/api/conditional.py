@@ -85,7 +85,9 @@ def answer(
     """200 with the body and its validators, or 304 when the client has it (same validators, no body)."""
     validators = {**(headers or {}), "ETag": rendered.etag}
     if last_modified is not None:
-        validators["Last-Modified"] = format_datetime(last_modified, usegmt=True)
+        # Never later than the answer's Date (RFC 9110 8.8.2.1, server.dates): a project's change
+        # may stand up to a second ahead of the clock (services.projects.next_second).
+        validators["Last-Modified"] = format_datetime(min(last_modified, datetime.now(UTC)), usegmt=True)
     validators["Vary"] = "Accept"
     if not_modified(request_headers, rendered.etag, last_modified):
         return Response(status_code=304, headers=validators)

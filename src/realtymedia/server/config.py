@@ -25,6 +25,7 @@ def options(settings: Settings) -> dict[str, Any]:
         "http": PROTOCOL,
         "loop": settings.event_loop,
         "proxy_headers": True,
+        "date_header": False,  # the application dates its answers (server.dates)
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from realtymedia.server.dates import http_date
+
 if TYPE_CHECKING:
     from realtymedia.settings import Settings
 
@@ -115,7 +117,7 @@ class LimitedHttpTools(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         if not self._refused:  # a parser error of our own making: the refusal has been sent
-            super().send_400_response(msg)
+            self._refuse(400, msg)  # as uvicorn would, with the Date it no longer adds
 
     # -- parser callbacks ---------------------------------------------------------------------
 
@@ -181,7 +183,7 @@ class LimitedHttpTools(HttpToolsProtocol):
         if not answered:
             log.debug("refused %s from %s: %s", status, self.client, message)
             body = message.encode()
-            head = [STATUS_LINE[status]]
+            head = [STATUS_LINE[status], b"date: " + http_date() + b"\r\n"]
             head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
             head += [
                 b"content-type: text/plain; charset=utf-8\r\n",

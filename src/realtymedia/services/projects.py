@@ -65,13 +65,17 @@ def owned(uow: UnitOfWork, project_id: int, user_id: int) -> Project:
 
 
 def next_second(previous: datetime | None) -> datetime:
-    """When a project changed now: a later whole second than its previous change.
+    """When a project changed now, in the whole seconds of HTTP dates: later than any Last-Modified
+    sent for the version before it, and at most one second ahead of the clock.
 
-    HTTP dates have whole seconds, so every change moves `updated_at` to a later whole second than
-    the one before: a client that read the project earlier in the same second never gets a 304
-    for a version it has not seen (If-Modified-Since compares seconds).
+    A Last-Modified is never later than its answer's Date (api.is24.protocol sends the earlier of
+    `updated_at` and now), so every one sent so far is at most min(previous, now). A change a second
+    after that is never answered 304 to a client that read the project earlier in the same second
+    (If-Modified-Since compares whole seconds); and since the bound is min(previous, now), quick
+    changes do not pile up seconds ahead of the clock (40 changes in a second: one second ahead).
     """
     moment = now().replace(microsecond=0)
     if previous is None:
         return moment
-    return max(moment, previous.replace(microsecond=0) + timedelta(seconds=1))
+    sent = min(previous.replace(microsecond=0), moment)
+    return max(moment, sent + timedelta(seconds=1))

@@ -3,10 +3,11 @@ parameters, the request reference, and refusals of bodies (too large, DTDs, enti
 
 from __future__ import annotations
 
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 import requests
@@ -160,8 +161,36 @@ def test_a_change_in_the_same_second_is_never_answered_304(stack: Stack) -> None
         assert account.assign(examples.LINK["xml"]).status_code == 201
         again = account.request("GET", url, If_Modified_Since=seen)
         assert again.status_code == 200
-        assert again.headers["Last-Modified"] != seen
+        assert not_after_date(again)
         account.request("DELETE", account.project_url(None, "attachment", _link_id(account)))
+
+
+def not_after_date(response: requests.Response) -> bool:
+    """Whether the answer's Last-Modified is no later than its Date (RFC 9110 8.8.2.1)."""
+    return parsedate_to_datetime(response.headers["Last-Modified"]) <= parsedate_to_datetime(response.headers["Date"])
+
+
+def test_last_modified_is_never_later_than_date(stack: Stack) -> None:
+    """Quick changes do not move Last-Modified ahead of the clock: every answer's Last-Modified is
+    at most its Date, and If-Modified-Since with the very value sent is answered 304 as soon as the
+    clock has passed the last change's second (it stands at most a second ahead)."""
+    account = new_account(stack)
+    url = account.project_url(None, "attachment")
+    for _ in range(20):  # 40 changes: a link added, and deleted (a project has one virtual tour)
+        assert account.assign(examples.LINK["xml"]).status_code == 201
+        link = account.project_url(None, "attachment", _link_id(account))
+        assert account.request("DELETE", link).status_code == 200
+    read = account.request("GET", url)
+    assert read.headers["Date"].count("GMT") == 1 and not_after_date(read)
+    deadline = time.monotonic() + 20  # a second, on a quiet machine
+    while True:
+        again = account.request("GET", url, If_Modified_Since=read.headers["Last-Modified"])
+        assert not_after_date(again)
+        if again.status_code == 304:
+            break
+        assert again.status_code == 200 and time.monotonic() < deadline, read.headers["Last-Modified"]
+        read = again
+        time.sleep(0.1)
 
 
 def _link_id(account: object) -> str:
