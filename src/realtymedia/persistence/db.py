@@ -40,6 +40,10 @@ class Transactions(ABC):
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         """A transaction; `write=False` promises it only reads (it never commits anything)."""
 
+    @abstractmethod
+    def reads(self) -> Engine:
+        """Where a single statement outside any unit of work reads (statements.SelectOne)."""
+
 
 # The work of an async endpoint: given the transactions it may use where it runs.
 Work = Callable[[Transactions], T]
@@ -133,6 +137,9 @@ class PostgreSQLDatabase(Database):
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return _open(self.engine)
 
+    def reads(self) -> Engine:
+        return self.engine
+
     async def run(self, work: Work[T], *, writes: bool) -> T:
         return await greenlet_spawn(work, self._loop if writes else self._loop_reads)
 
@@ -160,6 +167,9 @@ class _EngineTransactions(Transactions):
         if write and self._read_only:
             raise ReadOnlyWork("work declared read-only opened a unit of work for writing")
         return _open(self._engine)
+
+    def reads(self) -> Engine:
+        return self._engine
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -247,6 +257,9 @@ class SQLiteDatabase(Database):
         self._write_lock.acquire()
         return _open(self._writer, self._write_lock.release)
 
+    def reads(self) -> Engine:
+        return self.engine
+
     async def run(self, work: Work[T], *, writes: bool) -> T:
         if not writes:
             # WAL readers never wait for writers: right here, whatever else is going on.
@@ -295,6 +308,9 @@ class _SQLiteLoop(Transactions):
         self.busy = False
         self._read_only = False
         self._wrote = False
+
+    def reads(self) -> Engine:
+        return self._reads
 
     def start(self, *, read_only: bool) -> None:
         self.busy = False

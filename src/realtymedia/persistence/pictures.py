@@ -7,7 +7,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
+from realtymedia.persistence.db import Transactions
 from realtymedia.persistence.models import Media
+from realtymedia.persistence.statements import SelectOne
 
 
 class StoredFile(NamedTuple):
@@ -26,6 +28,7 @@ _COLUMNS = (Media.id, Media.key, Media.content_type, Media.size, Media.sha256, M
             Media.created_at)  # fmt: skip
 _BY_ID = select(*_COLUMNS).where(Media.id == bindparam("media_id"), Media.key.is_not(None))
 _BY_KEY = select(*_COLUMNS).where(Media.key == bindparam("key"))
+_ONE_BY_ID = SelectOne(_BY_ID, _COLUMNS)  # type: ignore[arg-type]
 
 
 def _stored(row: Any) -> StoredFile | None:
@@ -41,3 +44,9 @@ def file_by_id(connection: Connection, media_id: str) -> StoredFile | None:
 
 def file_by_key(connection: Connection, key: str) -> StoredFile | None:
     return _stored(connection.execute(_BY_KEY, {"key": key}).first())
+
+
+def file_by_id_alone(transactions: Transactions, media_id: str) -> StoredFile | None:
+    """file_by_id as a statement of its own, outside any unit of work (the read of every rendition
+    request: what it costs is most of what such a request costs)."""
+    return _stored(_ONE_BY_ID(transactions.reads(), {"media_id": media_id}))

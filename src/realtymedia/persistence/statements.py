@@ -1,4 +1,4 @@
-"""Inserts that requests run on hot paths, prepared once per database dialect.
+"""Inserts, and one read, that requests run on hot paths, prepared once per database dialect.
 
 On PostgreSQL a Core statement. On SQLite straight to the driver: SQLAlchemy's execution and result
 machinery cost more than SQLite's own work for a one-row INSERT (docs/benchmarks.md), and every
@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Column, Connection, Engine, Select, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -98,3 +98,41 @@ class InsertIfAbsent(_Prepared):
             return connection.execute(self._statement, dict(row)).first() is not None
         params = self._values(row)
         return bool(self._on_driver(lambda driver: driver.execute(self._sql, params).fetchone(), connection, params))
+
+
+class SelectOne:
+    """A SELECT of at most one row, run on its own, outside any unit of work: for a read that needs
+    nothing else of a transaction (one statement sees one consistent state on both databases).
+
+    On SQLite straight to the driver, on a pooled connection: no Connection, transaction or Result
+    objects, which cost two thirds of a unit of work's read (docs/renditions.md). Values come back
+    through their column types' result processing, as SQLAlchemy's would. On PostgreSQL as Core."""
+
+    def __init__(self, statement: Select[Any], columns: Sequence[Column[Any]]) -> None:
+        self._statement = statement
+        compiled = statement.compile(dialect=_SQLITE)
+        self._sql = str(compiled)
+        self._names = list(compiled.positiontup or ())
+        self._results = [c.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None) for c in columns]
+
+    def __call__(self, engine: Engine, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        if engine.dialect.name != "sqlite":
+            with engine.connect() as connection:
+                found = connection.execute(self._statement, params).first()
+            return None if found is None else tuple(found)
+        values = tuple(params[name] for name in self._names)
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self._sql, values)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(self._sql, values, error, sqlite3.Error) from error
+        finally:
+            raw.close()
+        if row is None:
+            return None
+        return tuple(v if process is None else process(v) for process, v in zip(self._results, row, strict=True))

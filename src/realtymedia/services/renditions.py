@@ -94,9 +94,9 @@ def parse_names(names: Iterable[str], max_side: int) -> list[Spec]:
 def picture(core: Core, picture_id: str, version: str) -> StoredFile:
     """The stored picture a rendition URL names (NotFound: gone, another version, not a picture).
 
-    A small indexed read, run on every request: a deleted picture's URLs answer 404 at once."""
-    with core.unit_of_work(write=False) as uow:
-        stored = queries.file_by_id(uow.connection, picture_id)
+    A small indexed read, run on every request: a deleted picture's URLs answer 404 at once. One
+    statement, so no unit of work: a transaction around it would cost more than the read."""
+    stored = queries.file_by_id_alone(core.transactions, picture_id)
     if stored is None or stored.content_type not in PICTURE_TYPES or version_of(stored) != version:
         raise NotFound("picture", picture_id)
     return stored
