@@ -118,7 +118,11 @@ async function refresh(page, { quiet = false } = {}) {
 }
 
 async function reread(page) {
+  const moves = page.movesMade || 0;
   const [realty, images] = await Promise.all([api.getRealty(page.id), api.images(page.id)]);
+  // A move made while this read was under way is drawn already and not in what it read: drawing
+  // the read would put the old order back. That move reads the list again once it is saved.
+  if ((page.movesMade || 0) !== moves) return;
   page.realty = realty;
   page.images = images;
   draw(page);
@@ -248,6 +252,7 @@ async function move(page, imageId, position, name) {
   const ids = moved(page.images.map((i) => i.id), imageId, position);
   page.images = ids.map((id) => page.images.find((i) => i.id === id));
   draw(page);
+  page.movesMade = (page.movesMade || 0) + 1;
   page.moving = (page.moving || 0) + 1;
   await page.moves(async () => {
     try {
