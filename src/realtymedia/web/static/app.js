@@ -50,6 +50,10 @@ async function showHome() {
     api.projects().catch((error) => { fail(error, "Loading projects"); return []; }),
   ]);
   const name = el("input", { name: "realty-name", id: "realty-name-new", placeholder: "e.g. Sunny two-room flat, Kallio", autocomplete: "off" });
+  // A redraw of the home view (a second route() while the first was drawing) keeps what was typed.
+  const before = document.getElementById("realty-name-new");
+  const typing = before && document.activeElement === before;
+  if (before && before.value) name.value = before.value;
   const submit = el("button", { type: "submit" }, "New realty");
   const create = el("form", { class: "toolbar", "aria-label": "New realty" },
     el("label", { for: "realty-name-new" }, "Name"), name, submit);
@@ -75,6 +79,7 @@ async function showHome() {
       el("li", {}, el("a", { href: `#/project/${p["@id"] ?? p.id}` }, p.name || p.title || p["@id"]), " ",
         p.product ? el("span", { class: "badge" }, p.product) : null))),
   );
+  if (typing) name.focus();
 }
 
 // -- start --------------------------------------------------------------------------------------
