@@ -97,3 +97,17 @@ def test_accounts_projects_realties(env: dict[str, str]) -> None:
     assert published["published"] is True
 
     assert "deleted_objects" in run(env, "cleanup")
+
+
+def test_output_to_a_closed_pipe_is_no_traceback(env: dict[str, str]) -> None:
+    """`realtymedia users create ... | head -c 10`: the reader goes away before the JSON is written."""
+    run(env, "db", "upgrade")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "realtymedia", "users", "create", f"pipe{uuid.uuid4().hex[:8]}"],
+        env=env, cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # as head does once it has read enough
+    error = process.stderr.read()
+    assert process.wait(120) == 1
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,4 +36,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps({"error": type(error).__name__, "message": str(error)}), file=sys.stderr)
         raise SystemExit(1) from None
     if result is not None:
-        print(json.dumps(result, indent=2, default=str))
+        _print(json.dumps(result, indent=2, default=str))
+
+
+def _print(text: str) -> None:
+    """Print to a stdout that may be a pipe its reader closed (`... | head`): then no traceback,
+    as the Python documentation advises for SIGPIPE (the command's work is done either way)."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit must not fail too
+        raise SystemExit(1) from None
