@@ -4,7 +4,8 @@ A read whose answer depends only on a version it names (a project's attachments,
 images) is rendered once per worker and version and kept (`kept`): the request still
 authenticates and reads the version, so a change made through any worker shows on the next read.
 Its ETag is a hash of the body; If-None-Match, else If-Modified-Since (a date in the future is
-ignored), answers 304.
+ignored), answers 304, by the one evaluation of RFC 9110's conditions that stored files and
+renditions use too (storage.conditional.not_modified).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 
 from starlette.responses import Response
 
 from realtymedia.services.core import Memo
+from realtymedia.storage.conditional import not_modified
 
 
 def etag_of(body: bytes) -> str:
@@ -52,26 +54,6 @@ def already_kept(renderings: Memo, key: Hashable) -> Rendered | None:
     """The kept rendering under `key`, if this worker has one (no rendering: cheap on the event loop)."""
     found: Rendered | None = renderings.get(key)
     return found
-
-
-def not_modified(headers: Mapping[str, str], etag: str, last_modified: datetime | None) -> bool:
-    """Whether the client's copy (If-None-Match, else If-Modified-Since) is this one."""
-    if_none_match = headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags
-    if_modified_since = headers.get("if-modified-since")
-    if not if_modified_since or last_modified is None:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if since > datetime.now(UTC):
-        return False  # a date in the future is invalid: answer as a normal GET
-    return last_modified.replace(microsecond=0) <= since
 
 
 def answer(
