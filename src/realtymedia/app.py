@@ -37,8 +37,7 @@ def create_app(core: Core | None = None) -> ASGIApp:
         anyio.to_thread.current_default_thread_limiter().total_tokens = core.settings.worker_threads
         # Everything built so far (modules, routes, models, the SQLAlchemy registry) lives as long
         # as the process: out of the collector's sight, full collections stop walking it. They
-        # had paused the loop for up to ~200 ms (p99 of a 404 at 64 connections: 68-212 ms
-        # before, 21-28 ms after, same machine and hour).
+        # had paused the loop long enough to set the tail latency (docs/benchmarks.md).
         gc.collect()
         gc.freeze()
         yield
@@ -146,8 +145,8 @@ class Dispatch:
     any other request, and the lifespan, go to the root app (whose Mounts lead to the same apps).
 
     The root app reached its Mounts only after its middleware and a walk of every route ahead of
-    them: a fifth of what a request the Realty Image dialect answers 404 cost (149 -> 118 us
-    in-process). The dialect gets the scope a Mount would give it: the path as it came, the
+    them: a fifth of what a request the Realty Image dialect answers 404 cost (docs/benchmarks.md).
+    The dialect gets the scope a Mount would give it: the path as it came, the
     prefix added to root_path, matched as Starlette matches (after a root_path the server set).
     """
 

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     worker_threads: int = 40
     # The event loop of `realtymedia serve`. Database work runs on the loop (Database.run), so the
     # loop is busy under load; asyncio's loop serves its ready tasks in turn, while uvloop let newly
-    # arrived requests overtake waiting ones (p99 up to 30x p50 at 64 connections, same throughput).
+    # arrived requests overtake waiting ones: the same throughput, a far longer tail (docs/benchmarks.md).
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     # Password checks (argon2, which uses every core for one check) of a worker process: this many
     # at once, in threads of their own, and this many more waiting; more are refused at once (503).

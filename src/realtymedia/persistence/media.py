@@ -71,7 +71,7 @@ class MediaItems:
 
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert media rows (every column of Media) in one executemany: the ORM's unit of work
-        cost a save of 20 images a third of its time (docs/benchmarks.md)."""
+        was a large part of a save's time (docs/benchmarks.md)."""
         _ADD(self._uow.connection, rows)
 
     def count(self, owner_kind: str, owner_id: str) -> int:

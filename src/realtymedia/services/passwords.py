@@ -1,9 +1,10 @@
 """Password checks in a small pool of their own, refused at once when it is full.
 
-argon2 is slow on purpose (about 50 ms of CPU and 64 MiB of memory per check). In the worker
-threads that every request shares, 50-60 concurrent wrong logins, which need no account, made a
-10 ms read wait 2-9 s. Here the checks of a process run in `threads` threads of their own, at most
-`queue` more wait for one, and any beyond that are refused before anything is done for them
+argon2 is slow on purpose (tens of milliseconds of CPU and 64 MiB of memory per check). In the
+worker threads that every request shares, a few dozen concurrent wrong logins, which need no
+account, made ordinary reads wait seconds (docs/benchmarks.md). Here the checks of a process run
+in `threads` threads of their own, at most `queue` more wait for one, and any beyond that are
+refused before anything is done for them
 (`Overloaded`, answered 503 with Retry-After): a flood of logins costs the rest of the service at
 most these few threads' share of the CPU, and an honest login waits behind at most `queue` others.
 """

@@ -1,10 +1,11 @@
 """Signed S3 browser-POST forms (upload tickets), signed by botocore's SigV4 POST signer.
 
 botocore's `client.generate_presigned_post` resolves the bucket's endpoint through its rule set and
-emits a dozen events on every call: 190 us of a ticket's ~500 us budget, always to the same answer
-for one bucket. `PostSigner` asks the client once for the bucket's URL, then builds the policy as
-botocore's S3PostPresigner does and signs it with botocore's own `S3SigV4PostAuth` (37 us). The
-forms are identical field for field (tests/unit/test_presign.py compares them).
+emits a dozen events on every call, always to the same answer for one bucket: much of a ticket's
+cost (docs/benchmarks.md, "Figures behind choices in the code"). `PostSigner` asks the client once
+for the bucket's URL, then builds the policy as botocore's S3PostPresigner does and signs it with
+botocore's own `S3SigV4PostAuth`. The forms are identical field for field
+(tests/unit/test_presign.py compares them).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from realtymedia.services.core import Core
 
 def create_app(core: Core) -> Starlette:
     # Starlette, not FastAPI: the dialect does its own parsing, negotiation and errors, so FastAPI's
-    # parameter solving and route contexts would only add to every request (about 0.2 ms each).
+    # parameter solving and route contexts would only add to every request (docs/benchmarks.md).
     # `/openapi.json`: the Envelope takes the dialect's `.json` suffix off the path before routing.
     documentation = [Route("/openapi", _document, methods=["GET"]), *viewer_routes("IS24 API (realtymedia)")]
     app = Starlette(routes=[*routes.routes, *security.routes, *documentation])
