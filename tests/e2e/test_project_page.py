@@ -4,6 +4,7 @@ and the service's refusals as sentences that name the file."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,9 @@ def test_a_queued_or_sending_picture_can_be_cancelled(web_stack: Stack, page: Pa
     page.get_by_role("button", name="Cancel the upload of stairs.jpg").click()
     expect(rows.locator(".state")).to_have_text(["uploading", "cancelled"])
     stairs = next(route for route in held if b'filename="stairs.jpg"' in (route.request.post_data_buffer or b""))
+    deadline = time.monotonic() + 10  # the event comes after the page has shown "cancelled"
+    while not failed and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert failed == [stairs.request.url]  # the browser gave up the POST
     page.unroute("**/storage/**")  # lets the held POST of porch go on
     expect(rows.locator(".state")).to_have_text(["saved", "cancelled"])

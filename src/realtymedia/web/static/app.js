@@ -9,7 +9,10 @@ const view = document.getElementById("view");
 
 // -- routing ------------------------------------------------------------------------------------
 
+let routes = 0;  // a later route() draws over an earlier one, never the other way round
+
 async function route() {
+  const mine = ++routes;
   say("");
   const user = api.currentUser() || (await api.resume())?.username;
   document.getElementById("who").hidden = document.getElementById("logout").hidden = !user;
@@ -19,7 +22,7 @@ async function route() {
   try {
     if (kind === "realty") await showRealty(view, decodeURIComponent(id));
     else if (kind === "project") await showProject(view, decodeURIComponent(id));
-    else await showHome();
+    else await showHome(() => mine === routes);
   } catch (error) { fail(error, "Loading"); }
 }
 
@@ -44,11 +47,12 @@ function showLogin() {
 
 // -- home ---------------------------------------------------------------------------------------
 
-async function showHome() {
+async function showHome(current = () => true) {
   const [realties, projects] = await Promise.all([
     api.realties(),
     api.projects().catch((error) => { fail(error, "Loading projects"); return []; }),
   ]);
+  if (!current()) return;  // the user went elsewhere while the lists were read
   const name = el("input", { name: "realty-name", id: "realty-name-new", placeholder: "e.g. Sunny two-room flat, Kallio", autocomplete: "off" });
   // A redraw of the home view (a second route() while the first was drawing) keeps what was typed.
   const before = document.getElementById("realty-name-new");
