@@ -93,13 +93,19 @@ class Conflict(DomainError):
         self.code = code
 
 
-class Throttled(DomainError):
+class Transient(DomainError):
+    """A refusal that says "not now", not "no": the same request may succeed after `retry_after`
+    seconds. It changes nothing and is never kept as a request's answer (a Request-ID retried
+    later runs again)."""
+
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
 
-class Overloaded(DomainError):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+class Throttled(Transient):
+    """Refused for this caller (too many attempts): answered 429 with Retry-After."""
+
+
+class Overloaded(Transient):
+    """Refused for everyone at the moment (a bounded resource is full): answered 503 with Retry-After."""

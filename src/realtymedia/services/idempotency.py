@@ -1,7 +1,9 @@
 """Request-ID as an idempotency key: the first answer is kept for a day and replayed to repeats.
 
 An answer is a status and the body's bytes, as the dialect rendered them; refusals (domain errors)
-are answers like any other, rendered by the dialect's `refusal`. Two ways, by what the work touches:
+are answers like any other, rendered by the dialect's `refusal`, except a `Transient` one ("not
+now": throttled or overloaded), which is raised to the dialect and not kept, so a retry runs
+again. Two ways, by what the work touches:
 
 - `once`: work outside the database too (object copies, byte checks). The Request-ID is claimed
   before the work starts, in a unit of work of its own, so the primary key (user, Request-ID) lets
@@ -26,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from realtymedia.domain.errors import Conflict, DomainError
+from realtymedia.domain.errors import Conflict, DomainError, Transient
 from realtymedia.persistence.idempotency import RequestRecord
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now, on_event_loop
@@ -132,17 +134,24 @@ def once(core: Core, key: RequestKey, work: Callable[[], Answer], refusal: Refus
             return _replay(earlier, key)
         try:
             answer = work()
+        except Transient:  # "not now": a retry of the Request-ID runs again
+            _drop(core, key)
+            raise
         except DomainError as error:
             answer = refusal(error)
         except BaseException:
-            with core.unit_of_work() as uow:
-                uow.requests.drop(key.user_id, key.request_id)
-                uow.commit()
+            _drop(core, key)
             raise
         with core.unit_of_work() as uow:
             uow.requests.finish(key.user_id, key.request_id, answer.status, answer.body)
             uow.commit()
         return answer
+
+
+def _drop(core: Core, key: RequestKey) -> None:
+    with core.unit_of_work() as uow:
+        uow.requests.drop(key.user_id, key.request_id)
+        uow.commit()
 
 
 def _record(core: Core, key: RequestKey) -> RequestRecord | None:
@@ -168,6 +177,8 @@ def once_in(core: Core, key: RequestKey, step: Callable[[UnitOfWork], Answer], r
                     answer = step(uow)
                 except DomainError as error:
                     uow.close()  # the step's changes go; the refusal is kept below
+                    if isinstance(error, Transient):  # "not now": nothing is kept
+                        raise
                     answer = refusal(error)
                     if _keep(core, _values(key, answer, moment)):
                         return answer

@@ -10,7 +10,7 @@ import pytest
 from realtymedia.api.is24 import codec, examples, resources
 from realtymedia.api.is24.errors import translate, validation_message
 from realtymedia.domain import codes
-from realtymedia.domain.errors import AccessDenied, Conflict, Invalid, NotFound, Violation
+from realtymedia.domain.errors import AccessDenied, Conflict, Invalid, NotFound, Overloaded, Throttled, Violation
 from realtymedia.services.tickets import IssuedTicket
 from realtymedia.storage import UploadForm
 
@@ -181,3 +181,17 @@ def _documents() -> list[codec.Document]:
 def test_xml_is_written_byte_for_byte_as_element_tree_would(index: int) -> None:
     doc = _documents()[index]
     assert codec.to_xml(doc) == _element_tree_xml(doc)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (Throttled("Too many tries: again in 9 s.", retry_after=9), 429, "ERROR_COMMON_TOO_MANY_REQUESTS"),
+        (Overloaded("Too many at once.", retry_after=2), 503, "ERROR_COMMON_SERVICE_UNAVAILABLE"),
+    ],
+)
+def test_a_transient_refusal_says_when_to_retry(error: Throttled | Overloaded, status: int, code: str) -> None:
+    got_status, doc, headers = translate(error)
+    assert (got_status, headers) == (status, {"Retry-After": str(error.retry_after)})
+    assert doc.root.children[0].child_text("messageCode") == code
+    assert doc.root.children[0].child_text("message") == str(error)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.api.realty_image.conftest import Api
 
 from realtymedia.api.realty_image.app import _refusal
-from realtymedia.domain.errors import Conflict, invalid
+from realtymedia.domain.errors import Conflict, Throttled, invalid
 from realtymedia.persistence.models import IdempotentResponse, Realty
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import idempotency
@@ -84,3 +84,18 @@ def test_an_expired_record_lets_the_request_run_again(api: Api) -> None:
     again = run_atomic(core, api.user_id, rid, "print", add_realty(api, "a"))
     assert again.status == 201 and not again.replayed
     assert count_realties(api) == 2
+
+
+def test_a_transient_refusal_is_raised_and_leaves_no_record(api: Api) -> None:
+    core, rid = api.stack.core, str(uuid.uuid4())
+
+    def throttled(uow: UnitOfWork) -> Answer:
+        add_realty(api, "not now")(uow)
+        raise Throttled("Too many grants: try again in 2 s.", retry_after=2)
+
+    with pytest.raises(Throttled):
+        run_atomic(core, api.user_id, rid, "print", throttled)
+    assert count_realties(api) == 0
+    later = run_atomic(core, api.user_id, rid, "print", add_realty(api, "later"))
+    assert (later.status, later.replayed) == (201, False)
+    assert count_realties(api) == 1

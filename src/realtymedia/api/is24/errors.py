@@ -11,7 +11,10 @@ raised as `Refusal` by the dialect itself. Both end here.
 | AccessDenied                   | 403    | ERROR_COMMON_ACCESS_DENIED           |
 | Conflict                       | 409    | ERROR_COMMON_REQUEST_CONFLICT        |
 | Refusal                        | its own                                       |
-| (a rate limit, operations)     | 429    | ERROR_COMMON_TOO_MANY_REQUESTS (ours: IS24 documents none) |
+| a rate limit; Throttled        | 429    | ERROR_COMMON_TOO_MANY_REQUESTS (ours: IS24 has none) |
+| Overloaded                     | 503    | ERROR_COMMON_SERVICE_UNAVAILABLE (ours, likewise)    |
+
+Throttled and Overloaded carry Retry-After.
 | anything else                  | 500    | ERROR_COMMON_INTERNAL_SERVER_ERROR   |
 
 An attachmentId assigned a second time is Invalid (412, code TICKET_USED), like any other
@@ -31,7 +34,9 @@ from realtymedia.domain.errors import (
     Invalid,
     NotAuthenticated,
     NotFound,
+    Overloaded,
     Path,
+    Throttled,
     Violation,
 )
 
@@ -46,6 +51,7 @@ MEDIA_TYPE_UNSUPPORTED = "ERROR_COMMON_MEDIA_TYPE_UNSUPPORTED"
 BAD_REQUEST = "ERROR_COMMON_BAD_REQUEST"
 INTERNAL_SERVER_ERROR = "ERROR_COMMON_INTERNAL_SERVER_ERROR"
 TOO_MANY_REQUESTS = "ERROR_COMMON_TOO_MANY_REQUESTS"
+SERVICE_UNAVAILABLE = "ERROR_COMMON_SERVICE_UNAVAILABLE"
 AUTHENTICATION_MESSAGE = "Authentication required: sign the request with OAuth 1.0a (HMAC-SHA1)."
 AUTHENTICATE = {"WWW-Authenticate": 'OAuth realm="IS24 realm"'}
 
@@ -131,6 +137,9 @@ def translate(error: BaseException) -> tuple[int, Document, dict[str, str]]:
         return 403, messages((ACCESS_DENIED, str(error), None)), {}
     if isinstance(error, Conflict):
         return 409, messages((REQUEST_CONFLICT, str(error), None)), {}
+    if isinstance(error, Throttled | Overloaded):
+        status, code = (429, TOO_MANY_REQUESTS) if isinstance(error, Throttled) else (503, SERVICE_UNAVAILABLE)
+        return status, messages((code, str(error), None)), {"Retry-After": str(error.retry_after)}
     if isinstance(error, DomainError):
         return 412, messages((RESOURCE_VALIDATION, str(error), None)), {}
     log.exception("IS24 request failed", exc_info=error)

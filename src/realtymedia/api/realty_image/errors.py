@@ -24,7 +24,9 @@ from realtymedia.domain.errors import (
     Invalid,
     NotAuthenticated,
     NotFound,
+    Overloaded,
     Path,
+    Throttled,
     Violation,
 )
 
@@ -142,6 +144,11 @@ def from_domain(error: DomainError) -> JSONResponse:
         return respond(409, STATUS_CONFLICT, str(error))
     if isinstance(error, NotAuthenticated):
         return respond(401, UNAUTHORIZED, "Authentication required: send a bearer token.")
+    if isinstance(error, Throttled | Overloaded):
+        status, code = (429, TOO_MANY_REQUESTS) if isinstance(error, Throttled) else (503, TECHNICAL_ERROR)
+        response = respond(status, code, str(error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     return respond(500, TECHNICAL_ERROR, "Technical error.")
 
 
