@@ -39,7 +39,7 @@ from realtymedia.domain.ordering import move_to_front
 from realtymedia.persistence.models import Media, Project, Ticket
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, projects, tickets
-from realtymedia.services.core import Core, now
+from realtymedia.services.core import Core, after_commit, now
 from realtymedia.services.tickets import PROJECT
 
 RESOURCE = "attachment"
@@ -193,9 +193,10 @@ def assign(core: Core, user_id: int, project_id: int, data: AttachmentInput) -> 
     except BaseException:
         tickets.discard(core, [info] if info else [])
         raise
-    tickets.release(core, [ticket] if ticket else [])
-    if info is not None and kind is Kind.PICTURE:
-        core.renditions.warm([added])
+    after_commit(
+        lambda: tickets.release(core, [ticket] if ticket else []),
+        lambda: core.renditions.warm([added] if info is not None and kind is Kind.PICTURE else []),
+    )
     return added
 
 
@@ -278,8 +279,7 @@ def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> Non
         key = uow.media.remove(item)
         _touch(uow, locked)
         uow.commit()
-    media.delete_objects(core, [key])
-    core.renditions.forget([item.id])
+    after_commit(lambda: media.delete_objects(core, [key]), lambda: core.renditions.forget([item.id]))
 
 
 def order(uow: UnitOfWork, user_id: int, project_id: int, given: list[str] | None) -> list[str]:

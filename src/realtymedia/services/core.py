@@ -10,6 +10,7 @@ thread. Front doors call either the same way: `await core.run(use_case, *args)`.
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,9 +32,22 @@ from realtymedia.storage import Storage, make_storage, usable_cores
 if TYPE_CHECKING:
     from realtymedia.services.renditions import Renditions
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 _WRITES = "__realtymedia_on_event_loop_writes__"
+
+
+def after_commit(*steps: Callable[[], object]) -> None:
+    """Run the follow-ups of a committed change (the used upload removed, renditions warmed or
+    forgotten). The change stands whatever happens here and its answer is already decided, so each
+    step's failure is logged and the next still runs: an exception from here would turn a done
+    change into an error (and drop its Request-ID, so that a retry runs it again)."""
+    for step in steps:
+        try:
+            step()
+        except Exception:
+            log.exception("a follow-up of a committed change failed; the change stands")
 
 
 def on_event_loop(*, writes: bool) -> Callable[[Callable[P, T]], Callable[P, T]]:

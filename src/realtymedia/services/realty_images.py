@@ -23,7 +23,7 @@ from realtymedia.persistence.models import Media, Ticket
 from realtymedia.persistence.pending_objects import PendingObjects
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, realties, tickets
-from realtymedia.services.core import Core, now, on_event_loop
+from realtymedia.services.core import Core, after_commit, now, on_event_loop
 from realtymedia.services.realties import owned, touch
 from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm, keys
@@ -283,8 +283,10 @@ def save(core: Core, user_id: int, realty_id: str, uploads: Sequence[Upload], ba
     except BaseException:
         tickets.discard(core, infos.values())
         raise
-    tickets.release(core, found.values())
-    core.renditions.warm([image.id for image in saved])
+    after_commit(
+        lambda: tickets.release(core, found.values()),
+        lambda: core.renditions.warm([image.id for image in saved]),
+    )
     return saved
 
 
@@ -415,8 +417,7 @@ def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
         key = uow.media.remove(item)
         touch(realty)
         uow.commit()
-    media.delete_objects(core, [key])
-    core.renditions.forget([image_id])
+    after_commit(lambda: media.delete_objects(core, [key]), lambda: core.renditions.forget([image_id]))
 
 
 def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
@@ -499,7 +500,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         # Their pending records stay: cleanup settles them (and removes what this could not).
         media.delete_objects(core, copied)
         raise
-    core.renditions.warm([new_id for new_id, source in plans if source[0]])
+    after_commit(lambda: core.renditions.warm([new_id for new_id, source in plans if source[0]]))
     return len(sources)
 
 
