@@ -147,7 +147,7 @@ class Run:
         core = Core.from_settings(Settings(data_dir=Path(self.env["REALTYMEDIA_DATA_DIR"]),
                                            database_url=self.env["REALTYMEDIA_DATABASE_URL"]))  # fmt: skip
         try:
-            return int(projects.create(core, self.user.username, product, "Bench")["id"])  # type: ignore[call-overload]
+            return projects.create(core, self.user.username, product, "Bench").id
         finally:
             core.close()
 

@@ -26,7 +26,7 @@ ASSIGN = re.compile(r"^POST /restapi/api/offer/v1\.0/user/[^/]+/realestateprojec
 def test_a_resumed_project_upload_assigns_what_was_sent(local_stack: Stack, tmp_path: Path) -> None:
     account = accounts.create_user(local_stack.core, f"int{uuid.uuid4().hex[:10]}", "pw")
     photos = write_images(tmp_path / "photos", 10, prefix="view")
-    project = str(projects.create(local_stack.core, str(account["username"]), "PROFESSIONAL", "Slow day")["id"])
+    project = str(projects.create(local_stack.core, str(account["username"]), "PROFESSIONAL", "Slow day").id)
     oauth = account["oauth"]
     command = [
         *UPLOAD, "--project", project, "--type", "IMAGE", "--from-names", "--parallel", "4",

@@ -56,7 +56,7 @@ def settled(read: Callable[[], list[Any]], quiet: float = 2.0, deadline: float =
 
 def test_interrupted_upload_resumes_to_exactly_twenty(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
     photos = write_images(tmp_path / "photos", 20)
-    realty = realties.create(stack.core, int(account["id"]), "Twenty")["id"]
+    realty = realties.create(stack.core, int(account["id"]), "Twenty").id
     home = tmp_path / "home"
     config = home / ".config" / "realtymedia" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -101,7 +101,7 @@ def test_failures_are_reported_with_reasons(stack: Stack, account: dict[str, Any
     good = write_images(tmp_path / "in", 2)
     fake = tmp_path / "in" / "zz-fake.jpg"
     fake.write_text("this is not a photo")
-    realty = realties.create(stack.core, int(account["id"]))["id"]
+    realty = realties.create(stack.core, int(account["id"])).id
     # Settings from the environment this time; --from-names describes each image by its file name.
     env = environment(tmp_path, REALTYMEDIA_URL=stack.url, REALTYMEDIA_TOKEN=str(account["bearer_token"]))
 
@@ -129,7 +129,7 @@ def test_project_upload_is_resumable_through_its_state_file(
     stack: Stack, account: dict[str, Any], tmp_path: Path
 ) -> None:
     photos = write_images(tmp_path / "project", 3)
-    project = str(projects.create(stack.core, str(account["username"]), "PROFESSIONAL", "Riverside")["id"])
+    project = str(projects.create(stack.core, str(account["username"]), "PROFESSIONAL", "Riverside").id)
     oauth = account["oauth"]
     flags = [
         "--project", project, "--type", "IMAGE", "--from-names", "--url", stack.url, "--format", "xml",

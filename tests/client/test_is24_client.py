@@ -30,7 +30,7 @@ def is24(stack: Stack, account: dict[str, Any], fmt: str, **overrides: str) -> I
 
 
 def new_project(stack: Stack, account: dict[str, Any], product: str = "PROFESSIONAL") -> str:
-    return str(projects.create(stack.core, str(account["username"]), product, "Riverside")["id"])
+    return str(projects.create(stack.core, str(account["username"]), product, "Riverside").id)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

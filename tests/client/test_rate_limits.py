@@ -84,7 +84,7 @@ def test_parallel_uploads_take_turns_at_the_limit(two_per_second: Stack, tmp_pat
 
 def test_an_is24_assignment_refused_by_the_limit_is_sent_again(five_seconds: Stack, tmp_path: Path) -> None:
     user = _user(five_seconds)
-    project_id = str(projects.create(five_seconds.core, str(user["username"]), "PROFESSIONAL", "Limited")["id"])
+    project_id = str(projects.create(five_seconds.core, str(user["username"]), "PROFESSIONAL", "Limited").id)
     keys = user["oauth"]
     transport = Counting()
     with IS24Client(

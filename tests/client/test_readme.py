@@ -30,7 +30,7 @@ def test_the_readme_has_an_sdk_example_and_documentation_addresses() -> None:
 
 def test_the_sdk_example_runs_as_written(stack: Stack, tmp_path: Path) -> None:
     account: dict[str, Any] = accounts.create_user(stack.core, f"readme{uuid.uuid4().hex[:8]}", "pw")
-    realty = str(realties.create(stack.core, int(account["id"]), "Lindenstraße 3")["id"])
+    realty = str(realties.create(stack.core, int(account["id"]), "Lindenstraße 3").id)
     photos = write_images(tmp_path / "photos", 5)
     (tmp_path / "photos" / "notes.txt").write_text("not a photo, and not a .jpg: the example leaves it")
     env = {

@@ -33,7 +33,7 @@ def _focus_ring(page: Page) -> str:
 
 def test_photos_move_by_keyboard_and_focus_is_visible(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Keyboard only")["id"])
+    realty = str(realties.create(web_stack.core, int(user["id"]), "Keyboard only").id)
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         client.upload(realty, _files(tmp_path, ["one.jpg", "two.jpg", "three.jpg"]), ["one", "two", "three"])
     log_in(page, web_stack, user)
@@ -68,7 +68,7 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
     web_stack: Stack, browser: Browser, tmp_path: Path, axe_check: Axe
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Sunny two-room flat, Kallio")["id"])
+    realty = str(realties.create(web_stack.core, int(user["id"]), "Sunny two-room flat, Kallio").id)
     realties.create(web_stack.core, int(user["id"]), "Harbour loft")
     project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Riverside")
     long_text = "Living room with a bay window facing the park, oak parquet, " * 4
@@ -81,12 +81,12 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
         web_stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
     ) as is24:
         for path in _files(tmp_path, ["river.jpg", "court.jpg"]):
-            is24.upload_picture(project["id"], path, "IMAGE", path.stem.title() + " view")
+            is24.upload_picture(project.id, path, "IMAGE", path.stem.title() + " view")
         [logo] = _files(tmp_path, ["logo.png"], "PNG", (400, 80))
-        is24.upload_picture(project["id"], logo, "COMPANY_LOGO")
+        is24.upload_picture(project.id, logo, "COMPANY_LOGO")
         brochure = tmp_path / "brochure.pdf"
         brochure.write_bytes(pdf_bytes())
-        is24.upload_brochure(project["id"], brochure)
+        is24.upload_brochure(project.id, brochure)
 
     ARTIFACTS.mkdir(exist_ok=True)
     found: dict[str, list[dict[str, Any]]] = {}
@@ -110,7 +110,7 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
             page.screenshot(path=str(ARTIFACTS / f"realty-details-{width_name}.png"))
             page.locator("dialog.details").get_by_role("button", name="Close").click()
             found[f"realty-selected-{width_name}"] = axe_check(page, f"realty-selected-{width_name}")
-            page.goto(f"{web_stack.url}/#/project/{project['id']}")
+            page.goto(f"{web_stack.url}/#/project/{project.id}")
             expect(page.locator("#attachments figure img")).to_have_count(3)
             found[f"project-{width_name}"] = axe_check(page, f"project-{width_name}")
             page.screenshot(path=str(ARTIFACTS / f"project-{width_name}.png"), full_page=True)
@@ -136,9 +136,9 @@ def test_project_pictures_move_by_keyboard(web_stack: Stack, page: Page, tmp_pat
         web_stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
     ) as is24:
         for path in _files(tmp_path, ["north.jpg", "south.jpg", "east.jpg"]):
-            is24.upload_picture(project["id"], path, "IMAGE", path.stem.title())
+            is24.upload_picture(project.id, path, "IMAGE", path.stem.title())
         log_in(page, web_stack, user)
-        page.goto(f"{web_stack.url}/#/project/{project['id']}")
+        page.goto(f"{web_stack.url}/#/project/{project.id}")
         expect(page.locator("#attachments figure")).to_have_count(3)
         page.get_by_role(
             "button", name="Move picture 1 of 3; arrow keys move it, Home and End to the first or last place"
@@ -147,4 +147,4 @@ def test_project_pictures_move_by_keyboard(web_stack: Stack, page: Page, tmp_pat
         expect(page.locator("#message .text")).to_have_text("Order saved.")
         expect(page.locator("#attachments figure input[data-role=title]").last).to_have_value("North")
         assert page.evaluate("() => document.activeElement.dataset.role") == "handle"
-        assert [a.title for a in is24.attachments(project["id"])] == ["South", "East", "North"]
+        assert [a.title for a in is24.attachments(project.id)] == ["South", "East", "North"]

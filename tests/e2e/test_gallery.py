@@ -17,7 +17,7 @@ from tests.support import Stack, image_bytes
 
 def test_gallery_upload_reorder_reload_publish_and_refused_delete(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack, "correct horse")
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Lakeside villa")["id"])
+    realty = str(realties.create(web_stack.core, int(user["id"]), "Lakeside villa").id)
     photos = []
     for name, color in (("alpha", (200, 40, 40)), ("bravo", (40, 200, 40)), ("charlie", (40, 40, 200))):
         path = tmp_path / f"{name}.jpg"
@@ -98,8 +98,8 @@ def test_the_session_cookie_is_httponly_and_changes_need_the_csrf_token(web_stac
 
 def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Old listing")["id"])
-    target = str(realties.create(web_stack.core, int(user["id"]), "New listing")["id"])
+    source = str(realties.create(web_stack.core, int(user["id"]), "Old listing").id)
+    target = str(realties.create(web_stack.core, int(user["id"]), "New listing").id)
     log_in(page, web_stack, user)
     page.get_by_role("link", name="Old listing").click()
 

@@ -69,17 +69,17 @@ def test_a_project_upload_keeps_the_title_typed_when_upload_was_pressed(
     for route in held:
         route.continue_()
     expect(page.locator("figure")).to_have_count(1)
-    assert _titles(web_stack, user, project["id"]) == ["First view"]
+    assert _titles(web_stack, user, project.id) == ["First view"]
     # The second choice survived the redraw: Upload sends it, with its own title.
     _upload(page).click()
     expect(page.locator("figure")).to_have_count(2)
-    assert _titles(web_stack, user, project["id"]) == ["First view", "Second view"]
+    assert _titles(web_stack, user, project.id) == ["First view", "Second view"]
 
 
 def test_a_double_click_on_copy_copies_once(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Sixty photos")["id"])
-    target = str(realties.create(web_stack.core, int(user["id"]), "Copy target")["id"])
+    source = str(realties.create(web_stack.core, int(user["id"]), "Sixty photos").id)
+    target = str(realties.create(web_stack.core, int(user["id"]), "Copy target").id)
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         client.upload(source, _photos(tmp_path, "a", "b", "c"))
 
@@ -99,8 +99,8 @@ def test_a_copy_whose_answer_is_lost_is_retried_with_the_same_request_id(
     web_stack: Stack, page: Page, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Source")["id"])
-    target = str(realties.create(web_stack.core, int(user["id"]), "Target")["id"])
+    source = str(realties.create(web_stack.core, int(user["id"]), "Source").id)
+    target = str(realties.create(web_stack.core, int(user["id"]), "Target").id)
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         client.upload(source, _photos(tmp_path, "x", "y"))
     sent: list[str] = []
@@ -128,7 +128,7 @@ def test_an_edit_in_one_tab_after_an_upload_in_another_is_saved(
     web_stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Two tabs")["id"])
+    realty = str(realties.create(web_stack.core, int(user["id"]), "Two tabs").id)
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         client.upload(realty, _photos(tmp_path, "kitchen", "garden"))
     context = browser.new_context(viewport=DESKTOP)
@@ -159,7 +159,7 @@ def test_typed_text_stays_when_its_save_fails_and_is_saved_on_the_next_try(
     web_stack: Stack, page: Page, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Flaky network")["id"])
+    realty = str(realties.create(web_stack.core, int(user["id"]), "Flaky network").id)
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         client.upload(realty, _photos(tmp_path, "hall"))
     log_in(page, web_stack, user)

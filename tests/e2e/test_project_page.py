@@ -62,7 +62,7 @@ def test_pictures_upload_together_get_titles_and_move(web_stack: Stack, page: Pa
     assert before != "Terrace at dusk"
 
     with _is24(web_stack, user) as client:
-        assert [a.title for a in client.attachments(project["id"])] == _titles(page)
+        assert [a.title for a in client.attachments(project.id)] == _titles(page)
 
 
 def _is24(stack: Stack, user: dict[str, Any]) -> IS24Client:
@@ -80,7 +80,7 @@ def test_taken_and_denied_slots_are_shown_before_anything_is_sent(web_stack: Sta
     log_in(page, web_stack, user)
 
     # BASIC: the logos and the brochure are not in the product, and the page says so up front.
-    page.goto(f"{web_stack.url}/#/project/{basic['id']}")
+    page.goto(f"{web_stack.url}/#/project/{basic.id}")
     expect(page.locator("h1")).to_contain_text("Harbour")
     expect(page.locator("select[name=pictureType] option[value=COMPANY_LOGO]")).to_be_disabled()
     expect(page.locator("select[name=pictureType] option[value=COMPANY_LOGO]")).to_contain_text("PROFESSIONAL only")
@@ -88,7 +88,7 @@ def test_taken_and_denied_slots_are_shown_before_anything_is_sent(web_stack: Sta
     expect(page.locator("#brochure-note")).to_have_text("A brochure needs a PROFESSIONAL project; this one is not.")
 
     # PROFESSIONAL: once the company logo is there, its slot is taken.
-    page.goto(f"{web_stack.url}/#/project/{pro['id']}")
+    page.goto(f"{web_stack.url}/#/project/{pro.id}")
     expect(page.locator("h1")).to_contain_text("Hilltop")
     page.locator("input[name=picture]").set_input_files(logo)
     page.locator("select[name=pictureType]").select_option("COMPANY_LOGO")
@@ -116,7 +116,7 @@ def test_taken_and_denied_slots_are_shown_before_anything_is_sent(web_stack: Sta
     page.locator("input[name=picture]").set_input_files(logo)
     page.locator("select[name=pictureType]").select_option("PROJECT_LOGO")
     with _is24(web_stack, user) as client:
-        client.upload_picture(pro["id"], logo, "PROJECT_LOGO")
+        client.upload_picture(pro.id, logo, "PROJECT_LOGO")
     page.locator("#add-picture").get_by_role("button", name="Upload").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("This project already has a project logo: delete that one first to add another.")
@@ -135,7 +135,7 @@ def test_a_damaged_or_too_large_file_is_named_in_a_sentence(web_stack: Stack, pa
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
     log_in(page, web_stack, user)
-    page.goto(f"{web_stack.url}/#/project/{project['id']}")
+    page.goto(f"{web_stack.url}/#/project/{project.id}")
 
     broken = _file(tmp_path, "broken.jpg", image_bytes("JPEG", (400, 300))[:300])
     page.locator("input[name=picture]").set_input_files(broken)
@@ -171,7 +171,7 @@ def test_a_queued_or_sending_picture_can_be_cancelled(web_stack: Stack, page: Pa
     page.route("**/storage/**", lambda route: held.append(route))
     page.on("requestfailed", lambda request: failed.append(request.url) if "/storage/" in request.url else None)
     log_in(page, web_stack, user)
-    page.goto(f"{web_stack.url}/#/project/{project['id']}")
+    page.goto(f"{web_stack.url}/#/project/{project.id}")
     expect(page.locator("h1")).to_contain_text("Cancels")
 
     page.locator("input[name=picture]").set_input_files(files)
@@ -198,4 +198,4 @@ def test_a_queued_or_sending_picture_can_be_cancelled(web_stack: Stack, page: Pa
     expect(page.locator("#attachments figure")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     with _is24(web_stack, user) as client:
-        assert [a.title for a in client.attachments(project["id"])] == ["View (1)"]
+        assert [a.title for a in client.attachments(project.id)] == ["View (1)"]

@@ -47,7 +47,7 @@ def _photos(tmp_path: Path, count: int) -> list[str]:
 
 def test_sixty_photos_are_all_saved_and_shown_under_a_rate_limit(per_second: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(per_second)
-    realty = str(realties.create(per_second.core, int(user["id"]), "Sixty")["id"])
+    realty = str(realties.create(per_second.core, int(user["id"]), "Sixty").id)
     refused: list[str] = []
 
     def seen(response: Response) -> None:
@@ -75,7 +75,7 @@ def test_a_gallery_that_cannot_be_read_again_says_so(per_hour: Stack, page: Page
     """The save gets through; then another tab of the same session spends the hour's requests,
     and the page's reading of the gallery is refused for longer than the page waits."""
     user = new_user(per_hour)
-    realty = str(realties.create(per_hour.core, int(user["id"]), "Busy")["id"])
+    realty = str(realties.create(per_hour.core, int(user["id"]), "Busy").id)
 
     def spend_the_limit_after_the_save(route: Route) -> None:
         answer = route.fetch()
@@ -118,7 +118,7 @@ def test_every_picture_of_a_gallery_shows_under_a_rate_limit(
     """The cards' renditions are the session's requests too: a dozen at once meet a limit of five a
     second, and each one refused is asked for again until it shows."""
     user = new_user(five_per_second)
-    realty = str(realties.create(five_per_second.core, int(user["id"]), "Many")["id"])
+    realty = str(realties.create(five_per_second.core, int(user["id"]), "Many").id)
     with RealtyImageClient(five_per_second.url, str(user["bearer_token"])) as client:  # its own count
         client.upload(realty, _photos(tmp_path, 24))
     refused: list[str] = []

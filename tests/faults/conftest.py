@@ -49,10 +49,10 @@ class Actor:
     realty_id: str
 
     def new_project(self, product: str = "PROFESSIONAL") -> int:
-        return int(projects.create(self.stack.core, self.user.username, product, "Faults")["id"])  # type: ignore[call-overload]
+        return projects.create(self.stack.core, self.user.username, product, "Faults").id
 
     def new_realty(self) -> str:
-        return str(realties.create_for(self.stack.core, self.user.username)["id"])
+        return str(realties.create_for(self.stack.core, self.user.username).id)
 
     def upload_ticket(self, content: bytes, content_type: str = "image/jpeg", project_id: int | None = None) -> str:
         response = self.is24.upload_ticket(project_id or self.project_id, content_type).send(self.client)
@@ -111,8 +111,8 @@ def attachment_ids_of(document: dict[str, object]) -> list[str]:
 def actor(stack: Stack) -> Iterator[Actor]:
     user = make_user(stack)
     with httpx.Client(base_url=stack.url, timeout=60) as client:
-        project_id = int(projects.create(stack.core, user.username, "PROFESSIONAL", "Faults")["id"])  # type: ignore[call-overload]
-        realty_id = str(realties.create_for(stack.core, user.username)["id"])
+        project_id = projects.create(stack.core, user.username, "PROFESSIONAL", "Faults").id
+        realty_id = str(realties.create_for(stack.core, user.username).id)
         yield Actor(stack, user, client, IS24(stack.url, user), RealtyImage(stack.url, user), project_id, realty_id)
 
 

@@ -156,8 +156,8 @@ def kill_round(
         oauth: dict[str, str] = created["oauth"]  # type: ignore[assignment]
         user = User(str(created["username"]), oauth["consumer_key"], oauth["consumer_secret"], oauth["access_token"],
                     oauth["access_token_secret"], str(created["bearer_token"]))  # fmt: skip
-        project_id = int(projects.create(core, user.username, "PROFESSIONAL", "Kill")["id"])  # type: ignore[call-overload]
-        realty_id = str(realties.create_for(core, user.username)["id"])
+        project_id = projects.create(core, user.username, "PROFESSIONAL", "Kill").id
+        realty_id = str(realties.create_for(core, user.username).id)
     finally:
         core.close()
     figures: dict[str, Any] = {"rounds": []}

@@ -153,7 +153,7 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
         )
         scope = Scope(settings, user.username)
         source, saved_into, copied_into = (
-            scope.add_realty(str(realties.create_for(core, user.username)["id"])) for _ in range(3)
+            scope.add_realty(str(realties.create_for(core, user.username).id)) for _ in range(3)
         )
         api = RealtyImage(server.url, user)
         server.start()
@@ -185,7 +185,7 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
                     crashes += 1
                     break
                 # Answered before the kill: start over on a fresh target.
-                copied_into = scope.add_realty(str(realties.create_for(core, user.username)["id"]))
+                copied_into = scope.add_realty(str(realties.create_for(core, user.username).id))
         assert crashes == 2, "the kills did not land in the middle of a save and of a copy"
         left = scope.stored_keys(core) - scope.named_keys()
         assert left, "the crashes left nothing to clean up"

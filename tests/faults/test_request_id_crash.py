@@ -100,7 +100,7 @@ def test_a_retry_after_a_crash_mid_save_executes(tmp_path: Path, database_url: s
                     assert client.post(grant["url"], data=grant["fields"], files=files).status_code == 204
                     keys.append(grant["fields"]["key"])
             body = {"uploadedImages": [{"key": key} for key in keys]}
-            realty_id = str(realties.create_for(core, user.username)["id"])
+            realty_id = str(realties.create_for(core, user.username).id)
             request_id = str(uuid.uuid4())
             headers = {**bearer, "Request-ID": request_id}
             url = f"{server.url}{BASE}/realty/{realty_id}/images"

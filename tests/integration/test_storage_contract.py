@@ -105,7 +105,7 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
             uow,
             user_id=int(user["id"]),
             owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-            owner_id=str(project["id"]),
+            owner_id=str(project.id),
             content_type=content_type,
             allowed=(content_type,),
             base_url=stack.url,
@@ -117,9 +117,9 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
     info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
     with core.unit_of_work() as uow:
         added = media.append_file(
-            uow, owner_kind=tickets.PROJECT, owner_id=str(project["id"]), ticket=ticket, info=info, kind="Picture"
+            uow, owner_kind=tickets.PROJECT, owner_id=str(project.id), ticket=ticket, info=info, kind="Picture"
         )  # type: ignore[arg-type]
-        item = uow.media.item(tickets.PROJECT, str(project["id"]), added)
+        item = uow.media.item(tickets.PROJECT, str(project.id), added)
         assert item is not None
         url = media.file_url(core, item, stack.url)
         uow.commit()

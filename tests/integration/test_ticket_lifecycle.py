@@ -20,7 +20,7 @@ IS24_TYPES = ("image/jpeg", "image/gif", "image/png", "application/pdf")
 def new_project(stack: Stack) -> tuple[int, int]:
     user = accounts.create_user(stack.core, f"u{uuid.uuid4().hex[:10]}", "pw")
     project = projects.create(stack.core, str(user["username"]), "PROFESSIONAL", "P")
-    return int(user["id"]), int(project["id"])  # type: ignore[call-overload]
+    return int(user["id"]), int(project.id)  # type: ignore[call-overload]
 
 
 def issue(stack: Stack, user_id: int, project_id: int, content_type: str) -> tickets.IssuedTicket:

@@ -77,7 +77,7 @@ def test_fifty_mib_uploads_keep_memory_flat(server, tmp_path: Path) -> None:  # 
                 uow,
                 user_id=int(user["id"]),
                 owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
-                owner_id=str(project["id"]),
+                owner_id=str(project.id),
                 content_type="application/pdf",
                 allowed=("application/pdf",),
                 base_url=url,

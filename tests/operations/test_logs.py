@@ -172,7 +172,7 @@ def test_an_error_logs_its_trace_once_with_the_reference(
     oauth: dict[str, str] = made["oauth"]  # type: ignore[assignment]
     user = User(str(made["username"]), oauth["consumer_key"], oauth["consumer_secret"], oauth["access_token"],
                 oauth["access_token_secret"], str(made["bearer_token"]))  # fmt: skip
-    project_id = int(projects.create(core, user.username, "PROFESSIONAL", "Errors")["id"])  # type: ignore[call-overload]
+    project_id = projects.create(core, user.username, "PROFESSIONAL", "Errors").id
     try:
         with ThreadedServer(create_app(core)) as server, httpx.Client(base_url=server.url, timeout=60) as client:
             is24, ri = IS24(server.url, user), RealtyImage(server.url, user)

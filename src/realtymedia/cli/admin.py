@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from realtymedia.services.results import Project, Realty
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,21 +96,47 @@ def users_revoke_token(args: argparse.Namespace) -> dict[str, object]:
 def projects_create(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import projects
 
-    return projects.create(
+    made = projects.create(
         _core(), args.owner, args.product, args.name, title=args.title or "", description=args.description or ""
     )
+    return _project(made, args.owner)
 
 
 def realties_create(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import realties
 
-    return realties.create_for(_core(), args.owner, args.name or "")
+    return _realty(realties.create_for(_core(), args.owner, args.name or ""))
 
 
 def realties_publish(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import realties
 
-    return realties.publish(_core(), None, args.id)
+    return _realty(realties.publish(_core(), None, args.id))
+
+
+# The command's output: the Realty Image dialect's names for a realty, IS24's for a project.
+def _project(project: Project, owner: str) -> dict[str, object]:
+    return {
+        "id": project.id,
+        "owner": owner,
+        "product": project.product,
+        "name": project.name,
+        "title": project.title,
+        "description": project.description,
+        "homepageUrl": project.homepage_url,
+    }
+
+
+def _realty(realty: Realty) -> dict[str, object]:
+    return {
+        "id": realty.id,
+        "name": realty.name,
+        "published": realty.published,
+        "publishedAt": realty.published_at.isoformat() if realty.published_at else None,
+        "imageCount": realty.image_count,
+        "createdAt": realty.created_at.isoformat(),
+        "updatedAt": realty.updated_at.isoformat(),
+    }
 
 
 def cleanup(args: argparse.Namespace) -> dict[str, object]:

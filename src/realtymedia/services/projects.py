@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 from realtymedia.domain import codes
 from realtymedia.domain.attachments import Product
 from realtymedia.domain.errors import AccessDenied, NotFound, invalid
-from realtymedia.persistence.models import Project
+from realtymedia.persistence.models import Project as ProjectRow
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
+from realtymedia.services.results import Attachment, Project
 
 
 def create(
     core: Core, owner: str, product: str, name: str, title: str = "", description: str = "", homepage_url: str = ""
-) -> dict[str, object]:
+) -> Project:
     if product not in Product.__members__:
         raise invalid("product", product, codes.INVALID_VALUE, "product must be BASIC or PROFESSIONAL")
     if not 1 <= len(name) <= 40:
@@ -26,7 +27,7 @@ def create(
         user = uow.accounts.user_by_name(owner)
         if user is None:
             raise NotFound("user", owner)
-        project = Project(
+        project = ProjectRow(
             user_id=user.id,
             product=product,
             name=name,
@@ -38,23 +39,25 @@ def create(
             version=1,
         )
         uow.projects.add(project)
+        made = result(project)
         uow.commit()
-        return as_dict(project, owner)
+        return made
 
 
-def as_dict(project: Project, owner: str) -> dict[str, object]:
-    return {
-        "id": project.id,
-        "owner": owner,
-        "product": project.product,
-        "name": project.name,
-        "title": project.title,
-        "description": project.description,
-        "homepageUrl": project.homepage_url,
-    }
+def result(project: ProjectRow, attachments: tuple[Attachment, ...] = ()) -> Project:
+    return Project(
+        id=project.id,
+        product=project.product,
+        name=project.name,
+        title=project.title,
+        description=project.description,
+        homepage_url=project.homepage_url,
+        updated_at=project.updated_at,
+        attachments=attachments,
+    )
 
 
-def owned(uow: UnitOfWork, project_id: int, user_id: int) -> Project:
+def owned(uow: UnitOfWork, project_id: int, user_id: int) -> ProjectRow:
     """The project, if it exists and belongs to the user."""
     project = uow.projects.get(project_id)
     if project is None:

@@ -7,18 +7,19 @@ from datetime import datetime
 
 from realtymedia.domain.errors import Invalid, NotFound
 from realtymedia.domain.realty_images import check_name
-from realtymedia.persistence.models import Realty
+from realtymedia.persistence.models import Realty as RealtyRow
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
+from realtymedia.services.results import Realty
 from realtymedia.services.tickets import REALTY
 
 
-def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
+def create(core: Core, user_id: int, name: str = "") -> Realty:
     violations = check_name(name)
     if violations:
         raise Invalid(violations)
     moment = now()
-    realty = Realty(
+    realty = RealtyRow(
         id=str(uuid.uuid4()),
         user_id=user_id,
         name=name,
@@ -29,11 +30,12 @@ def create(core: Core, user_id: int, name: str = "") -> dict[str, object]:
     )
     with core.unit_of_work() as uow:
         uow.realties.add(realty)
+        answer = _result(realty, 0)
         uow.commit()
-    return as_dict(realty, 0)
+    return answer
 
 
-def rename(core: Core, user_id: int, realty_id: str, name: str) -> dict[str, object]:
+def rename(core: Core, user_id: int, realty_id: str, name: str) -> Realty:
     """A realty's new name; the same name again changes nothing."""
     violations = check_name(name)
     if violations:
@@ -43,12 +45,12 @@ def rename(core: Core, user_id: int, realty_id: str, name: str) -> dict[str, obj
         if realty.name != name:
             realty.name = name
             touch(realty)
-        answer = as_dict(realty, uow.media.count(REALTY, realty_id))
+        answer = _result(realty, uow.media.count(REALTY, realty_id))
         uow.commit()
         return answer
 
 
-def create_for(core: Core, owner: str, name: str = "") -> dict[str, object]:
+def create_for(core: Core, owner: str, name: str = "") -> Realty:
     with core.unit_of_work(write=False) as uow:
         user = uow.accounts.user_by_name(owner)
     if user is None:
@@ -56,19 +58,19 @@ def create_for(core: Core, owner: str, name: str = "") -> dict[str, object]:
     return create(core, user.id, name)
 
 
-def as_dict(realty: Realty, image_count: int) -> dict[str, object]:
-    return {
-        "id": realty.id,
-        "name": realty.name,
-        "published": realty.published,
-        "publishedAt": realty.published_at.isoformat() if realty.published_at else None,
-        "imageCount": image_count,
-        "createdAt": realty.created_at.isoformat(),
-        "updatedAt": realty.updated_at.isoformat(),
-    }
+def _result(realty: RealtyRow, image_count: int) -> Realty:
+    return Realty(
+        id=realty.id,
+        name=realty.name,
+        published=realty.published,
+        published_at=realty.published_at,
+        image_count=image_count,
+        created_at=realty.created_at,
+        updated_at=realty.updated_at,
+    )
 
 
-def touch(realty: Realty, moment: datetime | None = None) -> None:
+def touch(realty: RealtyRow, moment: datetime | None = None) -> None:
     """Record a change to the realty or to any of its images, in the changing transaction.
 
     `version` is what answers rendered from the realty are keyed by: every change must move it.
@@ -85,7 +87,7 @@ def version(uow: UnitOfWork, realty_id: str, user_id: int) -> int:
     return found[1]
 
 
-def owned(uow: UnitOfWork, realty_id: str, user_id: int | None, *, lock: bool = False) -> Realty:
+def owned(uow: UnitOfWork, realty_id: str, user_id: int | None, *, lock: bool = False) -> RealtyRow:
     """The realty, if it exists and is the user's (None: any user). Others' realties do not exist for them."""
     realty = uow.realties.get(realty_id, lock=lock)
     if realty is None or (user_id is not None and realty.user_id != user_id):
@@ -93,21 +95,21 @@ def owned(uow: UnitOfWork, realty_id: str, user_id: int | None, *, lock: bool = 
     return realty
 
 
-def get(core: Core, user_id: int, realty_id: str) -> dict[str, object]:
+def get(core: Core, user_id: int, realty_id: str) -> Realty:
     with core.unit_of_work(write=False) as uow:
         realty = owned(uow, realty_id, user_id)
-        return as_dict(realty, uow.media.count(REALTY, realty_id))
+        return _result(realty, uow.media.count(REALTY, realty_id))
 
 
-def page_for(core: Core, user_id: int, start: int = 0, size: int = 200) -> tuple[list[dict[str, object]], int]:
+def page_for(core: Core, user_id: int, start: int = 0, size: int = 200) -> tuple[list[Realty], int]:
     """A page of the user's realties (oldest first) and their total count."""
     with core.unit_of_work(write=False) as uow:
         rows, total = uow.realties.page(user_id, start, size)
         counts = uow.media.counts(REALTY, [r.id for r in rows])
-        return [as_dict(r, counts[r.id]) for r in rows], total
+        return [_result(r, counts[r.id]) for r in rows], total
 
 
-def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object]:
+def publish(core: Core, user_id: int | None, realty_id: str) -> Realty:
     """Publish the realty and every image it holds now; published images can no longer be deleted."""
     moment = now()
     with core.unit_of_work() as uow:
@@ -116,6 +118,6 @@ def publish(core: Core, user_id: int | None, realty_id: str) -> dict[str, object
         realty.published_at = moment
         touch(realty, moment)
         uow.media.publish_all(REALTY, realty_id, moment)
-        answer = as_dict(realty, uow.media.count(REALTY, realty_id))
+        answer = _result(realty, uow.media.count(REALTY, realty_id))
         uow.commit()
         return answer

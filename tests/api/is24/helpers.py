@@ -68,7 +68,7 @@ class Account:
         return self.url(project_id or self.project_id, *rest)
 
     def new_project(self, product: str = "PROFESSIONAL") -> int:
-        return int(projects.create(self.stack.core, self.username, product, "Project")["id"])  # type: ignore[call-overload]
+        return projects.create(self.stack.core, self.username, product, "Project").id
 
     # -- attachment steps, in XML ------------------------------------------------------------
 
@@ -116,7 +116,7 @@ def new_account(
         known = _shared_users[id(stack)]
     name, user_id, oauth = known
     project = projects.create(stack.core, name, product, "Riverside", title="Riverside Gardens")
-    return Account(stack, name, "secret-pw", user_id, oauth, int(project["id"]))  # type: ignore[call-overload]
+    return Account(stack, name, "secret-pw", user_id, oauth, project.id)
 
 
 # -- payloads -------------------------------------------------------------------------------

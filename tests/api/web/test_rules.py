@@ -53,9 +53,9 @@ def test_a_projects_slots_follow_its_contract_and_its_attachments(local_stack: S
         return {s["type"]: (s["free"], s["refusal"]) for s in answer.json()["slots"]}
 
     with _logged_in(local_stack, user) as http:
-        assert slots(http, basic["id"])["COMPANY_LOGO"] == (False, "deniedForProduct")
-        assert slots(http, basic["id"])["IMAGE"] == (True, None)
-        assert slots(http, pro["id"])["COMPANY_LOGO"] == (True, None)
+        assert slots(http, basic.id)["COMPANY_LOGO"] == (False, "deniedForProduct")
+        assert slots(http, basic.id)["IMAGE"] == (True, None)
+        assert slots(http, pro.id)["COMPANY_LOGO"] == (True, None)
 
         keys = user["oauth"]
         assert isinstance(keys, dict)
@@ -63,12 +63,12 @@ def test_a_projects_slots_follow_its_contract_and_its_attachments(local_stack: S
         with IS24Client(local_stack.url, *signed) as is24:
             logo = tmp_path / "logo.png"
             logo.write_bytes(image_bytes("PNG", (40, 20)))
-            is24.upload_picture(pro["id"], logo, "COMPANY_LOGO")
-        after = slots(http, pro["id"])
+            is24.upload_picture(pro.id, logo, "COMPANY_LOGO")
+        after = slots(http, pro.id)
         assert after["COMPANY_LOGO"] == (False, "numberOfItemsExceeded")
         assert after["PROJECT_LOGO"] == (True, None) and after["IMAGE"] == (True, None)
 
         # Another user's project, or none, is simply not found (nothing is revealed).
-        assert http.get(f"/web/projects/{theirs['id']}/rules").status_code == 404
+        assert http.get(f"/web/projects/{theirs.id}/rules").status_code == 404
         assert http.get("/web/projects/99999999/rules").status_code == 404
         assert http.get("/web/projects/x%00/rules").status_code == 404

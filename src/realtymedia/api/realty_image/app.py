@@ -26,7 +26,7 @@ from realtymedia.domain.errors import DomainError
 from realtymedia.operations.observe import note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.server.bodies import BodyLimit
-from realtymedia.services import accounts, idempotency, realties, realty_images, web_sessions
+from realtymedia.services import accounts, idempotency, realties, realty_images, results, web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
 from realtymedia.services.idempotency import Answer, RequestKey
@@ -174,8 +174,17 @@ def _pictures_base(core: Core, base: str) -> str:
     return base + core.settings.realty_image_base_path.rstrip("/")
 
 
-def _realty(realty: dict[str, Any]) -> dict[str, Any]:
-    return _dump(schemas.Realty.model_validate(realty))
+def _realty(realty: results.Realty) -> dict[str, Any]:
+    model = schemas.Realty(
+        id=UUID(realty.id),
+        name=realty.name,
+        published=realty.published,
+        publishedAt=realty.published_at,
+        imageCount=realty.image_count,
+        createdAt=realty.created_at,
+        updatedAt=realty.updated_at,
+    )
+    return _dump(model)
 
 
 def _grant_fields(fields: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,103 @@
+"""What the use cases answer: frozen values in the domain's own words, built from the stored rows
+inside the unit of work that read them. No ORM row leaves the services.
+
+Each front door renders these in its own format: the IS24 codec (api.is24.resources), the Realty
+Image schemas (api.realty_image.app), the CLI's JSON (cli.admin), the web page's answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Realty:
+    """A realty of the Realty Image dialect, with how many images it holds now."""
+
+    id: str
+    name: str
+    published: bool
+    published_at: datetime | None
+    image_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment of an IS24 project: a Picture or PDFDocument (a stored file) or a Link.
+
+    `subtype` is its pictureType, pdfDocumentType or linkType; `url` a Link's address, `file_url`
+    where a stored file is read (None for a Link); `sha256` names the file's version (renditions'
+    URLs carry it)."""
+
+    id: str
+    project_id: int
+    kind: str
+    subtype: str | None
+    title: str | None
+    url: str | None
+    file_url: str | None
+    sha256: str
+    placeholder: str | None
+
+
+@dataclass(frozen=True)
+class Project:
+    """An IS24 real estate project and its attachments in their order."""
+
+    id: int
+    product: str
+    name: str
+    title: str
+    description: str
+    homepage_url: str
+    updated_at: datetime
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RealtyImage:
+    """An image of a realty. `url` is where the stored file is read; `sha256` that of the file as
+    uploaded (it names the image's version); `order` its place in the realty's list, from 0."""
+
+    id: str
+    realty_id: str
+    url: str
+    description: str | None
+    order: int
+    published: bool
+    content_type: str
+    width: int | None
+    height: int | None
+    size: int
+    sha256: str
+    created_at: datetime
+    updated_at: datetime
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True)
+class OAuthCredentials:
+    """A consumer and an access token of OAuth 1.0a, as the IS24 dialect's clients sign with them."""
+
+    consumer_key: str
+    consumer_secret: str
+    access_token: str
+    access_token_secret: str
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user just created, with every credential made for them (shown this once: only hashes of
+    the password and the bearer token are kept)."""
+
+    id: int
+    username: str
+    password: str
+    oauth: OAuthCredentials
+    bearer_token: str
+
+
+__all__ = ["Attachment", "NewUser", "OAuthCredentials", "Project", "Realty", "RealtyImage"]
