@@ -16,8 +16,8 @@ from bench.api import IS24, IS24_BASE, JSON, REALTY_IMAGE_BASE, Request, User, p
 from oauthlib import oauth1
 from sqlalchemy import func, select
 
+from realtymedia.auth import web_sessions
 from realtymedia.persistence.models import Media, Ticket
-from realtymedia.services import web_sessions
 from realtymedia.storage.local import LocalStorage
 from tests.faults.conftest import Actor, jpeg
 from tests.support import Stack, image_bytes, pdf_bytes, pixel_bomb_png

@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
+from realtymedia.auth import web_sessions
 from realtymedia.domain.errors import DomainError
 from realtymedia.persistence.idempotency import RequestRecords
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services import accounts, idempotency, signed_requests, web_sessions
+from realtymedia.services import accounts, idempotency, signed_requests
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
 from realtymedia.services.idempotency import Answer, RequestKey

@@ -23,6 +23,7 @@ from requests_oauthlib import OAuth1Session
 from sqlalchemy import text
 
 from realtymedia.app import create_app
+from realtymedia.auth import bearer
 from realtymedia.operations.logs import RequestContext, json_formatter
 from realtymedia.services import accounts, projects
 from realtymedia.services.core import Core
@@ -123,7 +124,7 @@ def test_one_line_per_request_and_nothing_secret(carol: Actor, caplog: pytest.Lo
     for reference, seen in references.items():
         assert f"{by_ref[reference]['method']} {by_ref[reference]['status']}" == seen, reference
     users = {r["dialect"]: r["user_id"] for r in requests if r["user_id"] is not None}
-    principal = accounts.authenticate_bearer(carol.stack.core, carol.user.bearer)
+    principal = bearer.authenticate_bearer(carol.stack.core, carol.user.bearer)
     assert principal is not None and users["is24"] == users["realty_image"] == principal.user_id
     assert {r["route"] for r in requests} >= {
         "/restapi/api/offer/v1.0/user/{username}/realestateproject/{project_id}/attachment",

@@ -1,4 +1,4 @@
-"""The OAuth header pre-read (services.oauth.header_params) reads signed headers as oauthlib does."""
+"""The OAuth header pre-read (auth.signatures.header_params) reads signed headers as oauthlib does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
-from realtymedia.services.oauth import header_params as _header_params
+from realtymedia.auth.signatures import header_params as _header_params
 
 credentials = st.text(st.characters(min_codepoint=33, max_codepoint=0x24F), min_size=1, max_size=40)
 # oauthlib writes the realm as it is: one with a quote or a backslash makes a header no parser reads

@@ -88,9 +88,9 @@ def users_password(args: argparse.Namespace) -> dict[str, object]:
 
 
 def users_revoke_token(args: argparse.Namespace) -> dict[str, object]:
-    from realtymedia.services import accounts
+    from realtymedia.auth import bearer
 
-    return {"revoked": accounts.revoke_bearer(_core(), args.token)}
+    return {"revoked": bearer.revoke_bearer(_core(), args.token)}
 
 
 def projects_create(args: argparse.Namespace) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Users, their passwords, OAuth 1.0a consumers and tokens, and bearer tokens."""
+"""Users, their passwords, OAuth 1.0a consumers and tokens, and bearer tokens (made here; checked
+by realtymedia.auth)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Conflict, NotFound, invalid
-from realtymedia.services.core import Core, now, on_event_loop
+from realtymedia.services.core import Core, now
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed login the same whether the user exists or not.
@@ -81,42 +82,10 @@ def authenticate_password(core: Core, username: str, password: str) -> Principal
     return Principal(user.id, user.username) if user else None
 
 
-@on_event_loop(writes=False)
-def authenticate_bearer(core: Core, token: str) -> Principal | None:
-    """The token's user. A valid token is remembered for settings.bearer_cache_seconds; an invalid
-    one is asked about every time (so a token made by another worker works at once)."""
-    digest = hash_token(token)
-
-    def lookup() -> Principal | None:
-        with core.unit_of_work(write=False) as uow:
-            found = uow.accounts.principal_by_bearer_hash(digest)
-        return Principal(*found) if found else None
-
-    principal: Principal | None = core.principals.get_or_make(digest, lookup)
-    return principal
-
-
-def known_bearer(core: Core, token: str) -> Principal | None:
-    """The token's user if this worker remembers it: no database, so safe on the event loop."""
-    principal: Principal | None = core.principals.get(hash_token(token))
-    return principal
-
-
-def revoke_bearer(core: Core, token: str) -> bool:
-    """Remove a bearer token; whether it existed. Workers that remember it as valid keep accepting
-    it for up to settings.bearer_cache_seconds (this process forgets it at once)."""
-    digest = hash_token(token)
-    with core.unit_of_work() as uow:
-        removed = uow.accounts.delete_bearer(digest)
-        uow.commit()
-    core.principals.forget(digest)
-    return removed
-
-
 def change_password(core: Core, username: str, password: str) -> dict[str, object]:
     """Set a user's password and end every session of theirs (the page's; OAuth and bearer
     credentials are not sessions and stay), in one transaction."""
-    from realtymedia.services import web_sessions
+    from realtymedia.auth import web_sessions
 
     if not password:
         raise invalid("password", password, codes.MANDATORY_FIELD_EMPTY, "password must not be empty")

@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from realtymedia.auth import callers, signatures
 from realtymedia.domain.errors import NotAuthenticated
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services import oauth, web_sessions
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, on_event_loop
 
@@ -41,10 +41,7 @@ class SignedRequest:
 
 
 def _authenticate(core: Core, uow: UnitOfWork, request: SignedRequest) -> Principal:
-    principal = oauth.verify(core, uow, request.uri, request.method, request.headers)
-    if principal is None and not any(name.lower() == "authorization" for name in request.headers):
-        csrf = next((v for k, v in request.headers.items() if k.lower() == web_sessions.CSRF_HEADER.lower()), None)
-        principal = web_sessions.authenticate_in(uow, request.method, request.session_cookie, csrf)
+    principal = callers.is24(core, uow, request.uri, request.method, request.headers, request.session_cookie)
     if principal is None:
         raise NotAuthenticated("no valid OAuth 1.0a signature or web session")
     return principal
@@ -82,7 +79,7 @@ def perform(core: Core, request: SignedRequest, step: Step[T]) -> T:
                 refused = error
             uow.commit()
     except Exception:
-        oauth.spend_nonce(core, request.headers)
+        signatures.spend_nonce(core, request.headers)
         raise
     if isinstance(refused, _ChangeFailed):
         raise refused.error

@@ -303,7 +303,8 @@ def cleanup(core: Core) -> dict[str, int]:
             leftovers += _remove_unnamed(core, core.storage.list_keys(copies))
     leftovers += _remove_pending_leftovers(core, cutoff)
     # Sessions and login attempts no rule looks at any more.
-    from realtymedia.services import logins, web_sessions
+    from realtymedia.auth import web_sessions
+    from realtymedia.services import logins
 
     web_sessions.forget_expired(core)
     logins.forget(core)

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from realtymedia.api.common import core_of
+from realtymedia.auth import web_sessions
 from realtymedia.domain import realty_images
 from realtymedia.domain.attachments import FILE_CONTENT_TYPES, TITLE_MAX, TITLE_MIN
 from realtymedia.domain.errors import AccessDenied, NotFound
-from realtymedia.services import attachments, web_sessions
+from realtymedia.services import attachments
 from realtymedia.services.accounts import Principal
 from realtymedia.web.session import NO_STORE, refused
 

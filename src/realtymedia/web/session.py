@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import Scope
 
 from realtymedia.api.common import client_address, core_of
+from realtymedia.auth import web_sessions
 from realtymedia.domain.errors import Overloaded, Throttled
-from realtymedia.services import web_sessions
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}

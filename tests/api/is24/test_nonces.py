@@ -13,8 +13,8 @@ from oauthlib.oauth1 import Client
 from sqlalchemy import func, select
 from tests.support import Stack
 
+from realtymedia.auth import signatures
 from realtymedia.persistence.models import OAuthNonce
-from realtymedia.services import oauth
 from realtymedia.services.core import Core
 
 from .helpers import Account, new_account, picture_xml
@@ -55,11 +55,11 @@ def test_a_replay_is_refused_by_another_worker(stack: Stack) -> None:
     assert httpx.get(url, headers=headers, timeout=60).status_code == 200
     other = Core.from_settings(stack.settings)  # a worker of its own, on the same database
     try:
-        assert oauth.authenticate(other, url, "GET", headers) is None
+        assert signatures.authenticate(other, url, "GET", headers) is None
         fresh = _signed(account, url)
-        found = oauth.authenticate(other, url, "GET", fresh)
+        found = signatures.authenticate(other, url, "GET", fresh)
         assert found is not None and found.username == account.username
-        assert oauth.authenticate(other, url, "GET", fresh) is None
+        assert signatures.authenticate(other, url, "GET", fresh) is None
     finally:
         other.close()
 
@@ -124,25 +124,25 @@ def test_credentials_are_remembered_per_worker_for_the_cache_time(stack: Stack) 
 
     account = new_account(stack, fresh=True)
     url = account.project_url()
-    assert oauth.authenticate(stack.core, url, "GET", _signed(account, url)) is not None
+    assert signatures.authenticate(stack.core, url, "GET", _signed(account, url)) is not None
     with stack.core.unit_of_work() as uow:  # the token goes, behind the workers' backs
         uow.session.execute(delete(OAuthToken).where(OAuthToken.token == account.oauth["access_token"]))
         uow.commit()
     headers = _signed(account, url)
-    found = oauth.authenticate(stack.core, url, "GET", headers)
+    found = signatures.authenticate(stack.core, url, "GET", headers)
     assert found is not None and found.username == account.username
-    assert oauth.authenticate(stack.core, url, "GET", headers) is None  # a replay, remembered or not
+    assert signatures.authenticate(stack.core, url, "GET", headers) is None  # a replay, remembered or not
     for settings in (stack.settings, stack.settings.model_copy(update={"bearer_cache_seconds": 0})):
         other = Core.from_settings(settings)
         try:
-            assert oauth.authenticate(other, url, "GET", _signed(account, url)) is None
+            assert signatures.authenticate(other, url, "GET", _signed(account, url)) is None
         finally:
             other.close()
     never = Core.from_settings(stack.settings.model_copy(update={"bearer_cache_seconds": 0}))
     try:
         fresh = new_account(stack, fresh=True)
         fresh_url = fresh.project_url()
-        assert oauth.authenticate(never, fresh_url, "GET", _signed(fresh, fresh_url)) is not None
+        assert signatures.authenticate(never, fresh_url, "GET", _signed(fresh, fresh_url)) is not None
         assert never.oauth_credentials.get((fresh.oauth["consumer_key"], fresh.oauth["access_token"])) is None
     finally:
         never.close()
@@ -199,5 +199,5 @@ def test_a_database_error_spends_the_nonce_too(stack: Stack, method: str) -> Non
 
     with pytest.raises(SQLAlchemyError):
         signed_requests.perform(stack.core, signed_requests.SignedRequest(url, method, headers), failing)
-    assert oauth.authenticate(stack.core, url, method, headers) is None  # the nonce is spent
-    assert oauth.authenticate(stack.core, url, method, _signed(account, url, method)) is not None
+    assert signatures.authenticate(stack.core, url, method, headers) is None  # the nonce is spent
+    assert signatures.authenticate(stack.core, url, method, _signed(account, url, method)) is not None

@@ -17,7 +17,7 @@ from requests_oauthlib import OAuth1, OAuth1Session
 from tests.support import Stack
 
 from realtymedia.api.is24 import examples
-from realtymedia.services import web_sessions
+from realtymedia.auth import web_sessions
 
 from .helpers import Account, messages_of, new_account
 

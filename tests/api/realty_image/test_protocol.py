@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from tests.api.realty_image.conftest import BASE, Api
 from tests.api.realty_image.test_images import error_of
 
-from realtymedia.services import web_sessions
+from realtymedia.auth import web_sessions
 
 
 @pytest.mark.parametrize(

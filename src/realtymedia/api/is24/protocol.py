@@ -36,10 +36,11 @@ from realtymedia.api.conditional import Rendered
 from realtymedia.api.is24 import codec
 from realtymedia.api.is24.codec import Document, MalformedBody, Node
 from realtymedia.api.is24.errors import BAD_REQUEST, MEDIA_TYPE_UNSUPPORTED, Refusal, translate
+from realtymedia.auth import web_sessions
 from realtymedia.domain.errors import AccessDenied
 from realtymedia.operations.observe import note_reference, note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services import signed_requests, web_sessions
+from realtymedia.services import signed_requests
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
 from realtymedia.services.signed_requests import SignedRequest

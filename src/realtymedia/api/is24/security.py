@@ -19,8 +19,9 @@ from starlette.routing import Route
 from realtymedia.api.common import base_url, client_address, core_of
 from realtymedia.api.is24.errors import Refusal
 from realtymedia.api.is24.protocol import Representation, error_response, full_url, read_body
+from realtymedia.auth import oauth1 as oauth
 from realtymedia.domain.errors import Overloaded, Throttled
-from realtymedia.services import logins, oauth
+from realtymedia.services import logins
 
 CSRF_COOKIE = "rm_oauth_csrf"
 PAGE = """<!doctype html>

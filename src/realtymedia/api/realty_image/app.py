@@ -22,11 +22,12 @@ from realtymedia.api.common import base_url, core_of, telemetry
 from realtymedia.api.realty_image import errors, schemas
 from realtymedia.api.realty_image.docs import DESCRIPTION, install_docs
 from realtymedia.api.realty_image.errors import ApiError
+from realtymedia.auth import callers, web_sessions
 from realtymedia.domain.errors import DomainError
 from realtymedia.operations.observe import note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.server.bodies import BodyLimit
-from realtymedia.services import accounts, idempotency, realties, realty_images, results, web_sessions
+from realtymedia.services import idempotency, realties, realty_images, results
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
 from realtymedia.services.idempotency import Answer, RequestKey
@@ -45,25 +46,18 @@ bearer = HTTPBearer(
 async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """The bearer token's or the web session's user. Async, so that a token this worker remembers
-    costs no hand-off to a thread; other tokens and web sessions are looked up on the event loop
-    (accounts.authenticate_bearer, web_sessions.authenticate)."""
-    core = core_of(request)
-    if credentials is not None:
-        token = credentials.credentials
-        principal = accounts.known_bearer(core, token) or await core.run(accounts.authenticate_bearer, token)
-        if principal is None:
-            raise ApiError(401, "The bearer token is not valid.")
-        note_user(request.scope, principal.user_id)
-        return principal
-    principal = await core.run(
-        web_sessions.authenticate,
+    """The bearer token's or the web session's user (auth.callers.realty_image)."""
+    token = None if credentials is None else credentials.credentials
+    principal = await callers.realty_image(
+        core_of(request),
         request.method,
+        token,
         request.cookies.get(web_sessions.COOKIE),
         request.headers.get(web_sessions.CSRF_HEADER),
     )
     if principal is None:
-        raise ApiError(401, "Authentication required: send a bearer token.")
+        refusal = "Authentication required: send a bearer token." if token is None else "The bearer token is not valid."
+        raise ApiError(401, refusal)
     note_user(request.scope, principal.user_id)
     return principal
 

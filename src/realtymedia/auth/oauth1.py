@@ -1,4 +1,5 @@
-"""OAuth 1.0a (HMAC-SHA1) for the IS24 dialect: the token lifecycle, and the checks of signed requests.
+"""OAuth 1.0a (HMAC-SHA1) for the IS24 dialect: the token lifecycle, and the validator that answers
+oauthlib's questions (the checks of signed requests are auth.signatures').
 
 3-legged: request token -> the user logs in and allows the consumer on the confirm_access page
 (which sets the verifier) -> access token. 2-legged: consumer key and secret alone, acting for the
@@ -6,14 +7,13 @@ user who owns the consumer. Nonces are remembered per consumer, timestamp and to
 within the timestamp window is a replay; an older timestamp is refused by oauthlib itself.
 
 oauthlib checks the signatures and drives the steps; `Validator` answers its questions from one
-unit of work, the caller's (a signed IS24 request: services.signed_requests) or one opened here
-for a token step, committed once when oauthlib is done.
+unit of work, the caller's (a signed IS24 request: auth.signatures) or one opened here for a
+token step, committed once when oauthlib is done.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -25,15 +25,12 @@ from oauthlib.oauth1 import (
     AuthorizationEndpoint,
     RequestTokenEndpoint,
     RequestValidator,
-    ResourceEndpoint,
-    SignatureOnlyEndpoint,
 )
 from oauthlib.oauth1.rfc5849.errors import InvalidRequestError
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
 from realtymedia.persistence.accounts import ConsumerCredentials, TokenCredentials
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
 
 REQUEST, ACCESS = "request", "access"
@@ -264,81 +261,6 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     def invalidate_request_token(self, client_key: str, request_token: str, request: Any) -> None:
         self.uow.oauth.spend_request_token(request_token)
-
-
-# -- signed requests ------------------------------------------------------------------------
-
-_HEADER_PARAM = re.compile(r'\s*([^\s=,]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))\s*(?:,|$)')
-
-
-def header_params(authorization: str) -> dict[str, str]:
-    """The parameters of an `OAuth ...` header, read only to fetch what oauthlib will ask about
-    (consumer, token, nonce) in one go. oauthlib parses the header itself for everything it checks:
-    a header read differently here only costs a lookup more. (urllib's parse_http_list, which
-    oauthlib uses, walks the header a character at a time, twice per request.)"""
-    return {m[1]: m[2] if m[2] is not None else m[3] for m in _HEADER_PARAM.finditer(authorization, len("OAuth "))}
-
-
-def _authorization(headers: Mapping[str, str]) -> str:
-    return next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-
-
-def is_signed(headers: Mapping[str, str]) -> bool:
-    return _authorization(headers).lower().startswith("oauth ")
-
-
-def _prefetched(core: Core, uow: UnitOfWork, headers: Mapping[str, str]) -> tuple[Validator, str | None]:
-    """A validator with the request's consumer, token and nonce asked in one go; and the token named."""
-    validator = Validator(core, uow)
-    params = header_params(_authorization(headers))
-    token, client_key = params.get("oauth_token"), params.get("oauth_consumer_key")
-    if client_key and validator.check_client_key(client_key) and (not token or validator.check_access_token(token)):
-        validator.prefetch(client_key, token, params.get("oauth_nonce"), params.get("oauth_timestamp"))
-    return validator, token
-
-
-def verify(core: Core, uow: UnitOfWork, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
-    """The principal of a signed request, or None when it is unsigned, badly signed, stale or
-    replayed. Its nonce is recorded in `uow` (the caller commits it, whatever the answer)."""
-    if not is_signed(headers):
-        return None
-    validator, token = _prefetched(core, uow, headers)
-    try:
-        if token:
-            valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
-                uri, method, "", dict(headers), realms=[]
-            )
-        else:
-            valid, request = SignatureOnlyEndpoint(validator).validate_request(uri, method, "", dict(headers))
-    except ValueError:  # oauthlib cannot read the header (`OAuth garbage`): as unsigned
-        return None
-    if not valid:
-        return None
-    if token:
-        found = validator.token(request.resource_owner_key, ACCESS, request.client_key)
-        user_id, username = (found.user_id, found.username) if found else (None, None)
-    else:
-        consumer = validator.consumer(request.client_key)
-        user_id, username = (consumer.user_id, consumer.username) if consumer else (None, None)
-    return Principal(user_id, username) if user_id is not None and username is not None else None
-
-
-def authenticate(core: Core, uri: str, method: str, headers: Mapping[str, str]) -> Principal | None:
-    """`verify` in a unit of work of its own: the nonce is spent, whatever the answer."""
-    with core.unit_of_work() as uow:
-        principal = verify(core, uow, uri, method, headers)
-        uow.commit()
-    return principal
-
-
-def spend_nonce(core: Core, headers: Mapping[str, str]) -> None:
-    """Record the nonce of a signed request in a unit of work of its own (when the request's own
-    was rolled back: a refused request stays unrepeatable)."""
-    if not is_signed(headers):
-        return
-    with core.unit_of_work() as uow:
-        _prefetched(core, uow, headers)
-        uow.commit()
 
 
 # -- the token steps ------------------------------------------------------------------------
