@@ -121,7 +121,7 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
         )  # type: ignore[arg-type]
         item = uow.media.item(tickets.PROJECT, str(project.id), added)
         assert item is not None
-        url = media.file_url(core, item, stack.url)
+        url = media.file_url(core, item.key, stack.url)
         uow.commit()
     assert url is not None
     return url

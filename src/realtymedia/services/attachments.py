@@ -1,6 +1,7 @@
 """Attachments of real estate projects: upload tickets, assign, update, delete, order, read.
 
-Plain values in, rows and plain values out, domain errors for everything refused. The rules live
+Plain values in, plain values and frozen results (services.results) out, domain errors for
+everything refused. The rules live
 in domain.attachments and domain.ordering; this module runs them at the right moment: cheap checks
 first, the byte check of an uploaded file outside any transaction, and the contract constraints
 again under the project's lock, so that they hold under concurrent requests.
@@ -36,10 +37,11 @@ from realtymedia.domain.attachments import slots as rules_slots
 from realtymedia.domain.errors import AccessDenied, DomainError, Invalid, NotFound, Violation
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import move_to_front
-from realtymedia.persistence.models import Media, Project, Ticket
+from realtymedia.persistence.models import Media, Ticket
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, projects, tickets
 from realtymedia.services.core import Core, after_commit, now
+from realtymedia.services.results import Attachment, Project
 from realtymedia.services.tickets import PROJECT
 
 RESOURCE = "attachment"
@@ -49,12 +51,6 @@ _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 # Our choices for the ticket's fixed fields: objects are private (the service hands out their URLs),
 # and encrypted at rest by S3.
 TICKET_FIELDS = {"acl": "private", "x-amz-server-side-encryption": "AES256"}
-
-
-@dataclass(frozen=True)
-class ProjectView:
-    project: Project
-    attachments: Sequence[Media]
 
 
 @dataclass(frozen=True)
@@ -73,13 +69,14 @@ class ProjectVersion:
 # -- projects -------------------------------------------------------------------------------
 
 
-def projects_of(uow: UnitOfWork, user_id: int) -> list[ProjectView]:
-    return [ProjectView(p, _attachments(uow, p.id)) for p in uow.projects.of_user(user_id)]
+def projects_of(core: Core, uow: UnitOfWork, user_id: int, base_url: str) -> list[Project]:
+    """The user's projects with their attachments; file URLs start at `base_url`."""
+    return [projects.result(p, _attachments_of(core, uow, p.id, base_url)) for p in uow.projects.of_user(user_id)]
 
 
-def project(uow: UnitOfWork, user_id: int, project_id: int) -> ProjectView:
+def project(core: Core, uow: UnitOfWork, user_id: int, project_id: int, base_url: str) -> Project:
     found = projects.owned(uow, project_id, user_id)
-    return ProjectView(found, _attachments(uow, found.id))
+    return projects.result(found, _attachments_of(core, uow, found.id, base_url))
 
 
 def project_version(uow: UnitOfWork, user_id: int, project_id: int) -> ProjectVersion:
@@ -132,6 +129,24 @@ def _not_owned(project_id: int, *, exists: bool) -> DomainError:
 
 def _attachments(uow: UnitOfWork, project_id: int) -> Sequence[Media]:
     return uow.media.of(PROJECT, str(project_id))
+
+
+def _attachments_of(core: Core, uow: UnitOfWork, project_id: int, base_url: str) -> tuple[Attachment, ...]:
+    return tuple(_attachment(core, item, base_url) for item in _attachments(uow, project_id))
+
+
+def _attachment(core: Core, item: Media, base_url: str) -> Attachment:
+    return Attachment(
+        id=item.id,
+        project_id=int(item.owner_id),
+        kind=item.kind,
+        subtype=item.subtype,
+        title=item.title,
+        url=item.url,
+        file_url=media.file_url(core, item.key, base_url),
+        sha256=item.sha256 or "",
+        placeholder=item.placeholder,
+    )
 
 
 # -- tickets --------------------------------------------------------------------------------
@@ -244,8 +259,8 @@ def _add(
         return added
 
 
-def update(core: Core, uow: UnitOfWork, user_id: int, project_id: int, data: AttachmentInput) -> Media:
-    """Replace the subtype, title (Pictures of type IMAGE) or URL (Links) of an attachment."""
+def update(core: Core, uow: UnitOfWork, user_id: int, project_id: int, data: AttachmentInput) -> str:
+    """Replace the subtype, title (Pictures of type IMAGE) or URL (Links) of an attachment; returns its id."""
     violations = check_input(data, core.settings.virtual_tour_hosts, needs_id=True)
     if violations:
         raise Invalid(violations)
@@ -266,7 +281,7 @@ def update(core: Core, uow: UnitOfWork, user_id: int, project_id: int, data: Att
     item.updated_at = now()
     _touch(uow, locked)
     uow.flush()
-    return item
+    return item.id
 
 
 def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> None:
@@ -302,12 +317,15 @@ def order(uow: UnitOfWork, user_id: int, project_id: int, given: list[str] | Non
 # -- reads ----------------------------------------------------------------------------------
 
 
-def get(uow: UnitOfWork, user_id: int, project_id: int, attachment_id: str) -> tuple[Project, Media]:
+def get(
+    core: Core, uow: UnitOfWork, user_id: int, project_id: int, attachment_id: str, base_url: str
+) -> tuple[Attachment, datetime]:
+    """The attachment, and when its project last changed (what an answer showing it is as of)."""
     found = projects.owned(uow, project_id, user_id)
     item = uow.media.item(PROJECT, str(project_id), _known_form(attachment_id))
     if item is None:
         raise NotFound(RESOURCE, attachment_id)
-    return found, item
+    return _attachment(core, item, base_url), found.updated_at
 
 
 def slots(core: Core, user_id: int, project_id: int) -> tuple[str, list[Slot]]:
@@ -336,7 +354,6 @@ def _check_contract(
 
 __all__ = [
     "ProjectVersion",
-    "ProjectView",
     "assign",
     "delete",
     "get",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from realtymedia.domain.media import MediaInfo
-from realtymedia.persistence.models import Media, Ticket
+from realtymedia.persistence.models import Ticket
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import tickets
 from realtymedia.services.core import Core, now
@@ -133,5 +133,6 @@ def delete_objects(core: Core, keys: Iterable[str | None]) -> None:
     tickets.remove_quietly(core, keys)
 
 
-def file_url(core: Core, item: Media, base_url: str) -> str | None:
-    return core.storage.file_url(item.key, base_url) if item.key else None
+def file_url(core: Core, key: str | None, base_url: str) -> str | None:
+    """Where clients read the stored object at `key` (None: a Link's row, which has none)."""
+    return core.storage.file_url(key, base_url) if key else None

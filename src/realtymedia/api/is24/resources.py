@@ -1,4 +1,5 @@
-"""The IS24 resources as neutral trees (built from rows, read from payloads). The codec renders them."""
+"""The IS24 resources as neutral trees (built from the services' results, read from payloads). The
+codec renders them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from collections.abc import Callable, Sequence
 from realtymedia.api.is24.codec import REALESTATEPROJECT, Document, Node, TypeName
 from realtymedia.api.is24.errors import word
 from realtymedia.domain.attachments import SUBTYPE_FIELD, AttachmentInput, parse_kind
-from realtymedia.persistence.models import Media, Project
-from realtymedia.services.attachments import ProjectView
+from realtymedia.services.results import Attachment, Project
 from realtymedia.services.tickets import IssuedTicket
 
 # The upload ticket's fields, named and ordered as IS24's document shows them.
@@ -24,10 +24,8 @@ TICKET_FIELD_ORDER = (
     "policy",
     "x-amz-security-token",
 )
-# Where the stored file of an attachment can be read (None for a Link).
-FileUrl = Callable[[Media], str | None]
 # A Picture's rendition templates by scale (SCALE, SCALE_AND_CROP, WHITE_FILLING), see api.pictures.
-Templates = Callable[[Media], dict[str, str]]
+Templates = Callable[[Attachment], dict[str, str]]
 # The URL of a resource below the user's project container.
 Href = Callable[..., str]
 
@@ -80,11 +78,9 @@ def upload_ticket(issued: IssuedTicket) -> Document:
     return Document(REALESTATEPROJECT, root)
 
 
-def attachment_node(
-    item: Media, href: Href, file_url: FileUrl, templates: Templates | None = None, *, strict: bool = False
-) -> Node:
+def attachment_node(item: Attachment, href: Href, templates: Templates | None = None, *, strict: bool = False) -> Node:
     node = Node("attachment", {"xsi:type": TypeName(REALESTATEPROJECT, item.kind), "id": item.id})
-    node.attrs["xlink:href"] = href(item.owner_id, "attachment", item.id)
+    node.attrs["xlink:href"] = href(item.project_id, "attachment", item.id)
     if strict:
         return node
     if item.kind == "Picture":
@@ -92,7 +88,7 @@ def attachment_node(
         if item.title:
             node.add("title", item.title)
         urls = Node("urls", wrapped=True, arrays=("url",))
-        url = file_url(item)
+        url = item.file_url
         if url:
             for scale, template in (templates(item) if templates else {}).items():
                 urls.add("url", scale=scale, href=template)
@@ -102,26 +98,23 @@ def attachment_node(
             node.add("placeholder", item.placeholder)
     elif item.kind == "PDFDocument":
         node.add("pdfDocumentType", item.subtype)
-        url = file_url(item)
-        if url:
-            node.add("url", url)
+        if item.file_url:
+            node.add("url", item.file_url)
     else:
         node.add("url", item.url)
         node.add("linkType", item.subtype)
     return node
 
 
-def attachment(item: Media, href: Href, file_url: FileUrl, templates: Templates) -> Document:
-    node = attachment_node(item, href, file_url, templates)
+def attachment(item: Attachment, href: Href, templates: Templates) -> Document:
+    node = attachment_node(item, href, templates)
     node.name = "attachment"
     return Document(REALESTATEPROJECT, node)
 
 
-def attachments(
-    items: Sequence[Media], href: Href, file_url: FileUrl, templates: Templates, *, strict: bool
-) -> Document:
+def attachments(items: Sequence[Attachment], href: Href, templates: Templates, *, strict: bool) -> Document:
     root = Node("attachments", wrapped=True, arrays=("attachment",))
-    root.children = [attachment_node(i, href, file_url, templates, strict=strict) for i in items]
+    root.children = [attachment_node(i, href, templates, strict=strict) for i in items]
     return Document(REALESTATEPROJECT, root)
 
 
@@ -132,8 +125,7 @@ def attachments_order(ids: Sequence[str]) -> Document:
     return Document(REALESTATEPROJECT, root)
 
 
-def project_node(view: ProjectView, href: Href, *, strict: bool = False) -> Node:
-    project: Project = view.project
+def project_node(project: Project, href: Href, *, strict: bool = False) -> Node:
     node = Node("realEstateProject", {"id": str(project.id), "xlink:href": href(project.id)})
     if strict:
         return node
@@ -145,16 +137,16 @@ def project_node(view: ProjectView, href: Href, *, strict: bool = False) -> Node
         node.add("homepageUrl", project.homepage_url)
     node.add("product", project.product)
     refs = Node("attachments", {"xlink:href": href(project.id, "attachment")}, arrays=("attachment",))
-    refs.children = [attachment_node(i, href, lambda _: None, strict=True) for i in view.attachments]
+    refs.children = [attachment_node(i, href, strict=True) for i in project.attachments]
     node.children.append(refs)
     return node
 
 
-def project(view: ProjectView, href: Href) -> Document:
-    return Document(REALESTATEPROJECT, project_node(view, href))
+def project(found: Project, href: Href) -> Document:
+    return Document(REALESTATEPROJECT, project_node(found, href))
 
 
-def projects(views: Sequence[ProjectView], href: Href, *, strict: bool) -> Document:
+def projects(found: Sequence[Project], href: Href, *, strict: bool) -> Document:
     root = Node("realEstateProjects", wrapped=True, arrays=("realEstateProject",))
-    root.children = [project_node(v, href, strict=strict) for v in views]
+    root.children = [project_node(p, href, strict=strict) for p in found]
     return Document(REALESTATEPROJECT, root)

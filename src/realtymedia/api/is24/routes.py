@@ -24,8 +24,8 @@ from realtymedia.api.is24.protocol import (
     negotiate,
 )
 from realtymedia.domain.errors import NotFound
-from realtymedia.persistence.models import Media
-from realtymedia.services import attachments, media
+from realtymedia.services import attachments
+from realtymedia.services.results import Attachment
 
 ROOT = "/api/offer/v1.0/user/{username}/realestateproject"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -56,18 +56,11 @@ def _project_id(value: str) -> int:
     return int(value)
 
 
-def _file_url(call: Call) -> resources.FileUrl:
-    def file_url(item: Media) -> str | None:
-        return media.file_url(call.core, item, call.base_url)
-
-    return file_url
-
-
 def _templates(call: Call) -> resources.Templates:
     pictures_base = call.base_url + call.request.scope.get("root_path", "")
 
-    def templates(item: Media) -> dict[str, str]:
-        return pictures.templates(pictures_base, item.id, item.sha256 or "")
+    def templates(item: Attachment) -> dict[str, str]:
+        return pictures.templates(pictures_base, item.id, item.sha256)
 
     return templates
 
@@ -85,9 +78,9 @@ async def list_projects(request: Request) -> Response:
     (username,) = _path(request, "username")
 
     def run(call: Call) -> Reply:
-        views = attachments.projects_of(call.transaction, call.user_id)
-        changed = max((v.project.updated_at for v in views), default=None)
-        doc = resources.projects(views, call.url, strict=call.representation.strict)
+        found = attachments.projects_of(call.core, call.transaction, call.user_id, call.base_url)
+        changed = max((p.updated_at for p in found), default=None)
+        doc = resources.projects(found, call.url, strict=call.representation.strict)
         return Reply(doc, last_modified=changed)
 
     return await handle(request, run, username=username)
@@ -102,7 +95,8 @@ async def read_project(request: Request) -> Response:
         current = attachments.project_version(call.transaction, call.user_id, pid)
 
         def make() -> Document:
-            return resources.project(attachments.project(call.transaction, call.user_id, pid), call.url)
+            found = attachments.project(call.core, call.transaction, call.user_id, pid, call.base_url)
+            return resources.project(found, call.url)
 
         return Reply(kept(call, ("project", current), make), last_modified=current.updated_at)
 
@@ -145,10 +139,10 @@ async def update(request: Request) -> Response:
     username, project_id = _path(request, "username", "project_id")
 
     def run(call: Call) -> Reply:
-        item = attachments.update(
+        updated = attachments.update(
             call.core, call.transaction, call.user_id, _project_id(project_id), resources.read_attachment(call.body)
         )
-        return _done("MESSAGE_RESOURCE_UPDATED", "updated", item.id)
+        return _done("MESSAGE_RESOURCE_UPDATED", "updated", updated)
 
     return await handle(request, run, username=username, reads_body=True)
 
@@ -176,9 +170,9 @@ async def list_attachments(request: Request) -> Response:
         current = attachments.project_version(call.transaction, call.user_id, pid)
 
         def make() -> Document:
-            view = attachments.project(call.transaction, call.user_id, pid)
+            found = attachments.project(call.core, call.transaction, call.user_id, pid, call.base_url)
             return resources.attachments(
-                view.attachments, call.url, _file_url(call), _templates(call), strict=call.representation.strict
+                found.attachments, call.url, _templates(call), strict=call.representation.strict
             )
 
         return Reply(kept(call, ("attachments", current), make), last_modified=current.updated_at)
@@ -191,9 +185,9 @@ async def read_attachment(request: Request) -> Response:
     username, project_id, attachment_id = _path(request, "username", "project_id", "attachment_id")
 
     def run(call: Call) -> Reply:
-        owner, item = attachments.get(call.transaction, call.user_id, _project_id(project_id), attachment_id)
-        document = resources.attachment(item, call.url, _file_url(call), _templates(call))
-        return Reply(document, last_modified=owner.updated_at)
+        pid = _project_id(project_id)
+        item, changed = attachments.get(call.core, call.transaction, call.user_id, pid, attachment_id, call.base_url)
+        return Reply(resources.attachment(item, call.url, _templates(call)), last_modified=changed)
 
     return await handle(request, run, username=username)
 
