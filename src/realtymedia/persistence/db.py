@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
 from realtymedia.persistence.locks import AdvisoryLocks, FileLocks, Locks
+from realtymedia.persistence.statements import HeldAsyncConnection, HeldConnection, Reads
 from realtymedia.persistence.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,7 +42,7 @@ class Transactions(ABC):
         """A transaction; `write=False` promises it only reads (it never commits anything)."""
 
     @abstractmethod
-    def reads(self) -> Engine:
+    def reads(self) -> Reads:
         """Where a single statement outside any unit of work reads (statements.SelectOne)."""
 
 
@@ -130,8 +131,11 @@ class PostgreSQLDatabase(Database):
         self._async = create_async_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS
         )
-        self._loop = _EngineTransactions(self._async.sync_engine)
-        self._loop_reads = _EngineTransactions(self._async.sync_engine, read_only=True)
+        self._held = HeldAsyncConnection(
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self._loop = _EngineTransactions(self._async.sync_engine, self._held)
+        self._loop_reads = _EngineTransactions(self._async.sync_engine, self._held, read_only=True)
         self.locks = AdvisoryLocks(url)
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
@@ -144,6 +148,7 @@ class PostgreSQLDatabase(Database):
         return await greenlet_spawn(work, self._loop if writes else self._loop_reads)
 
     async def close_loop_pool(self) -> None:
+        await self._held.close()
         await self._async.dispose()
 
     def pools(self) -> dict[str, Engine]:
@@ -159,8 +164,9 @@ class PostgreSQLDatabase(Database):
 
 
 class _EngineTransactions(Transactions):
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, reads: Reads, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._reads = reads
         self._read_only = read_only
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
@@ -168,8 +174,8 @@ class _EngineTransactions(Transactions):
             raise ReadOnlyWork("work declared read-only opened a unit of work for writing")
         return _open(self._engine)
 
-    def reads(self) -> Engine:
-        return self._engine
+    def reads(self) -> Reads:
+        return self._reads
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -247,7 +253,8 @@ class SQLiteDatabase(Database):
         # The event loop's work has connections of its own: it must never wait for a connection
         # held by a worker thread.
         self._loop_engine = make_sqlite_engine(url, 2, 8)
-        self._loop = _SQLiteLoop(self._loop_engine)
+        self._held = HeldConnection(lambda: _detached(self._loop_engine))
+        self._loop = _SQLiteLoop(self._loop_engine, self._held)
         # Record locks on a file beside the database: every process that opens it sees them.
         self.locks = FileLocks(f"{make_url(url).database or 'memory'}.locks")
 
@@ -286,9 +293,18 @@ class SQLiteDatabase(Database):
         return {"threads": self.engine, "loop": self._loop_engine}
 
     def dispose(self) -> None:
+        self._held.close()
         self.engine.dispose()
         self._loop_engine.dispose()
         self.locks.close()
+
+
+def _detached(engine: Engine) -> sqlite3.Connection:
+    """A connection of the engine's, made as its pool makes them, that leaves the pool for good."""
+    fairy = engine.raw_connection()
+    connection: sqlite3.Connection = fairy.driver_connection  # type: ignore[assignment]
+    fairy.detach()
+    return connection
 
 
 class _SQLiteLoop(Transactions):
@@ -301,16 +317,17 @@ class _SQLiteLoop(Transactions):
     that may have committed) wait as any writer does.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, held: HeldConnection) -> None:
         self._reads = engine
+        self._held = held
         self._writes = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._first_write = engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_nowait=True)
         self.busy = False
         self._read_only = False
         self._wrote = False
 
-    def reads(self) -> Engine:
-        return self._reads
+    def reads(self) -> Reads:
+        return self._held  # the loop runs one work at a time: one connection serves its reads
 
     def start(self, *, read_only: bool) -> None:
         self.busy = False

@@ -12,18 +12,25 @@ duplicate key; callers tell a database failure from a refusal by SQLAlchemyError
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Select, Table
+import psycopg
+from sqlalchemy import Column, Connection, Dialect, Engine, Select, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.dml import Insert as CoreInsert
+from sqlalchemy.util import await_
 
 _SQLITE = SQLiteDialect_pysqlite()
+_POSTGRESQL = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 
 class _Prepared:
@@ -100,39 +107,157 @@ class InsertIfAbsent(_Prepared):
         return bool(self._on_driver(lambda driver: driver.execute(self._sql, params).fetchone(), connection, params))
 
 
+class HeldConnection:
+    """One sqlite3 connection kept open for the event loop's single statements (SelectOne): what a
+    pool's checkout and checkin cost was most of such a read (docs/benchmarks.md).
+
+    Opened by `connect` on first use, with the pool's own connection settings. Each statement is a
+    read transaction of its own (autocommit, every row fetched so that the statement is reset): it
+    sees every commit made before it, by any connection of any process, and holds no snapshot
+    between requests (which would stop checkpoints). A lock keeps it to one thread at a time, in
+    case two event loops share a database (servers in tests)."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def fetch(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._connect()
+            return self._connection.execute(sql, values).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+class HeldAsyncConnection:
+    """PostgreSQL: one psycopg asyncio connection (autocommit) kept by the event loop for its single
+    statements, as HeldConnection on SQLite. Checking a connection out of the loop's pool, with the
+    pool's ping, made such a read two round trips and most of its request's cost, and 64 requests
+    at once queued for the pool's connections (docs/benchmarks.md). Statements on it run one after
+    another (psycopg's connection lock), each a round trip of its own, seeing every commit made
+    before it. Made on first use, on the loop that uses it (closed by `close`, on that loop); a
+    connection the server dropped is replaced once, as the pool's ping would have."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connecting: asyncio.Lock | None = None
+
+    async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
+        for attempt in (1, 2):
+            connection = await self._connected()
+            try:
+                cursor = await connection.execute(sql, params)
+                return await cursor.fetchall()
+            except psycopg.OperationalError:
+                if attempt == 2 or not connection.broken:
+                    raise
+                self._connection = None
+        raise AssertionError("unreachable")
+
+    async def _connected(self) -> psycopg.AsyncConnection[Any]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # another loop's connection cannot be used here, nor closed
+            self._loop, self._connection, self._connecting = loop, None, asyncio.Lock()
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            return connection
+        assert self._connecting is not None
+        async with self._connecting:
+            if self._connection is None or self._connection.closed:
+                self._connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            return self._connection
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self._loop is asyncio.get_running_loop():
+            await connection.close()
+
+
+# Where a single statement outside any unit of work runs: an engine's pool, or a held connection.
+Reads = Engine | HeldConnection | HeldAsyncConnection
+
+
 class SelectOne:
     """A SELECT of at most one row, run on its own, outside any unit of work: for a read that needs
     nothing else of a transaction (one statement sees one consistent state on both databases).
 
-    On SQLite straight to the driver, on a pooled connection: no Connection, transaction or Result
-    objects, which cost two thirds of a unit of work's read (docs/renditions.md). Values come back
-    through their column types' result processing, as SQLAlchemy's would. On PostgreSQL as Core."""
+    On SQLite straight to the driver, on the event loop's held connection or a pooled one: no
+    Connection, transaction or Result objects, which cost two thirds of a unit of work's read
+    (docs/renditions.md). Values come back through their column types' result processing, as
+    SQLAlchemy's would (remembered per row read: parsing a timestamp costs more than the read). On
+    PostgreSQL as Core."""
 
     def __init__(self, statement: Select[Any], columns: Sequence[Column[Any]]) -> None:
         self._statement = statement
         compiled = statement.compile(dialect=_SQLITE)
         self._sql = str(compiled)
         self._names = list(compiled.positiontup or ())
-        self._results = [c.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None) for c in columns]
+        self._processed = _processing(_SQLITE, columns)
+        self._postgresql_sql = str(statement.compile(dialect=_POSTGRESQL))
+        self._postgresql_processed = _processing(_POSTGRESQL, columns)
 
-    def __call__(self, engine: Engine, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        if engine.dialect.name != "sqlite":
-            with engine.connect() as connection:
+    def __call__(self, reads: Reads, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Run in the thread or greenlet of `reads` (HeldAsyncConnection: in Database.run's greenlet)."""
+        if isinstance(reads, HeldConnection):
+            return self._on_sqlite(reads.fetch, params)
+        if isinstance(reads, HeldAsyncConnection):
+            try:
+                rows = await_(reads.fetch(self._postgresql_sql, params))
+            except psycopg.Error as error:
+                raise DBAPIError.instance(self._postgresql_sql, params, error, psycopg.Error) from error
+            return self._one(rows, self._postgresql_processed)
+        if reads.dialect.name != "sqlite":
+            with reads.connect() as connection:
                 found = connection.execute(self._statement, params).first()
             return None if found is None else tuple(found)
-        values = tuple(params[name] for name in self._names)
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
+
+        def fetch(sql: str, values: tuple[Any, ...]) -> list[Any]:
+            raw = reads.raw_connection()
             try:
-                cursor.execute(self._sql, values)
-                row = cursor.fetchone()
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(sql, values)
+                    return list(cursor.fetchall())
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
+                raw.close()
+
+        return self._on_sqlite(fetch, params)
+
+    def _on_sqlite(
+        self, fetch: Callable[[str, tuple[Any, ...]], list[Any]], params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        values = tuple(params[name] for name in self._names)
+        try:
+            rows = fetch(self._sql, values)
         except sqlite3.Error as error:
             raise DBAPIError.instance(self._sql, values, error, sqlite3.Error) from error
-        finally:
-            raw.close()
-        if row is None:
+        return self._one(rows, self._processed)
+
+    def _one(self, rows: list[Any], processed: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> tuple[Any, ...] | None:
+        if not rows:
             return None
-        return tuple(v if process is None else process(v) for process, v in zip(self._results, row, strict=True))
+        if len(rows) > 1:
+            raise ValueError(f"more than one row for {self._sql!r}")
+        return processed(tuple(rows[0]))
+
+
+def _processing(dialect: Dialect, columns: Sequence[Column[Any]]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A row as the driver gives it, through its columns' result processing (remembered per row:
+    parsing a timestamp costs more than reading it)."""
+    results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+
+    @functools.lru_cache(maxsize=4096)
+    def processed(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(v if process is None else process(v) for process, v in zip(results, row, strict=True))
+
+    return processed
