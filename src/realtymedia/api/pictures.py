@@ -15,6 +15,7 @@ or fetch, a refusal) goes on to the dialect's own route.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from realtymedia.api.common import core_of, route_path
 from realtymedia.api.delivery import Delivery, deliver, not_modified, respond
 from realtymedia.domain.errors import Invalid, NotFound, neutral
-from realtymedia.images import Mode, RenditionFailed
+from realtymedia.images import Mode, RenditionFailed, Spec
 from realtymedia.operations import metrics
 from realtymedia.operations.observe import RECORD, Record
 from realtymedia.services.core import Core, Memo
@@ -78,10 +79,22 @@ def rendition_endpoint(refuse: Refuse) -> Callable[[Request], Awaitable[Response
     return rendition
 
 
-# What makes a GET more than "the whole rendition, please".
-_CONDITIONS = frozenset({"range", "if-range", "if-none-match", "if-modified-since"})
+# What makes a GET more than "the whole rendition, please" (names as the server gives them).
+_CONDITIONS = frozenset({b"range", b"if-range", b"if-none-match", b"if-modified-since"})
+_REVALIDATIONS = frozenset({b"if-none-match", b"if-modified-since"})
 # The headers a dialect puts on every answer (its request reference, an echoed Request-ID).
 Stamp = Callable[[Scope], list[tuple[bytes, bytes]]]
+# Rendition URLs parsed lately (a listing page asks for the same few again and again).
+_PARSED = 4096
+
+
+class _Named(NamedTuple):
+    """What a rendition URL names, once parsed."""
+
+    picture_id: str
+    version: str
+    spec: Spec
+    key: str
 
 
 class StoredRenditions:
@@ -91,66 +104,84 @@ class StoredRenditions:
     def __init__(self, app: ASGIApp, core: Core, dialects: list[tuple[str, str, Stamp]]) -> None:
         self.app = app
         self.core = core
-        self.dialects = [(prefix.rstrip("/"), name, stamp) for prefix, name, stamp in dialects]
+        self.dialects = [(prefix.rstrip("/") + "/pictures/", prefix.rstrip("/"), name, stamp)
+                         for prefix, name, stamp in dialects]  # fmt: skip
         self.max_side = core.settings.rendition_max_side
+        self._named: dict[str, _Named] = {}
         # The headers of a plain GET's 200, by rendition key (built once: a tenth of an answer's cost).
         self._heads = Memo(4096)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             path = route_path(scope["path"], scope.get("root_path", ""))
-            for prefix, dialect, stamp in self.dialects:
-                if path.startswith(prefix + "/pictures/"):
+            for start, prefix, dialect, stamp in self.dialects:
+                if path.startswith(start):
                     if await self._answer(scope, receive, send, path[len(prefix) :], (prefix, dialect, stamp)):
                         return
                     break
         await self.app(scope, receive, send)
 
-    async def _answer(
-        self, scope: Scope, receive: Receive, send: Send, path: str, dialect: tuple[str, str, Stamp]
-    ) -> bool:
-        """Answer from what this worker holds, or say False (nothing sent) for the dialect to answer."""
+    def _name(self, path: str) -> _Named | None:
+        """What `path` (below the dialect's prefix) names; None for anything but a rendition URL."""
+        named = self._named.get(path)
+        if named is not None:
+            return named
         parts = path.split("/")  # "", "pictures", id, version, mode, name
         if len(parts) != 6:
-            return False
+            return None
         picture_id, version, mode, name = parts[2:]
         size, _, extension = name.partition(".")
         try:
             spec = parse_spec(mode, size, extension, self.max_side)
         except Invalid:
+            return None
+        named = _Named(picture_id, version, spec, self.core.renditions.key_of(picture_id, version, spec))
+        if len(self._named) >= _PARSED:  # a client asking for ever new URLs only empties it
+            self._named.clear()
+        self._named[path] = named
+        return named
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, path: str, dialect: tuple[str, str, Stamp]
+    ) -> bool:
+        """Answer from what this worker holds, or say False (nothing sent) for the dialect to answer."""
+        named = self._name(path)
+        if named is None:
             return False
         renditions = self.core.renditions
-        key = renditions.key_of(picture_id, version, spec)
-        data = renditions.recent(key)
-        headers = Headers(scope=scope)
-        if data is None and "if-none-match" not in headers and "if-modified-since" not in headers:
+        data = renditions.recent(named.key)
+        asked = {name for name, _ in scope["headers"]}
+        if data is None and not asked & _REVALIDATIONS:
             return False  # to be fetched or made: the dialect's route does that, and refuses in its format
         try:
-            stored = await self.core.run(picture, picture_id, version)
+            stored = await self.core.run(picture, named.picture_id, named.version)
         except NotFound:
-            return False
-        etag = renditions.etag(stored, spec)
-        item = Delivery(len(data or b""), spec.format.content_type, etag, stored.created_at, data or b"")
-        if data is None and not not_modified(headers, item):
             return False
         prefix, name_of_dialect, stamp = dialect
         record: Record | None = scope.get(RECORD)
         if record is not None:
             record.dialect, record.route = name_of_dialect, prefix + PATH
-        plain = data is not None and scope["method"] == "GET" and not any(name in _CONDITIONS for name in headers)
-        head = self._heads.get(key) if plain else None
-        if head is None:
-            response = respond(scope["method"], headers, item)
-            if plain:  # the same for every plain GET of this key: its bytes and validators never change
-                self._heads.put(key, list(response.raw_headers))
-        if head is not None or response.status_code != 304:
+        if data is not None and scope["method"] == "GET" and not asked & _CONDITIONS:
+            head = self._heads.get(named.key)
+            if head is None:  # the same for every plain GET of this key: its bytes and validators never change
+                etag = renditions.etag(stored, named.spec)
+                item = Delivery(len(data), named.spec.format.content_type, etag, stored.created_at, data)
+                head = list(respond("GET", {}, item).raw_headers)
+                self._heads.put(named.key, head)
             metrics.RENDITIONS_FROM_STORAGE.inc()
-        if head is None:
-            response.raw_headers.extend(stamp(scope))
-            await response(scope, receive, send)
+            await send({"type": "http.response.start", "status": 200, "headers": [*head, *stamp(scope)]})
+            await send({"type": "http.response.body", "body": data})
             return True
-        await send({"type": "http.response.start", "status": 200, "headers": [*head, *stamp(scope)]})
-        await send({"type": "http.response.body", "body": data})
+        headers = Headers(scope=scope)
+        etag = renditions.etag(stored, named.spec)
+        item = Delivery(len(data or b""), named.spec.format.content_type, etag, stored.created_at, data or b"")
+        if data is None and not not_modified(headers, item):
+            return False
+        response = respond(scope["method"], headers, item)
+        if response.status_code != 304:
+            metrics.RENDITIONS_FROM_STORAGE.inc()
+        response.raw_headers.extend(stamp(scope))
+        await response(scope, receive, send)
         return True
 
 

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
@@ -103,6 +104,22 @@ class _RouteOf:
                     record.dialect, record.route = dialect, self.prefix + path
 
 
+# The request series of each (dialect, route template, status) seen so far: as bounded as the series
+# themselves, and labels() costs more than the increment it leads to, on every request.
+_SERIES: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def _series(dialect: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    key = (dialect, route, status)
+    series = _SERIES.get(key)
+    if series is None:
+        series = _SERIES[key] = (
+            metrics.REQUESTS.labels(dialect, route, str(status)),
+            metrics.LATENCY.labels(dialect, route),
+        )
+    return series
+
+
 def label_routes(app: Starlette, dialect: str | Callable[[str], str | None], prefix: str = "") -> None:
     """Label the app's routes by template, after `prefix` (where the app is mounted), and by dialect
     (or by what `dialect(path)` says; None leaves a route alone). Call it once the routes are
@@ -170,8 +187,9 @@ class Observe:
 
     @staticmethod
     def _finish(scope: Scope, record: Record, status: int, seconds: float) -> None:
-        metrics.REQUESTS.labels(record.dialect, record.route, str(status)).inc()
-        metrics.LATENCY.labels(record.dialect, record.route).observe(seconds)
+        requests, latency = _series(record.dialect, record.route, status)
+        requests.inc()
+        latency.observe(seconds)
         level = logging.DEBUG if record.route in QUIET_ROUTES else logging.INFO
         if requests_log.isEnabledFor(level):
             client = scope.get("client")
