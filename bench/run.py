@@ -323,10 +323,10 @@ class Run:
         self.figures[f"copy_200_{label}"] = {"seconds": timings, "best": min(timings), "median": sorted(timings)[1]}
         print(f"  copy of 200 images ({label}): {', '.join(f'{t:.2f}' for t in timings)} s", flush=True)
 
-    def run_renditions(self) -> None:
-        """The engine against bare Pillow, a stored rendition against the ceiling, and the memory of
-        16 first renditions at once (bench/renditions.py)."""
-        if self.wanted("rendition_engine"):
+    def run_renditions(self, *, engine: bool) -> None:
+        """The engine against bare Pillow (if `engine`), a stored rendition against the ceiling, and
+        the memory of 16 first renditions at once (bench/renditions.py)."""
+        if engine and self.wanted("rendition_engine"):
             self.figures.update(renditions.engine_ratios(self.args.rounds))
         if not (self.wanted("rendition_stored") or self.wanted("rendition_memory")):
             return
@@ -474,8 +474,7 @@ def run_database(database: str, args: argparse.Namespace, bare: processes.Server
             results.setdefault("dialects", {})[database] = found
             if not args.skip_uploads and database == "sqlite":
                 run.run_uploads()
-            if database == "sqlite":
-                run.run_renditions()
+            run.run_renditions(engine=database == "sqlite")  # the engine's figures need no database
             run.run_floors()
             run.figures.update(operations.overhead(run, data_dir, url, workdir))
             if found["is24"]:
