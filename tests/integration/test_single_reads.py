@@ -15,7 +15,7 @@ import anyio
 import pytest
 from sqlalchemy import text
 
-from realtymedia.persistence.db import Database, Transactions, open_database, upgrade
+from realtymedia.persistence.db import LOOP_READERS, Database, Transactions, open_database, upgrade
 from realtymedia.persistence.pictures import StoredFile, file_by_id_alone
 from realtymedia.services import media
 
@@ -146,10 +146,11 @@ def test_postgresql_a_connection_the_server_dropped_is_replaced(postgres_url: st
 
             before = await db.run(read, writes=False)
             held = db._held  # type: ignore[attr-defined]
-            pid = (await held.fetch("SELECT pg_backend_pid()", {}))[0][0]
-            assert pid != await db.run(backend, writes=False)  # the held one, not a pooled one
+            pids = {(await held.fetch("SELECT pg_backend_pid()", {}))[0][0] for _ in range(LOOP_READERS)}
+            assert await db.run(backend, writes=False) not in pids  # the held ones, not pooled ones
             with db.unit_of_work() as uow:
-                uow.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                for pid in pids:
+                    uow.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             after = await db.run(read, writes=False)
             await db.close_loop_pool()
             return before, after

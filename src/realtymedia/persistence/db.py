@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
 from realtymedia.persistence.locks import AdvisoryLocks, FileLocks, Locks
-from realtymedia.persistence.statements import HeldAsyncConnection, HeldConnection, Reads
+from realtymedia.persistence.statements import HeldAsyncConnections, HeldConnection, Reads
 from realtymedia.persistence.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -80,9 +80,14 @@ class Database(Transactions):
 HIDE_PARAMETERS = True
 
 
+# PostgreSQL: connections the event loop keeps for its single-statement reads (HeldAsyncConnections).
+LOOP_READERS = 4
+
+
 def open_database(url: str, pool_size: int = 5, max_overflow: int = 5) -> Database:
     """At most pool_size + max_overflow connections per pool (PostgreSQL has two: worker threads and
-    the event loop): size the server's max_connections to workers x that (or put a pooler in front)."""
+    the event loop, and LOOP_READERS more held by the loop): size the server's max_connections to
+    workers x that (or put a pooler in front)."""
     if url.startswith("sqlite"):
         return SQLiteDatabase(url, pool_size, max_overflow)
     return PostgreSQLDatabase(url, pool_size, max_overflow)
@@ -131,9 +136,8 @@ class PostgreSQLDatabase(Database):
         self._async = create_async_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS
         )
-        self._held = HeldAsyncConnection(
-            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._held = HeldAsyncConnections(conninfo, LOOP_READERS)
         self._loop = _EngineTransactions(self._async.sync_engine, self._held)
         self._loop_reads = _EngineTransactions(self._async.sync_engine, self._held, read_only=True)
         self.locks = AdvisoryLocks(url)

@@ -135,54 +135,66 @@ class HeldConnection:
                 self._connection = None
 
 
-class HeldAsyncConnection:
-    """PostgreSQL: one psycopg asyncio connection (autocommit) kept by the event loop for its single
-    statements, as HeldConnection on SQLite. Checking a connection out of the loop's pool, with the
-    pool's ping, made such a read two round trips and most of its request's cost, and 64 requests
-    at once queued for the pool's connections (docs/benchmarks.md). Statements on it run one after
-    another (psycopg's connection lock), each a round trip of its own, seeing every commit made
-    before it. Made on first use, on the loop that uses it (closed by `close`, on that loop); a
-    connection the server dropped is replaced once, as the pool's ping would have."""
+class HeldAsyncConnections:
+    """PostgreSQL: a few psycopg asyncio connections (autocommit) kept by the event loop for its
+    single statements, as HeldConnection on SQLite. Checking a connection out of the loop's pool,
+    with the pool's ping, made such a read two round trips and most of its request's cost
+    (docs/benchmarks.md). A statement goes to the connection with the fewest under way (each runs
+    its statements one after another, a round trip each), and sees every commit made before it.
+    Made on first use, on the loop that uses them (closed by `close`, on that loop); a connection
+    the server dropped is replaced once, as the pool's ping would have."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, size: int) -> None:
         self._conninfo = conninfo
-        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._size = size
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._connecting: asyncio.Lock | None = None
+        self._slots: list[_Slot] = []
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
-        for attempt in (1, 2):
-            connection = await self._connected()
-            try:
-                cursor = await connection.execute(sql, params)
-                return await cursor.fetchall()
-            except psycopg.OperationalError:
-                if attempt == 2 or not connection.broken:
-                    raise
-                self._connection = None
-        raise AssertionError("unreachable")
-
-    async def _connected(self) -> psycopg.AsyncConnection[Any]:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # another loop's connection cannot be used here, nor closed
-            self._loop, self._connection, self._connecting = loop, None, asyncio.Lock()
-        connection = self._connection
-        if connection is not None and not connection.closed:
-            return connection
-        assert self._connecting is not None
-        async with self._connecting:
-            if self._connection is None or self._connection.closed:
-                self._connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            return self._connection
+        if loop is not self._loop:  # another loop's connections cannot be used here, nor closed
+            self._loop, self._slots = loop, [_Slot() for _ in range(self._size)]
+        slot = min(self._slots, key=lambda s: s.under_way)
+        slot.under_way += 1
+        try:
+            for attempt in (1, 2):
+                connection = await slot.connected(self._conninfo)
+                try:
+                    cursor = await connection.execute(sql, params)
+                    return await cursor.fetchall()
+                except psycopg.OperationalError:
+                    if attempt == 2 or not connection.broken:
+                        raise
+                    slot.connection = None
+            raise AssertionError("unreachable")
+        finally:
+            slot.under_way -= 1
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None and self._loop is asyncio.get_running_loop():
-            await connection.close()
+        slots, self._slots = self._slots, []
+        if self._loop is asyncio.get_running_loop():
+            for slot in slots:
+                if slot.connection is not None:
+                    await slot.connection.close()
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.connection: psycopg.AsyncConnection[Any] | None = None
+        self.under_way = 0
+        self._connecting = asyncio.Lock()
+
+    async def connected(self, conninfo: str) -> psycopg.AsyncConnection[Any]:
+        if self.connection is not None and not self.connection.closed:
+            return self.connection
+        async with self._connecting:
+            if self.connection is None or self.connection.closed:
+                self.connection = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+            return self.connection
 
 
 # Where a single statement outside any unit of work runs: an engine's pool, or a held connection.
-Reads = Engine | HeldConnection | HeldAsyncConnection
+Reads = Engine | HeldConnection | HeldAsyncConnections
 
 
 class SelectOne:
@@ -205,10 +217,10 @@ class SelectOne:
         self._postgresql_processed = _processing(_POSTGRESQL, columns)
 
     def __call__(self, reads: Reads, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """Run in the thread or greenlet of `reads` (HeldAsyncConnection: in Database.run's greenlet)."""
+        """Run in the thread or greenlet of `reads` (HeldAsyncConnections: in Database.run's greenlet)."""
         if isinstance(reads, HeldConnection):
             return self._on_sqlite(reads.fetch, params)
-        if isinstance(reads, HeldAsyncConnection):
+        if isinstance(reads, HeldAsyncConnections):
             try:
                 rows = await_(reads.fetch(self._postgresql_sql, params))
             except psycopg.Error as error:
