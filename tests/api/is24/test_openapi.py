@@ -4,6 +4,7 @@ documents' own and valid against its schemas, and the service's real answers val
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -16,11 +17,12 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from tests.api.realty_image.test_openapi_examples import examples_of
 from tests.support import Stack, image_bytes
+from tests.unit.test_images import phone_jpeg
 
 from realtymedia.api.is24 import examples
 from realtymedia.api.is24.openapi import ROOT, document
 
-from .helpers import new_account
+from .helpers import new_account, picture_xml
 
 PREFIX = "/restapi"
 
@@ -201,3 +203,39 @@ def test_xml_answers_have_the_root_the_document_names(stack: Stack, fmt: str) ->
         assert ET.fromstring(response.content).tag == f"{{{target['namespace']}}}{target['name']}"
     else:
         assert validator(doc, content["application/json"]["schema"]).is_valid(response.json())
+
+
+def test_the_rendition_route_is_described_as_the_service_answers_it(stack: Stack) -> None:
+    """A Picture's template URLs are the documented path, and a rendition's answers are documented."""
+    doc = served(stack)
+    path = "/pictures/{pictureid}/{version}/{mode}/{size}"
+    item = doc["paths"][path]
+    assert set(item) == {"get", "head"}
+    assert item["get"]["security"] == [] and item["head"]["security"] == []  # public, as the files are
+    schemas = {p["name"]: p["schema"] for p in item["get"]["parameters"]}
+    account = new_account(stack)
+    picture = account.upload("image/jpeg", phone_jpeg(1))
+    assert account.assign(picture_xml(picture, "IMAGE", "Blick")).status_code == 201
+    one = account.request("GET", account.project_url(None, "attachment", picture), "json").json()
+    urls = {u["@scale"]: u["@href"] for u in one["realestateproject.attachment"]["urls"][0]["url"]}
+    for mode in schemas["mode"]["enum"]:
+        url = urls[mode].replace("%WIDTH%", "40").replace("%HEIGHT%", "30")
+        below = url.split(PREFIX, 1)[1]
+        _, _, picture_id, version, named_mode, size = below.split("/")
+        assert below == path.format(pictureid=picture_id, version=version, mode=named_mode, size=size)
+        assert (picture_id, named_mode) == (picture, mode)
+        assert re.fullmatch(schemas["version"]["pattern"], version)
+        assert re.fullmatch(schemas["size"]["pattern"], size) and re.fullmatch(schemas["size"]["pattern"], "40x30.webp")
+        for method in ("get", "head"):
+            response = httpx.request(method.upper(), url, timeout=30)
+            answer = item[method]["responses"][str(response.status_code)]
+            assert {name.lower() for name in answer["headers"]} <= set(response.headers.keys())
+            if method == "get":
+                assert response.headers["content-type"] in answer["content"]
+    missing = httpx.get(
+        urls["SCALE"].replace(picture, str(uuid.uuid4())).replace("%WIDTH%", "4").replace("%HEIGHT%", "3")
+    )
+    assert missing.status_code == 404 and "404" in item["get"]["responses"]
+    errors = [e.message for e in validator(doc, response_schema(doc, "get", path, 404)).iter_errors(
+        httpx.get(missing.url, headers={"Accept": "application/json"}).json())]  # fmt: skip
+    assert errors == []

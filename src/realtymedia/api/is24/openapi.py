@@ -327,6 +327,73 @@ def _ok(description: str, schema: str, **named: dict[str, str]) -> dict[str, Any
     return {"description": description, "content": _content(schema, schema + "Xml", **named)}
 
 
+def _rendition(method: str) -> dict[str, Any]:
+    """GET or HEAD of a rendition URL (docs/renditions.md): public, as the files are."""
+    immutable = {"schema": {"type": "string"}, "example": "public, max-age=31536000, immutable"}
+    validators = {
+        "ETag": {"description": "Strong, per URL.", "schema": {"type": "string"}},
+        "Last-Modified": {"description": "When the picture was stored.", "schema": {"type": "string"}},
+        "Cache-Control": immutable,
+    }
+    body: dict[str, Any] = {"type": "string", "contentMediaType": "image/jpeg"}
+    images = {
+        media_type: {"schema": {**body, "contentMediaType": media_type}}
+        for media_type in ("image/jpeg", "image/webp", "image/avif")
+    }
+    whole = {"description": "The rendition (made on first request, stored after).", "headers": validators}
+    part = {"description": "The one byte range asked for (`Range`, `If-Range`).", "headers": validators}
+    if method == "get":
+        whole, part = {**whole, "content": images}, {**part, "content": images}
+    return {
+        "tags": ["Pictures"],
+        "summary": "A picture scaled to a size in one of IS24's scale modes (the `<urls>` templates of a Picture)",
+        "description": "A Picture's `<urls>` hold these URLs as templates: replace `%WIDTH%` and `%HEIGHT%`, "
+        "and `.jpg` by `.webp` or `.avif` for those formats. The URLs never change meaning: answers are "
+        "immutable, and `If-None-Match` / `If-Modified-Since` answer 304. A deleted picture's URLs answer 404.",
+        "parameters": [
+            {"name": "pictureid", "in": "path", "required": True, "schema": ID, "description": "The Picture's id."},
+            {
+                "name": "version",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+                "description": "The start of the picture's SHA-256, as its templates carry it.",
+            },
+            {
+                "name": "mode",
+                "in": "path",
+                "required": True,
+                "schema": {"enum": ["SCALE", "SCALE_AND_CROP", "WHITE_FILLING"]},
+                "description": "SCALE: fit inside, never enlarged; SCALE_AND_CROP: exactly the size, centre-cropped; "
+                "WHITE_FILLING: exactly the size, the fitted picture centred on white.",
+            },
+            {
+                "name": "size",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9]+x[0-9]+\\.(jpg|webp|avif)$"},
+                "example": "400x300.jpg",
+                "description": "WIDTHxHEIGHT (each 1..3840 by default) and the format.",
+            },
+        ],
+        "responses": {
+            "200": whole,
+            "206": part,
+            "304": {"description": "Not modified (`If-None-Match`, `If-Modified-Since`).", "headers": validators},
+            "400": _messages("A mode, size or format this route does not know: ERROR_COMMON_BAD_REQUEST."),
+            "404": _messages("No such picture (or another version, or deleted): ERROR_RESOURCE_NOT_FOUND."),
+            "416": {"description": "A range outside the rendition."},
+            "429": {"$ref": "#/components/responses/E429"},
+            "500": _messages("The stored picture cannot be rendered: ERROR_COMMON_INTERNAL_SERVER_ERROR."),
+            "503": {
+                **_messages("Too many renditions under way, or storage unavailable; retry after `Retry-After`."),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            },
+        },
+        "security": [],
+    }
+
+
 def _paths() -> dict[str, Any]:
     picture_created = {"Picture": examples.CREATED}
     assign_errors = {
@@ -434,6 +501,7 @@ def _paths() -> dict[str, Any]:
                 body=_content("AttachmentsOrder", "AttachmentsOrderXml", examples.ORDER_REQUEST),
             ),
         },
+        "/pictures/{pictureid}/{version}/{mode}/{size}": {"get": _rendition("get"), "head": _rendition("head")},
         "/security/oauth/request_token": {
             "post": {
                 "tags": oauth_tag,
@@ -474,6 +542,7 @@ def document() -> dict[str, Any]:
         "tags": [
             {"name": "Real estate project attachments", "description": "Documents 000, 001 and 002 of IS24."},
             {"name": "OAuth 1.0a", "description": "The 3-legged flow (document 003)."},
+            {"name": "Pictures", "description": "Renditions of Pictures, public (beyond IS24's documents)."},
         ],
         "paths": _paths(),
         "components": {
