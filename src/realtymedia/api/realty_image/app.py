@@ -7,7 +7,7 @@ the vendor's body in errors.py; Request-IDs are services.idempotency's.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -108,6 +108,7 @@ User = Annotated[Principal, Depends(caller)]
 RequestId = Annotated[str, Depends(request_id)]
 # The document's pattern: a lowercase hyphenated UUID of version 1-5 and the RFC 4122 variant.
 REALTY_ID_PATTERN = r"^([0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$"
+_REALTY_ID = re.compile(REALTY_ID_PATTERN)
 RealtyId = Annotated[
     str,
     Path(
@@ -269,61 +270,83 @@ async def _grant(request: Request, user: Principal, rid: str, content_type: str)
 
 _CANONICAL_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _GRANT_TYPES = frozenset(GRANT_CONTENT_TYPES)
+_READ = "realtymedia.plain_read"  # what a PlainRoute read of its request, in the request's scope
 
 
-class GrantRoute(Route):
-    """GET /uploadGrants without FastAPI's dependency resolution, for the requests it reads exactly
-    as the documented route above would: one bearer token, one Request-ID in its canonical form, one
-    `type` of the allowed ones. Every other request (a web session, a missing or other form of
-    Request-ID, a wrong type) is not matched here and goes on to the documented route, which gives
-    the answers and refusals the OpenAPI document describes. The document itself is the documented
-    route's alone (tests/api/test_openapi_kept.py)."""
+class PlainRoute(Route):
+    """A hot GET route without FastAPI's dependency resolution, for the requests it reads exactly as
+    its documented route (below) would: one bearer token, and what `read` finds in the plain form
+    (None: not one of those). Every other request (a web session, another form of a parameter, a
+    value the document refuses) is not matched here and goes on to the documented route, so the
+    answers and refusals the OpenAPI document describes stay the documented route's; the document
+    itself is the documented route's alone (tests/api/test_openapi_kept.py)."""
 
-    def __init__(self) -> None:
-        super().__init__("/uploadGrants", self._serve, methods=["GET"], include_in_schema=False)
-        self.methods = {"GET"}  # as the documented route: no HEAD
+    def __init__(
+        self,
+        path: str,
+        read: Callable[[Scope, dict[str, Any]], Any],
+        serve: Callable[[Request, Principal, Any], Awaitable[Response]],
+    ) -> None:
+        super().__init__(path, self._endpoint, methods=["GET"], include_in_schema=False)
+        self.methods = {"GET"}  # as the documented routes: no HEAD
+        self._read, self._serve = read, serve
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         matched, child = super().matches(scope)
-        if matched is not Match.FULL or _grant_request(scope) is None:
+        if matched is not Match.FULL:
             return Match.NONE, {}
-        return matched, child
+        token = _bearer_token(scope)
+        found = None if token is None else self._read(scope, child["path_params"])
+        if found is None:
+            return Match.NONE, {}
+        return matched, {**child, _READ: (token, found)}
 
-    @staticmethod
-    async def _serve(request: Request) -> Response:
-        read = _grant_request(request.scope)
-        assert read is not None  # matches() saw it
-        token, rid, content_type = read
+    async def _endpoint(self, request: Request) -> Response:
+        token, found = request.scope[_READ]
         principal = await callers.realty_image(core_of(request), "GET", token, None, None)
         if principal is None:
             raise ApiError(401, "The bearer token is not valid.")
         note_user(request.scope, principal.user_id)
-        return await _grant(request, principal, rid, content_type)
+        return await self._serve(request, principal, found)
 
 
-def _grant_request(scope: Scope) -> tuple[str, str, str] | None:
-    """(bearer token, Request-ID, type) of a grant request in the plain form GrantRoute serves."""
-    authorization = rid = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            if authorization is not None:
-                return None
-            authorization = value
-        elif name == b"request-id":
-            if rid is not None:
-                return None
-            rid = value
-    if authorization is None or rid is None or _CANONICAL_UUID.fullmatch(rid) is None:
+def _bearer_token(scope: Scope) -> str | None:
+    """The token of the request's one Authorization header, read as HTTPBearer reads it."""
+    found = [value for name, value in scope["headers"] if name == b"authorization"]
+    if len(found) != 1:
         return None
-    scheme, _, token = authorization.decode("latin-1").partition(" ")  # as HTTPBearer reads it
+    scheme, _, token = found[0].decode("latin-1").partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _grant_read(scope: Scope, path_params: dict[str, Any]) -> tuple[str, str] | None:
+    """(Request-ID, type) of a grant request: one Request-ID in its canonical form, one allowed type."""
+    rids = [value for name, value in scope["headers"] if name == b"request-id"]
+    if len(rids) != 1 or _CANONICAL_UUID.fullmatch(rids[0]) is None:
         return None
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     types = [value for name, value in query if name == "type"]
     if len(types) != 1 or types[0] not in _GRANT_TYPES:
         return None
-    return token, rid.decode(), types[0]
+    return rids[0].decode(), types[0]
+
+
+async def _grant_served(request: Request, user: Principal, found: tuple[str, str]) -> Response:
+    return await _grant(request, user, *found)
+
+
+def _images_read(scope: Scope, path_params: dict[str, Any]) -> str | None:
+    realty_id = path_params.get("realtyId")
+    return realty_id if isinstance(realty_id, str) and _REALTY_ID.fullmatch(realty_id) else None
+
+
+def plain_routes() -> list[PlainRoute]:
+    """The hot routes, to be matched ahead of the documented ones."""
+    return [
+        PlainRoute("/uploadGrants", _grant_read, _grant_served),
+        PlainRoute("/realty/{realtyId}/images", _images_read, _images),
+    ]
 
 
 @router.post(
@@ -362,7 +385,11 @@ def save_images(
 async def fetch_images(request: Request, user: User, realty_id: RealtyId) -> Response:
     """Metadata of the realty's images, in their order. The answer carries an ETag; a GET with
     `If-None-Match` naming it is answered 304 while the images are unchanged."""
-    core, rid, base = core_of(request), str(realty_id), base_url(request)
+    return await _images(request, user, str(realty_id))
+
+
+async def _images(request: Request, user: Principal, rid: str) -> Response:
+    core, base = core_of(request), base_url(request)
     # Rendered once per version of the realty and kept: a list of 200 images is read far more
     # often than it changes. Every request still reads the version, so a change made through any
     # worker shows at once (see realty_images.images_version).
@@ -600,7 +627,7 @@ def create_app(core: Core) -> FastAPI:
         telemetry=telemetry(core),
     )
     app.state.core = core
-    app.router.routes.append(GrantRoute())  # ahead of the documented routes: matched first
+    app.router.routes.extend(plain_routes())  # ahead of the documented routes: matched first
     app.include_router(router)
     # Inside the Request-ID echo that errors.install adds, so that the 413 carries it too.
     app.add_middleware(BodyLimit, limit=MAX_BODY, refuse=errors.too_large)
