@@ -65,9 +65,12 @@ class UnitOfWork:
     def session(self) -> Session:
         """The ORM session of this transaction (made on first use)."""
         if self._session is None:
-            # rollback_only: the session never commits the transaction (commit() here does), and a
-            # failed flush rolls it back as a whole.
-            self._session = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+            # conditional_savepoint: outside a savepoint the session never commits the transaction
+            # (commit() here does) and a failed flush rolls it back as a whole; made inside one of
+            # the connection's savepoints (savepoint() below), it works in a savepoint of its own.
+            self._session = Session(
+                bind=self.connection, expire_on_commit=False, join_transaction_mode="conditional_savepoint"
+            )
         return self._session
 
     def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Rows:
@@ -89,8 +92,24 @@ class UnitOfWork:
     def savepoint(self) -> Iterator[None]:
         """A part of the transaction that an error undoes alone: the error propagates, the rest of
         the transaction stays and can still commit."""
-        with self.session.begin_nested():
+        if self._session is not None:
+            with self._session.begin_nested():
+                yield
+            return
+        # No ORM session yet (the hot paths' plain statements need none): the connection's own
+        # savepoint, without making a session for it. A session made inside works in a savepoint
+        # of its own within this one, released or rolled back with it.
+        nested = self.connection.begin_nested()
+        try:
             yield
+            if self._session is not None:
+                self._session.commit()  # flush, and release the session's savepoint
+        except BaseException:
+            if self._session is not None:
+                self._session.rollback()
+            nested.rollback()
+            raise
+        nested.commit()
 
     # -- repositories -----------------------------------------------------------------------
 
