@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 _media = cast(Table, Media.__table__)
 _ADD = Insert(_media)
-# The columns of a realty image, as plain rows (lists are read often: no ORM objects).
+# The columns of a realty image, as plain rows (lists are read often: no ORM objects). Their order
+# is that of services.realty_images._image's parameters: rows are unpacked straight into it.
 IMAGE_COLUMNS = (
     Media.id,
     Media.owner_id,
@@ -33,6 +34,7 @@ IMAGE_COLUMNS = (
     Media.updated_at,
     Media.placeholder,
 )
+IMAGE_FIELDS = tuple(column.key for column in IMAGE_COLUMNS)
 _IMAGE_ROWS = (
     select(*IMAGE_COLUMNS)
     .where(Media.owner_kind == bindparam("owner_kind"), Media.owner_id == bindparam("owner_id"))
@@ -128,3 +130,10 @@ class MediaItems:
     def content_type_of_key(self, key: str) -> str | None:
         found: str | None = self._uow.execute(select(Media.content_type).where(Media.key == key)).scalar()
         return found
+
+
+def image_row(item: Media | dict[str, Any]) -> tuple[Any, ...]:
+    """An ORM row, or a row as uow.media.add takes it, in the shape of image_rows' rows."""
+    if isinstance(item, dict):
+        return tuple(item[name] for name in IMAGE_FIELDS)
+    return tuple(getattr(item, name) for name in IMAGE_FIELDS)

@@ -19,12 +19,14 @@ from realtymedia.domain import realty_images as rules
 from realtymedia.domain.errors import FIELD, Conflict, Invalid, NotFound, Path, Violation, invalid
 from realtymedia.domain.media import MediaInfo
 from realtymedia.domain.ordering import check_full_list, move
-from realtymedia.persistence.models import Media, Ticket
+from realtymedia.persistence.media import image_row
+from realtymedia.persistence.models import Ticket
 from realtymedia.persistence.pending_objects import PendingObjects
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media, realties, tickets
 from realtymedia.services.core import Core, after_commit, now, on_event_loop
 from realtymedia.services.realties import owned, touch
+from realtymedia.services.results import RealtyImage
 from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm, keys
 
@@ -76,42 +78,42 @@ class ImagePatch:
     position: int | None = None
 
 
-@dataclass(frozen=True)
-class RealtyImage:
-    id: str
-    realty_id: str
-    url: str
-    description: str | None
-    order: int
-    published: bool
-    content_type: str
-    width: int | None
-    height: int | None
-    size: int
-    sha256: str
-    created_at: datetime
-    updated_at: datetime
-    placeholder: str | None = None
-
-
-def _image(core: Core, row: dict[str, Any], base_url: str) -> RealtyImage:
-    """The image of a media row just written (see media.confirmed_row)."""
-    key = row["key"]
+def _image(
+    core: Core,
+    base_url: str,
+    id: str,
+    owner_id: str,
+    key: str | None,
+    title: str | None,
+    position: int,
+    published: bool,
+    content_type: str | None,
+    width: int | None,
+    height: int | None,
+    size: int | None,
+    sha256: str | None,
+    created_at: datetime,
+    updated_at: datetime,
+    placeholder: str | None,
+) -> RealtyImage:
+    """The image of a stored row: its columns (persistence.media.IMAGE_COLUMNS, in their order)
+    follow `base_url`, so that a plain row is unpacked straight into them (a list of 200 is
+    rendered from these; no mapping or attribute lookups per column)."""
     return RealtyImage(
-        id=row["id"],
-        realty_id=row["owner_id"],
+        id=id,
+        realty_id=owner_id,
         url=core.storage.file_url(key, base_url) if key else "",
-        description=row["title"],
-        order=row["position"],
-        published=bool(row["published"]),
-        content_type=row["content_type"] or "",
-        width=row["width"],
-        height=row["height"],
-        size=row["size"] or 0,
-        sha256=row["sha256"] or "",
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        placeholder=row["placeholder"],
+        description=title,
+        order=position,
+        published=bool(published),
+        content_type=content_type or "",
+        width=width,
+        height=height,
+        size=size or 0,
+        sha256=sha256 or "",
+        created_at=created_at,
+        updated_at=updated_at,
+        placeholder=placeholder,
     )
 
 
@@ -137,28 +139,7 @@ def grant(core: Core, uow: UnitOfWork, user_id: int, content_type: str | None, b
 def images(core: Core, user_id: int, realty_id: str, base_url: str) -> list[RealtyImage]:
     with core.unit_of_work(write=False) as uow:
         owned(uow, realty_id, user_id)
-        rows = uow.media.image_rows(REALTY, realty_id)
-    file_url = core.storage.file_url
-    return [
-        RealtyImage(
-            id=id_,
-            realty_id=owner_id,
-            url=file_url(key, base_url) if key else "",
-            description=title,
-            order=position,
-            published=bool(published),
-            content_type=content_type or "",
-            width=width,
-            height=height,
-            size=size or 0,
-            sha256=sha256 or "",
-            created_at=created_at,
-            updated_at=updated_at,
-            placeholder=placeholder,
-        )
-        for (id_, owner_id, key, title, position, published, content_type, width, height, size, sha256, created_at,
-             updated_at, placeholder) in rows
-    ]  # fmt: skip
+        return [_image(core, base_url, *row) for row in uow.media.image_rows(REALTY, realty_id)]
 
 
 @on_event_loop(writes=False)
@@ -326,7 +307,7 @@ def _append(
         uow.media.add(rows)
         touch(realty, moment)
         uow.commit()
-        return [_image(core, row, base_url) for row in rows]
+        return [_image(core, base_url, *image_row(row)) for row in rows]
 
 
 def update(core: Core, user_id: int, realty_id: str, changes: Sequence[ImageChange]) -> None:
@@ -382,27 +363,9 @@ def patch(core: Core, user_id: int, realty_id: str, image_id: str, change: Image
         if changed:
             item.updated_at = moment
             touch(realty, moment)
+        patched = _image(core, base_url, *image_row(item))
         uow.commit()
-        return _image_of(core, item, base_url)
-
-
-def _image_of(core: Core, item: Media, base_url: str) -> RealtyImage:
-    return RealtyImage(
-        id=item.id,
-        realty_id=item.owner_id,
-        url=core.storage.file_url(item.key, base_url) if item.key else "",
-        description=item.title,
-        order=item.position,
-        published=bool(item.published),
-        content_type=item.content_type or "",
-        width=item.width,
-        height=item.height,
-        size=item.size or 0,
-        sha256=item.sha256 or "",
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        placeholder=item.placeholder,
-    )
+        return patched
 
 
 def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
@@ -507,7 +470,6 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
 __all__ = [
     "Grant",
     "ImageChange",
-    "RealtyImage",
     "Upload",
     "copy",
     "delete",

@@ -143,7 +143,7 @@ def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=False)
 
 
-def _image_model(image: realty_images.RealtyImage, pictures_base: str) -> schemas.RealtyImage:
+def _image_model(image: results.RealtyImage, pictures_base: str) -> schemas.RealtyImage:
     """The wire model of an image, without validation: the values come from our own database.
     `pictures_base` is where the dialect's rendition URLs start (_pictures_base)."""
     return schemas.RealtyImage.model_construct(
@@ -165,7 +165,7 @@ def _image_model(image: realty_images.RealtyImage, pictures_base: str) -> schema
     )
 
 
-def _image(image: realty_images.RealtyImage, pictures_base: str) -> dict[str, Any]:
+def _image(image: results.RealtyImage, pictures_base: str) -> dict[str, Any]:
     return _dump(_image_model(image, pictures_base))
 
 
