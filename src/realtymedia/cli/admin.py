@@ -84,7 +84,8 @@ def users_create(args: argparse.Namespace) -> dict[str, object]:
 def users_password(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import accounts
 
-    return accounts.change_password(_core(), args.name, args.password)
+    accounts.change_password(_core(), args.name, args.password)
+    return {"username": args.name, "sessions_ended": True}
 
 
 def users_revoke_token(args: argparse.Namespace) -> dict[str, object]:

@@ -82,7 +82,7 @@ def authenticate_password(core: Core, username: str, password: str) -> Principal
     return Principal(user.id, user.username) if user else None
 
 
-def change_password(core: Core, username: str, password: str) -> dict[str, object]:
+def change_password(core: Core, username: str, password: str) -> None:
     """Set a user's password and end every session of theirs (the page's; OAuth and bearer
     credentials are not sessions and stay), in one transaction."""
     from realtymedia.auth import web_sessions
@@ -97,4 +97,3 @@ def change_password(core: Core, username: str, password: str) -> dict[str, objec
         uow.accounts.set_password_hash(user.id, password_hash)
         web_sessions.end_all(uow, user.id)
         uow.commit()
-    return {"username": username, "sessions_ended": True}

@@ -31,6 +31,8 @@ from realtymedia.services.tickets import REALTY, USER
 from realtymedia.storage import StorageError, UploadForm, keys
 
 KIND = "Image"
+# What a copy keeps of each source image, besides its stored object (copied to a key of its own).
+_KEPT = ("kind", "subtype", "title", "content_type", "size", "width", "height", "sha256", "placeholder")
 X = TypeVar("X")
 Y = TypeVar("Y")
 
@@ -394,29 +396,26 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
     with core.unit_of_work(write=False) as uow:
         for realty_id in (target_id, source_id):
             owned(uow, realty_id, user_id)
-        sources = [
-            (s.key, s.kind, s.subtype, s.title, s.content_type, s.size, s.width, s.height, s.sha256, s.placeholder)
-            for s in uow.media.of(REALTY, source_id)
-        ]
+        sources = [(s.key, {name: getattr(s, name) for name in _KEPT}) for s in uow.media.of(REALTY, source_id)]
         refused = rules.check_capacity(uow.media.count(REALTY, target_id), len(sources), ("source",))
         if refused:
             raise Invalid(refused)
     copied: list[str] = []
-    plans = [(str(uuid.uuid4()), source) for source in sources]
-    targets = [keys.copy_key(target_id, new_id, source[4]) for new_id, source in plans if source[0]]
+    plans = [(str(uuid.uuid4()), key, kept) for key, kept in sources]
+    # Each stored object's copy, by the new image's id (an image without an object has none).
+    targets = {new_id: keys.copy_key(target_id, new_id, kept["content_type"]) for new_id, key, kept in plans if key}
     # Recorded before any object is written, settled by the commit that names them: what a crash
     # in between leaves, cleanup finds by these records (never by listing the storage).
     with core.unit_of_work() as uow:
-        PendingObjects(uow).add(targets, now())
+        PendingObjects(uow).add(list(targets.values()), now())
         uow.commit()
     try:
 
-        def copy_one(plan: tuple[str, tuple[Any, ...]]) -> None:
-            new_id, source = plan
-            if source[0]:
-                target = keys.copy_key(target_id, new_id, source[4])
-                core.storage.copy(source[0], target)
-                copied.append(target)
+        def copy_one(plan: tuple[str, str | None, dict[str, Any]]) -> None:
+            new_id, key, _ = plan
+            if key:
+                core.storage.copy(key, targets[new_id])
+                copied.append(targets[new_id])
 
         for done in _settled(core, copy_one, plans):
             done.result()  # the first failure, once every copy has finished (all are then removed)
@@ -432,7 +431,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
             start = uow.media.next_position(REALTY, target_id)
             moment = now()
             touch(locked[target_id], moment)
-            PendingObjects(uow).settle(targets)
+            PendingObjects(uow).settle(list(targets.values()))
             uow.media.add(
                 [
                     media.row(
@@ -440,22 +439,11 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
                         owner_kind=REALTY,
                         owner_id=target_id,
                         position=start + offset,
-                        kind=kind,
                         moment=moment,
-                        subtype=subtype,
-                        title=title,
-                        key=keys.copy_key(target_id, new_id, content_type) if key else None,
-                        content_type=content_type,
-                        size=size,
-                        width=width,
-                        height=height,
-                        sha256=sha256,
-                        placeholder=placeholder,
+                        key=targets.get(new_id),
+                        **kept,
                     )
-                    for offset, (
-                        new_id,
-                        (key, kind, subtype, title, content_type, size, width, height, sha256, placeholder),
-                    ) in enumerate(plans)
+                    for offset, (new_id, _, kept) in enumerate(plans)
                 ],
             )
             uow.commit()
@@ -463,7 +451,7 @@ def copy(core: Core, user_id: int, target_id: str, source_id: str) -> int:
         # Their pending records stay: cleanup settles them (and removes what this could not).
         media.delete_objects(core, copied)
         raise
-    after_commit(lambda: core.renditions.warm([new_id for new_id, source in plans if source[0]]))
+    after_commit(lambda: core.renditions.warm(list(targets)))
     return len(sources)
 
 

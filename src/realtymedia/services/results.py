@@ -2,7 +2,7 @@
 inside the unit of work that read them. No ORM row leaves the services.
 
 Each front door renders these in its own format: the IS24 codec (api.is24.resources), the Realty
-Image schemas (api.realty_image.app), the CLI's JSON (cli.admin), the web page's answers.
+Image schemas (api.realty_image.app), the CLI's JSON (cli.admin).
 """
 
 from __future__ import annotations
@@ -78,26 +78,4 @@ class RealtyImage:
     placeholder: str | None = None
 
 
-@dataclass(frozen=True)
-class OAuthCredentials:
-    """A consumer and an access token of OAuth 1.0a, as the IS24 dialect's clients sign with them."""
-
-    consumer_key: str
-    consumer_secret: str
-    access_token: str
-    access_token_secret: str
-
-
-@dataclass(frozen=True)
-class NewUser:
-    """A user just created, with every credential made for them (shown this once: only hashes of
-    the password and the bearer token are kept)."""
-
-    id: int
-    username: str
-    password: str
-    oauth: OAuthCredentials
-    bearer_token: str
-
-
-__all__ = ["Attachment", "NewUser", "OAuthCredentials", "Project", "Realty", "RealtyImage"]
+__all__ = ["Attachment", "Project", "Realty", "RealtyImage"]
