@@ -41,9 +41,9 @@ CHEAP = 10
 TARGETS = {  # minimum ratio to the bare ceiling of the same run
     "is24_upload_ticket": 0.10,
     "realty_image_upload_grant": 0.10,
-    "is24_attachment_list_json": 0.08,
-    "is24_attachment_list_xml": 0.08,
-    "realty_image_get_images": 0.08,
+    "is24_attachment_list_json": 0.15,
+    "is24_attachment_list_xml": 0.15,
+    "realty_image_get_images": 0.15,
     "is24_assign_picture": 0.05,
     "realty_image_save_20": 0.05,
     "rendition_stored": 0.5,
