@@ -7,6 +7,7 @@ the loop serves others while a statement is on its way.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from contextlib import ExitStack
@@ -88,6 +89,36 @@ def test_sqlite_goes_to_a_thread_while_a_thread_writes(tmp_path: Path) -> None:
         assert ran_on != loop_thread
         assert _count(database) == 1
     finally:
+        database.dispose()
+
+
+def test_sqlite_a_write_after_a_rolled_back_one_does_not_wait_on_the_loop(tmp_path: Path) -> None:
+    """A run whose first write was rolled back (a refused step, then its refusal recorded) has
+    committed nothing: when another process holds the write lock at its next write, the run starts
+    over in a worker thread instead of waiting in SQLite's busy handler on the loop."""
+    database = _sqlite(tmp_path)
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None, check_same_thread=False)
+    runs: list[int] = []
+
+    def refused_then_recorded(transactions: Transactions) -> int:
+        runs.append(threading.get_ident())
+        with transactions.unit_of_work() as uow:  # the refused step: rolled back
+            uow.execute(text("DELETE FROM oauth_nonces"))
+        if len(runs) == 1:  # meanwhile another process starts writing, for 0.5 s
+            other.execute("BEGIN IMMEDIATE")
+            threading.Timer(0.5, other.rollback).start()
+        return _insert(transactions, "refusal record")
+
+    async def main() -> tuple[int, int]:
+        return threading.get_ident(), await database.run(refused_then_recorded, writes=True)
+
+    try:
+        loop_thread, ran_on = anyio.run(main)
+        assert runs[0] == loop_thread
+        assert len(runs) == 2 and ran_on != loop_thread, "the second write waited on the loop"
+        assert _count(database) == 1
+    finally:
+        other.close()
         database.dispose()
 
 

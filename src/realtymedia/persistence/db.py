@@ -314,11 +314,12 @@ def _detached(engine: Engine) -> sqlite3.Connection:
 class _SQLiteLoop(Transactions):
     """Units of work for one run on the event loop (runs there are synchronous: one at a time).
 
-    The run's first unit of work for writing does not wait for another process's write lock: it
-    raises WriterBusy at BEGIN. Nothing of the run has been committed by then (what came before were
-    reads), and every unit of work the run opens after it is refused too, so the run can be started
-    over in a worker thread, however the work answered the error. Later writers of a run (after one
-    that may have committed) wait as any writer does.
+    Until the run has committed a write, its units of work for writing do not wait for another
+    process's write lock: they raise WriterBusy at BEGIN. Nothing of the run has been committed by
+    then (what came before were reads, or writes rolled back: a refused step before its refusal is
+    recorded), and every unit of work the run opens after it is refused too, so the run can be
+    started over in a worker thread, however the work answered the error. Only a writer after a
+    commit of the same run waits as any writer does (no use case on the loop commits twice).
     """
 
     def __init__(self, engine: Engine, held: HeldConnection) -> None:
@@ -328,7 +329,7 @@ class _SQLiteLoop(Transactions):
         self._first_write = engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_nowait=True)
         self.busy = False
         self._read_only = False
-        self._wrote = False
+        self._written: list[UnitOfWork] = []
 
     def reads(self) -> Reads:
         return self._held  # the loop runs one work at a time: one connection serves its reads
@@ -336,7 +337,7 @@ class _SQLiteLoop(Transactions):
     def start(self, *, read_only: bool) -> None:
         self.busy = False
         self._read_only = read_only
-        self._wrote = False
+        self._written.clear()
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         if self.busy:
@@ -345,14 +346,15 @@ class _SQLiteLoop(Transactions):
             return _open(self._reads)
         if self._read_only:
             raise ReadOnlyWork("work declared read-only opened a unit of work for writing")
-        if self._wrote:
+        if any(uow.committed for uow in self._written):
             return _open(self._writes)
-        self._wrote = True
         try:
-            return _open(self._first_write)
+            opened = _open(self._first_write)
         except WriterBusy:
             self.busy = True
             raise
+        self._written.append(opened)
+        return opened
 
 
 def alembic_config(url: str) -> Any:

@@ -38,6 +38,7 @@ class UnitOfWork:
         self._release = release
         self._session: Session | None = None
         self._closed = False
+        self.committed = False
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -87,6 +88,7 @@ class UnitOfWork:
     def commit(self) -> None:
         self.flush()
         self._transaction.commit()
+        self.committed = True
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
