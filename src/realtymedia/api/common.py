@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from realtymedia.server.headers import AddingHeaders, Headers
 from realtymedia.services.core import Core
 
 SECURITY_HEADERS = [
@@ -53,29 +52,6 @@ def base_url(request: Request) -> str:
     root = request.scope.get("root_path", "")
     base = str(request.base_url).rstrip("/")
     return base[: -len(root)] if root and base.endswith(root) else base
-
-
-Headers = list[tuple[bytes, bytes]]
-
-
-class AddingHeaders:
-    """An ASGI `send` that adds headers to the response's start: `more` gets the headers the
-    response has and gives those to add. Knows whether the response has started (`started`).
-
-    The one way our plain-ASGI wrappers (security headers, IS24's request reference, the Realty
-    Image Request-ID echo) touch a response: no per-request task, unlike a Starlette middleware."""
-
-    def __init__(self, send: Send, more: Callable[[Headers], Headers]) -> None:
-        self._send = send
-        self._more = more
-        self.started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-            headers = list(message.get("headers", []))
-            message["headers"] = headers + self._more(headers)
-        await self._send(message)
 
 
 class SecurityHeaders:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import time
 from email.utils import formatdate
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from realtymedia.server.headers import AddingHeaders, Headers
 
 _last: tuple[int, bytes] = (0, b"")
 
@@ -37,11 +39,8 @@ class Dated:
             await self.app(scope, receive, send)
             return
 
-        async def send_dated(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"date" for name, _ in headers):
-                    message["headers"] = [(b"date", http_date()), *headers]
-            await send(message)
+        await self.app(scope, receive, AddingHeaders(send, _missing_date))
 
-        await self.app(scope, receive, send_dated)
+
+def _missing_date(present: Headers) -> Headers:
+    return [] if any(name.lower() == b"date" for name, _ in present) else [(b"date", http_date())]

@@ -31,7 +31,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtymedia.api import conditional
-from realtymedia.api.common import AddingHeaders, base_url, core_of
+from realtymedia.api.common import base_url, core_of
 from realtymedia.api.conditional import Rendered
 from realtymedia.api.is24 import codec
 from realtymedia.api.is24.codec import Document, MalformedBody, Node
@@ -40,6 +40,7 @@ from realtymedia.auth import web_sessions
 from realtymedia.domain.errors import AccessDenied
 from realtymedia.operations.observe import note_reference, note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
+from realtymedia.server.headers import AddingHeaders
 from realtymedia.services import signed_requests
 from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core

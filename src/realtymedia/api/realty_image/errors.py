@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from realtymedia.api.common import AddingHeaders
 from realtymedia.domain import codes
 from realtymedia.domain.errors import (
     AccessDenied,
@@ -29,6 +28,7 @@ from realtymedia.domain.errors import (
     Throttled,
     Violation,
 )
+from realtymedia.server.headers import AddingHeaders
 
 log = logging.getLogger(__name__)
 
