@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from realtymedia.services import realties
 from realtymedia_client import RealtyImageClient
@@ -154,3 +154,26 @@ def test_a_realty_is_created_and_renamed_by_name(web_stack: Stack, page: Page) -
     with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
         [realty] = client.realties()
     assert realty.name == "Harbour loft, 3rd floor"
+
+
+def test_a_realty_read_slowly_never_draws_over_the_one_opened_after_it(web_stack: Stack, page: Page) -> None:
+    user = new_user(web_stack)
+    slow = str(realties.create(web_stack.core, int(user["id"]), "Slow cottage")["id"])
+    quick = str(realties.create(web_stack.core, int(user["id"]), "Quick flat")["id"])
+    log_in(page, web_stack, user)
+    held: list[Route] = []
+    page.route(f"**/realty/{slow}/images*", lambda route: held.append(route))
+
+    page.goto(f"{web_stack.url}/#/realty/{slow}")
+    for _ in range(200):  # the slow realty's photos are being read
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never read the slow realty's photos"
+    page.goto(f"{web_stack.url}/#/realty/{quick}")
+    expect(page.locator("#realty-name")).to_have_text("Quick flat")
+
+    held[0].continue_()  # the slow realty's answer arrives after the user went on
+    page.wait_for_timeout(1500)
+    expect(page.locator("#realty-name")).to_have_text("Quick flat")
+    expect(page.locator("#gallery-title")).to_have_count(1)

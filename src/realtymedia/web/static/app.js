@@ -20,9 +20,10 @@ async function route() {
   document.getElementById("who").textContent = user;
   const [, kind, id] = location.hash.match(/^#\/(realty|project)\/(.+)$/) || [];
   try {
-    if (kind === "realty") await showRealty(view, decodeURIComponent(id));
-    else if (kind === "project") await showProject(view, decodeURIComponent(id));
-    else await showHome(() => mine === routes);
+    const current = () => mine === routes;
+    if (kind === "realty") await showRealty(view, decodeURIComponent(id), current);
+    else if (kind === "project") await showProject(view, decodeURIComponent(id), current);
+    else await showHome(current);
   } catch (error) { fail(error, "Loading"); }
 }
 

@@ -20,8 +20,9 @@ const REFUSALS = {
 const why = (slot) => (REFUSALS[slot.refusal] || [slot.refusal])[0];
 const whySentence = (slot) => (REFUSALS[slot.refusal] ? REFUSALS[slot.refusal][1](slot.type) : `Not admitted now (${slot.refusal}).`);
 
-export async function showProject(view, id) {
+export async function showProject(view, id, current = () => true) {
   const [project, items, rules] = await Promise.all([api.project(id), api.attachments(id), api.projectRules(id)]);
+  if (!current()) return;  // the user went elsewhere while the project was read
   const page = { id, project, items, rules, titles: new Map(), lists: el("div", { id: "attachments" }) };
   const queue = el("ul", { class: "plain uploads", id: "project-uploads", "aria-label": "Uploads" });
   const jobs = limiter(2);

@@ -10,8 +10,9 @@ import { cardPicture } from "./renditions.js";
 import { arrowMove, busy, coalesced, confirmed, dragToMove, dropTarget, el, fail, limiter, moved, realtyName, say } from "./ui.js";
 import { uploadRow, wasCancelled } from "./uploads.js";
 
-export async function showRealty(view, id) {
+export async function showRealty(view, id, current = () => true) {
   const [realty, others, rules, first] = await Promise.all([api.getRealty(id), api.realties(), api.rules(), api.images(id)]);
+  if (!current()) return;  // the user went elsewhere while the realty was read
   const page = { id, realty, rules, images: first, drafts: new Map(), selected: new Set(), filter: "", gallery: null, state: null, bulk: null, moves: limiter(1) };
   page.reread = coalesced(() => reread(page));
   const limits = rules.realtyImages;
