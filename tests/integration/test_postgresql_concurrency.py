@@ -4,6 +4,8 @@ driven through the use cases on a real PostgreSQL database:
 - a use case that holds a unit of work must not wait for a second connection of the same pool: IS24
   requests authenticated by the web page's session did, and with as many in flight as the pool
   has connections every one of them waited for the pool's timeout;
+  now any unit of work opened inside another is refused (NestedUnitOfWork), so that this cannot
+  come back unseen;
 - a Request-ID whose record expired must run once, not once per request that saw it expired
   (at READ COMMITTED, a request that read the expired record deleted the claim another had made since).
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from realtymedia.auth import web_sessions
 from realtymedia.domain.errors import DomainError
@@ -24,7 +27,7 @@ from realtymedia.persistence.idempotency import RequestRecords
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import accounts, idempotency, signed_requests
 from realtymedia.services.accounts import Principal
-from realtymedia.services.core import Core, now
+from realtymedia.services.core import Core, NestedUnitOfWork, now
 from realtymedia.services.idempotency import Answer, RequestKey
 from tests.support import make_settings
 
@@ -36,6 +39,28 @@ def core(tmp_path: Path, postgres_url: str) -> Iterator[Core]:
     made.db.upgrade()
     yield made
     made.close()
+
+
+def test_a_unit_of_work_inside_another_is_refused(core: Core) -> None:
+    with core.unit_of_work(write=False) as outer:
+        with pytest.raises(NestedUnitOfWork):
+            core.unit_of_work()
+        with pytest.raises(NestedUnitOfWork):
+            accounts.create_user(core, f"nested-{threading.get_ident()}", "a password of some length")
+        # another thread is another request: its own unit of work is no nesting
+        others: list[bool] = []
+        worker = threading.Thread(target=lambda: others.append(_reads(core)))
+        worker.start()
+        worker.join(10)
+        assert others == [True]
+        assert outer.execute(text("SELECT 1")).scalar_one() == 1
+    with core.unit_of_work(write=False) as after:  # one after another is what use cases do
+        assert after.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def _reads(core: Core) -> bool:
+    with core.unit_of_work(write=False) as uow:
+        return bool(uow.execute(text("SELECT 1")).scalar_one() == 1)
 
 
 def test_session_requests_never_wait_for_a_second_connection(core: Core) -> None:

@@ -48,6 +48,10 @@ class UnitOfWork:
     ) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Roll back what was not committed and give the connection back."""
         if self._closed:

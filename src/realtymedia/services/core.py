@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -33,9 +34,15 @@ if TYPE_CHECKING:
     from realtymedia.services.renditions import Renditions
 
 log = logging.getLogger(__name__)
+# The unit of work the current task or thread opened last (see Core.unit_of_work).
+_OPENED: ContextVar[UnitOfWork | None] = ContextVar("realtymedia_opened_unit_of_work", default=None)
 T = TypeVar("T")
 P = ParamSpec("P")
 _WRITES = "__realtymedia_on_event_loop_writes__"
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A use case opened a unit of work inside another (see Core.unit_of_work)."""
 
 
 def after_commit(*steps: Callable[[], object]) -> None:
@@ -165,8 +172,18 @@ class Core:
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         """A transaction for a use case: `with core.unit_of_work() as uow: ...; uow.commit()`.
-        `write=False` for one that only reads."""
-        return self.transactions.unit_of_work(write=write)
+        `write=False` for one that only reads.
+
+        Never while another is open in the same task or thread (NestedUnitOfWork): the inner one
+        would hold a second connection of the pool while the outer waits for it, and with as many
+        such requests as the pool has connections every one of them waits for the pool's timeout.
+        Work that belongs to the open transaction takes its `uow` instead."""
+        opened = _OPENED.get()
+        if opened is not None and not opened.closed:
+            raise NestedUnitOfWork("a unit of work was opened while another one is open in the same task")
+        uow = self.transactions.unit_of_work(write=write)
+        _OPENED.set(uow)
+        return uow
 
     async def run(self, use_case: Callable[..., T], *args: Any) -> T:
         """Run `use_case(core, *args)` for an async endpoint, where its definition says (see above)."""
