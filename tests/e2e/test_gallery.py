@@ -158,8 +158,8 @@ def test_a_realty_is_created_and_renamed_by_name(web_stack: Stack, page: Page) -
 
 def test_a_realty_read_slowly_never_draws_over_the_one_opened_after_it(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
-    slow = str(realties.create(web_stack.core, int(user["id"]), "Slow cottage")["id"])
-    quick = str(realties.create(web_stack.core, int(user["id"]), "Quick flat")["id"])
+    slow = str(realties.create(web_stack.core, int(user["id"]), "Slow cottage").id)
+    quick = str(realties.create(web_stack.core, int(user["id"]), "Quick flat").id)
     log_in(page, web_stack, user)
     held: list[Route] = []
     page.route(f"**/realty/{slow}/images*", lambda route: held.append(route))
