@@ -88,9 +88,9 @@ def test_confirm_after_a_concurrent_use_is_a_refusal(alice: Actor) -> None:
     """The race above, step by step: B finds the ticket usable and sees the upload (head), then A
     assigns it and releases the upload, then B copies it."""
     attachment_id = alice.upload_ticket(jpeg(3))
-    core = alice.stack.core
+    core, user_id = alice.stack.core, _user_id(alice)
     with core.unit_of_work(write=False) as uow:
-        ticket = tickets.find_usable(core, uow.tickets.get(attachment_id), user_id=_user_id(alice),
+        ticket = tickets.find_usable(core, uow.tickets.get(attachment_id), user_id=user_id,
                                      owner_kind=tickets.PROJECT, owner_id=str(alice.project_id),
                                      resource="attachment", ref=attachment_id)  # fmt: skip
 
