@@ -143,4 +143,9 @@ def _realty(realty: Realty) -> dict[str, object]:
 def cleanup(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import tickets
 
-    return dict(tickets.cleanup(_core()))
+    done = tickets.cleanup(_core())
+    return {
+        "deleted_objects": done.deleted_objects,
+        "removed_leftovers": done.removed_leftovers,
+        "removed_partial_uploads": done.removed_partial_uploads,
+    }

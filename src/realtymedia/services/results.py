@@ -78,4 +78,14 @@ class RealtyImage:
     placeholder: str | None = None
 
 
-__all__ = ["Attachment", "Project", "Realty", "RealtyImage"]
+@dataclass(frozen=True)
+class Cleanup:
+    """What one cleanup removed: objects of long-expired unused tickets, objects no row names
+    (left by a crash between a copy and its commit), and partial uploads the storage kept."""
+
+    deleted_objects: int
+    removed_leftovers: int
+    removed_partial_uploads: int
+
+
+__all__ = ["Attachment", "Cleanup", "Project", "Realty", "RealtyImage"]

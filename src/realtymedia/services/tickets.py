@@ -19,6 +19,7 @@ from realtymedia.persistence.models import Ticket
 from realtymedia.persistence.pending_objects import PendingObjects
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services.core import Core, now
+from realtymedia.services.results import Cleanup
 from realtymedia.storage import StorageError, UploadForm, keys
 
 log = logging.getLogger(__name__)
@@ -269,7 +270,7 @@ def consume_all(uow: UnitOfWork, refs: dict[str, tuple[Path, str]]) -> None:
     raise Invalid(violations)
 
 
-def cleanup(core: Core) -> dict[str, int]:
+def cleanup(core: Core) -> Cleanup:
     """Remove what tickets leave behind once they expired longer than the grace period ago.
 
     Unused tickets: the row, then the uploaded object. Used tickets: the row and the upload object
@@ -313,7 +314,7 @@ def cleanup(core: Core) -> dict[str, int]:
         uow.oauth.forget_nonces_before(now() - timedelta(seconds=2 * settings.oauth_timestamp_tolerance_seconds))
         uow.requests.forget_before(now() - timedelta(seconds=settings.idempotency_ttl_seconds))
         uow.commit()
-    return {"deleted_objects": removed, "removed_leftovers": leftovers, "removed_partial_uploads": abandoned}
+    return Cleanup(deleted_objects=removed, removed_leftovers=leftovers, removed_partial_uploads=abandoned)
 
 
 def _remove_unnamed(core: Core, candidates: list[str]) -> int:
