@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from unittest.mock import patch
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -209,20 +208,20 @@ def test_files_answer_if_modified_since(any_stack: Stack) -> None:
 
 
 def _signed_for(url: str, method: str, credentials: Credentials, region: str) -> bool:
-    """Whether a SigV4 query-signed URL's signature is the one `method` gets (botocore re-signs the
-    same URL, at the same moment, for that method)."""
+    """Whether a SigV4 query-signed URL's signature is the one `method` gets: botocore's signer
+    signs the same URL, at the URL's own X-Amz-Date, for that method. (Its steps, not `add_auth`,
+    which takes the clock's time: patching the clock missed botocore's `get_current_datetime`, so
+    the check held only when it ran in the second the URL was signed.)"""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     given = dict(query)["X-Amz-Signature"]
-    moment = datetime.strptime(dict(query)["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
     unsigned = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if not k.startswith("X-Amz-")])))
     request = AWSRequest(method=method, url=unsigned)
     auth = S3SigV4QueryAuth(credentials, "s3", region, expires=int(dict(query)["X-Amz-Expires"]))
-    with patch("botocore.auth.datetime") as clock:
-        clock.datetime.now.return_value = moment
-        clock.datetime.utcnow.return_value = moment
-        auth.add_auth(request)
-    return bool(dict(parse_qsl(urlsplit(request.url).query))["X-Amz-Signature"] == given)
+    request.context["timestamp"] = dict(query)["X-Amz-Date"]
+    auth._modify_request_before_signing(request)
+    signature = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+    return bool(signature == given)
 
 
 @pytest.mark.parametrize("any_stack", ["postgresql-s3"], indirect=True)
