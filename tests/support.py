@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 from PIL import Image
 
+from realtymedia.persistence.db import Database, open_database, upgrade
 from realtymedia.server import config
 from realtymedia.settings import Settings
 
@@ -92,6 +93,17 @@ class Stack:
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+
+
+def migrated_database(kind: str, request: Any, tmp_path: Path) -> Database:
+    """A migrated database of its own for a test: SQLite in tmp_path, or the session's PostgreSQL
+    (`postgres_url`), with small pools."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = "postgresql+psycopg://" + request.getfixturevalue("postgres_url").split("://", 1)[1]
+    upgrade(url)
+    return open_database(url, pool_size=2, max_overflow=2)
 
 
 def make_settings(data_dir: Path, database_url: str, storage: str, s3_endpoint: str = "", **kwargs: Any) -> Settings:

@@ -18,6 +18,7 @@ from realtymedia.persistence.db import Database, open_database, upgrade
 from realtymedia.persistence.models import IdempotentResponse, Media, OAuthNonce
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import media
+from tests.support import migrated_database
 
 
 @contextmanager
@@ -29,12 +30,7 @@ def _write(db: Database) -> Iterator[UnitOfWork]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = "postgresql+psycopg://" + request.getfixturevalue("postgres_url").split("://", 1)[1]
-    upgrade(url)
-    db = open_database(url, pool_size=2, max_overflow=2)
+    db = migrated_database(request.param, request, tmp_path)
     with _write(db) as uow:
         uow.session.execute(OAuthNonce.__table__.delete().where(OAuthNonce.consumer_key == "row-test"))
     yield db

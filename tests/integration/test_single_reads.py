@@ -18,6 +18,7 @@ from sqlalchemy import text
 from realtymedia.persistence.db import LOOP_READERS, Database, Transactions, open_database, upgrade
 from realtymedia.persistence.pictures import StoredFile, file_by_id_alone
 from realtymedia.services import media
+from tests.support import migrated_database
 
 MOMENT = datetime(2026, 3, 4, 7, 6, 7, 5, tzinfo=UTC)
 # Another process (another worker, the CLI) deletes the row.
@@ -31,12 +32,7 @@ connection.commit()
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    else:
-        url = "postgresql+psycopg://" + request.getfixturevalue("postgres_url").split("://", 1)[1]
-    upgrade(url)
-    db = open_database(url, pool_size=2, max_overflow=2)
+    db = migrated_database(request.param, request, tmp_path)
     yield db
     _delete(db, "sr-%")
     db.dispose()
