@@ -114,9 +114,10 @@ def create_app(core: Core | None = None) -> ASGIApp:
     inner: ASGIApp = app if core.settings.opentelemetry else Dispatch(app, dialects)
     stamps: tuple[Stamp, ...] = (is24_referenced, realty_image_echoed)  # in the order of DIALECTS
     held = [(prefix, name, stamp) for (prefix, name), stamp in zip(prefixes, stamps, strict=False)]
-    inner = StoredRenditions(inner, core, held)
-    cross_origin = [prefix for prefix, _ in dialects] + ["/files"]
-    return Dated(Observe(SecurityHeaders(CrossOrigin(inner, core.settings.cors_origins, cross_origin)), prefixes))
+    stored = StoredRenditions(inner, core, held)
+    cross_origin = CrossOrigin(stored, core.settings.cors_origins, [prefix for prefix, _ in dialects] + ["/files"])
+    # A held rendition's plain GET is answered ahead of them all, their work done inside it.
+    return stored.ahead(Dated(Observe(SecurityHeaders(cross_origin), prefixes)), cross_origin.covers)
 
 
 # Names of the dialects, in the order create_app mounts them (metric and log labels).

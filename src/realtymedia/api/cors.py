@@ -38,12 +38,18 @@ class CrossOrigin:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.cors is not None and scope["type"] == "http":
-            path: str = scope["path"]
-            root_path: str = scope.get("root_path", "")
-            if root_path and path.startswith(root_path):
-                path = path[len(root_path) :]
-            if (path + "/").startswith(self.prefixes):
-                await self.cors(scope, receive, send)
-                return
+        if self.cors is not None and scope["type"] == "http" and self.covers(scope):
+            await self.cors(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    def covers(self, scope: Scope) -> bool:
+        """Whether CORS answers this request (origins are configured and the path is under a
+        prefix): then even an answer to a request without Origin carries `Vary: Origin`."""
+        if self.cors is None:
+            return False
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        return (path + "/").startswith(self.prefixes)

@@ -14,6 +14,8 @@ or fetch, a refusal) goes on to the dialect's own route.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
@@ -22,12 +24,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from realtymedia.api.common import core_of, route_path
+from realtymedia.api.common import SECURITY_HEADERS, core_of, route_path
 from realtymedia.api.delivery import Delivery, deliver, not_modified, respond
 from realtymedia.domain.errors import Invalid, NotFound, neutral
 from realtymedia.images import Mode, RenditionFailed, Spec
 from realtymedia.operations import metrics
-from realtymedia.operations.observe import RECORD, Record
+from realtymedia.operations.observe import RECORD, Record, enter, finish, leave
+from realtymedia.persistence.pictures import StoredFile
+from realtymedia.server.dates import http_date
 from realtymedia.services.core import Core, Memo
 from realtymedia.services.renditions import VERSION_LENGTH, Busy, parse_spec, picture
 from realtymedia.storage import StorageError
@@ -86,6 +90,12 @@ _REVALIDATIONS = frozenset({b"if-none-match", b"if-modified-since"})
 Stamp = Callable[[Scope], list[tuple[bytes, bytes]]]
 # Rendition URLs parsed lately (a listing page asks for the same few again and again).
 _PARSED = 4096
+# What sends a GET the whole way (`Ahead`): a condition, or an Origin (CORS answers it).
+_NOT_PLAIN = _CONDITIONS | {b"origin"}
+_VARY = (b"vary", b"Origin")
+_Headers = list[tuple[bytes, bytes]]
+
+log = logging.getLogger(__name__)
 
 
 class _Named(NamedTuple):
@@ -184,5 +194,91 @@ class StoredRenditions:
         await response(scope, receive, send)
         return True
 
+    def ahead(self, app: ASGIApp, cors_covers: Callable[[Scope], bool]) -> Ahead:
+        """`app` (the outer layers, with this one inside) behind `Ahead`; `cors_covers` says
+        whether CrossOrigin answers a request (api.cors)."""
+        return Ahead(app, self, cors_covers)
 
-__all__ = ["PATH", "StoredRenditions", "rendition_endpoint", "templates"]
+
+class Ahead:
+    """A plain GET (no condition, no Range, no Origin) of a rendition this worker holds, answered
+    ahead of the outer layers (Dated, Observe, the security headers, CORS) with their work done
+    here: the prebuilt headers of the key, the dialect's stamp, `Vary: Origin` where CORS covers
+    the path, the security headers, the Date of `Dated`'s per-second clock; then the request's
+    metrics and log line as `Observe` makes them. It still reads that the picture exists, on
+    every request. Anything else, or any failure before the answer starts, goes the whole way
+    (to `app`), which answers it as before."""
+
+    def __init__(self, app: ASGIApp, held: StoredRenditions, cors_covers: Callable[[Scope], bool]) -> None:
+        self.app = app
+        self.held = held
+        self.cors_covers = cors_covers
+        # By rendition key: the headers ahead of the stamp, and the security headers after it.
+        self._heads = Memo(4096)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and await self._answer(scope, send):
+            return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: Scope, send: Send) -> bool:
+        start = time.perf_counter()
+        held = self.held
+        path = route_path(scope["path"], scope.get("root_path", ""))
+        for entry in held.dialects:
+            if path.startswith(entry[0]):
+                _, prefix, dialect, stamp = entry
+                break
+        else:
+            return False
+        named = held._name(path[len(prefix) :])
+        if named is None:
+            return False
+        reference = None
+        for name, value in scope["headers"]:
+            if name in _NOT_PLAIN:
+                return False
+            if name == b"request-id":
+                reference = value.decode("latin-1")[:200]
+        data = held.core.renditions.recent(named.key)
+        if data is None:
+            return False
+        record = Record(dialect, prefix + PATH, reference=reference)
+        token = enter(scope, record)
+        status = 200
+        try:
+            try:
+                stored = await held.core.run(picture, named.picture_id, named.version)
+            except Exception:  # NotFound and any failure: the whole way answers (and logs) it
+                del scope[RECORD]
+                return False
+            heads = self._heads.get(named.key)
+            if heads is None:
+                heads = self._prebuilt(named, stored, data)
+                self._heads.put(named.key, heads)
+            head, after = heads
+            vary = [_VARY] if self.cors_covers(scope) else []
+            headers = [*head, *stamp(scope), *vary, *after, (b"date", http_date())]
+            metrics.RENDITIONS_FROM_STORAGE.inc()
+            try:
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": data})
+            except Exception:
+                log.exception("request failed")  # as Observe words it; the answer had started
+                status = 500
+        finally:
+            leave(token)
+        finish(scope, record, status, time.perf_counter() - start)
+        return True
+
+    def _prebuilt(self, named: _Named, stored: StoredFile, data: bytes) -> tuple[_Headers, _Headers]:
+        """The same for every plain GET of the key: its bytes and validators never change. (The
+        answer has no Vary of its own for CORS to add to: `Vary: Origin` goes after the stamp.)"""
+        etag = self.held.core.renditions.etag(stored, named.spec)
+        item = Delivery(len(data), named.spec.format.content_type, etag, stored.created_at, data)
+        head = list(respond("GET", {}, item).raw_headers)
+        names = {name for name, _ in head}
+        return head, [(name, value) for name, value in SECURITY_HEADERS if name not in names]
+
+
+__all__ = ["PATH", "Ahead", "StoredRenditions", "rendition_endpoint", "templates"]

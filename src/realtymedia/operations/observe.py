@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -187,23 +187,38 @@ class Observe:
 
     @staticmethod
     def _finish(scope: Scope, record: Record, status: int, seconds: float) -> None:
-        requests, latency = _series(record.dialect, record.route, status)
-        requests.inc()
-        latency.observe(seconds)
-        level = logging.DEBUG if record.route in QUIET_ROUTES else logging.INFO
-        if requests_log.isEnabledFor(level):
-            client = scope.get("client")
-            requests_log.log(
-                level,
-                "request",
-                extra={
-                    "request_ref": record.ref(),
-                    "user_id": record.user_id,
-                    "dialect": record.dialect,
-                    "route": record.route,
-                    "method": scope["method"],
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 3),
-                    "client": client[0] if client else None,
-                },
-            )
+        finish(scope, record, status, seconds)
+
+
+def enter(scope: Scope, record: Record) -> Token[Record | None]:
+    """`record` as the request's, for code answering ahead of `Observe` (api.pictures); `leave` after."""
+    scope[RECORD] = record
+    return _CURRENT.set(record)
+
+
+def leave(token: Token[Record | None]) -> None:
+    _CURRENT.reset(token)
+
+
+def finish(scope: Scope, record: Record, status: int, seconds: float) -> None:
+    """The request's metrics and its log line, as `Observe` makes them once the answer is complete."""
+    requests, latency = _series(record.dialect, record.route, status)
+    requests.inc()
+    latency.observe(seconds)
+    level = logging.DEBUG if record.route in QUIET_ROUTES else logging.INFO
+    if requests_log.isEnabledFor(level):
+        client = scope.get("client")
+        requests_log.log(
+            level,
+            "request",
+            extra={
+                "request_ref": record.ref(),
+                "user_id": record.user_id,
+                "dialect": record.dialect,
+                "route": record.route,
+                "method": scope["method"],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "client": client[0] if client else None,
+            },
+        )

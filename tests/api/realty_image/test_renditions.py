@@ -360,3 +360,69 @@ def test_a_rendition_held_by_the_worker_is_answered_ahead_of_the_dialect(api: Ap
     assert api.call("DELETE", f"/realty/{realty}/images/{image['id']}").status_code == 200
     (gone,) = asyncio.run(ask(("GET", path, {})))
     assert gone.status_code == 599 and reached[-1] == path  # the dialect's 404, never the held bytes
+
+
+def _counted(text: str, series: str) -> float:
+    """A series' value in Prometheus' text format (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+@pytest.mark.parametrize("stack", ["sqlite-local"], indirect=True)
+@pytest.mark.parametrize("origins", [[], ["https://crm.example"]], ids=["no-cors", "cors"])
+def test_a_held_rendition_answered_ahead_of_the_outer_layers_carries_the_same_headers_and_counts(
+    api: Api, origins: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain GET of a rendition the worker holds is answered ahead of Dated, Observe, the security
+    headers and CORS (api.pictures.Ahead): the same headers as the whole way gives (the first answer,
+    made by the dialect's route, and a GET with a condition that does not hold, which goes the whole
+    way), with the request counted in /metrics. In process, over the stack's own Core."""
+    from realtymedia.app import create_app
+
+    realty, (image,) = saved(api, phone_jpeg(1, 600, 400))
+    core = api.stack.core
+    settings = core.settings.model_copy(update={"cors_origins": origins, "metrics_token": "m-token"})
+    monkeypatch.setattr(core, "settings", settings)
+    app = create_app(core)
+    monkeypatch.undo()
+    path = filled(image["renditions"]["SCALE_AND_CROP"], 400, 300, "webp")[len(api.stack.url) :]
+    route = core.settings.realty_image_base_path.rstrip("/") + "/pictures/{picture_id}/{version}/{mode}/{name}"
+    series = f'realtymedia_requests_total{{dialect="realty_image",route="{route}",status="200"}}'
+
+    async def ask() -> tuple[list[httpx.Response], list[str]]:
+        transport = httpx.ASGITransport(app=app)
+        answers, metrics = [], []
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for headers in (
+                {"Request-ID": "r-1"},
+                {"Request-ID": "r-2"},
+                {"Request-ID": "r-3", "If-None-Match": '"another"'},
+            ):
+                metrics.append((await client.get("/metrics", headers={"Authorization": "Bearer m-token"})).text)
+                answers.append(await client.get(path, headers=headers))
+            metrics.append((await client.get("/metrics", headers={"Authorization": "Bearer m-token"})).text)
+        return answers, metrics
+
+    (first, later, whole_way), metrics = asyncio.run(ask())
+    assert [a.status_code for a in (first, later, whole_way)] == [200, 200, 200]
+    assert first.content == later.content == whole_way.content
+
+    def comparable(answer: httpx.Response) -> list[tuple[str, str]]:
+        return [(n, "" if n in ("date", "request-id") else v) for n, v in answer.headers.multi_items()]
+
+    # Only the Date and the echoed Request-ID differ, and those are present on each.
+    assert sorted(comparable(later)) == sorted(comparable(first))
+    assert comparable(later) == comparable(whole_way)  # the very same list, in the same order
+    assert later.headers["request-id"] == "r-2" and later.headers["date"]
+    assert (
+        later.headers["cache-control"] == first.headers["cache-control"]
+        and "immutable" in later.headers["cache-control"]
+    )
+    assert ("vary" in later.headers) is bool(origins)
+    counts = [_counted(text, series) for text in metrics]
+    assert counts[1] - counts[0] == 1 and counts[2] - counts[1] == 1 and counts[3] - counts[2] == 1
+    held = [_counted(text, "realtymedia_renditions_served_from_storage_total") for text in metrics]
+    assert held[2] - held[1] == 1  # the later answer came from what the worker holds
+    assert api.call("DELETE", f"/realty/{realty}/images/{image['id']}").status_code == 200
