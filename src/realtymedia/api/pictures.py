@@ -9,7 +9,9 @@ renditions again (a CDN's many edges and a cache's evictions). Those are answere
 StoredRenditions, a plain ASGI layer ahead of both dialects' apps: one read that says the picture
 still exists (a deleted picture's URLs answer 404 at once, whatever a worker still holds), then a
 304, or bytes this worker served lately, with no thread hop. Everything else (a rendition to make
-or fetch, a refusal) goes on to the dialect's own route.
+or fetch, a refusal) goes on to the dialect's own route. A plain GET of bytes held is answered
+further out still, by Ahead, ahead of the outer layers (Date, metrics and logs, security headers,
+CORS) with their headers and counts made inside it (docs/renditions.md).
 """
 
 from __future__ import annotations
