@@ -45,8 +45,8 @@ class Interrupted:
 def interrupted(local_stack: Stack, tmp_path: Path) -> Iterator[Interrupted]:
     account = accounts.create_user(local_stack.core, f"int{uuid.uuid4().hex[:10]}", "pw")
     photos = write_images(tmp_path / "photos", 12)
-    realty = str(realties.create(local_stack.core, int(account["id"]), "Slow day").id)
-    token = str(account["bearer_token"])
+    realty = str(realties.create(local_stack.core, account.id, "Slow day").id)
+    token = account.bearer_token
     command = [
         *UPLOAD, "--realty", realty, "--parallel", "4", "--state-file", str(tmp_path / "state.json"),
         str(tmp_path / "photos"),

@@ -26,8 +26,8 @@ ASSIGN = re.compile(r"^POST /restapi/api/offer/v1\.0/user/[^/]+/realestateprojec
 def test_a_resumed_project_upload_assigns_what_was_sent(local_stack: Stack, tmp_path: Path) -> None:
     account = accounts.create_user(local_stack.core, f"int{uuid.uuid4().hex[:10]}", "pw")
     photos = write_images(tmp_path / "photos", 10, prefix="view")
-    project = str(projects.create(local_stack.core, str(account["username"]), "PROFESSIONAL", "Slow day").id)
-    oauth = account["oauth"]
+    project = str(projects.create(local_stack.core, account.username, "PROFESSIONAL", "Slow day").id)
+    oauth = account.oauth
     command = [
         *UPLOAD, "--project", project, "--type", "IMAGE", "--from-names", "--parallel", "4",
         "--state-file", str(tmp_path / "state.json"), str(tmp_path / "photos"),
@@ -36,10 +36,10 @@ def test_a_resumed_project_upload_assigns_what_was_sent(local_stack: Stack, tmp_
         env = environment(
             tmp_path,
             REALTYMEDIA_URL=slow.url,
-            REALTYMEDIA_CONSUMER_KEY=oauth["consumer_key"],
-            REALTYMEDIA_CONSUMER_SECRET=oauth["consumer_secret"],
-            REALTYMEDIA_ACCESS_TOKEN=oauth["access_token"],
-            REALTYMEDIA_ACCESS_TOKEN_SECRET=oauth["access_token_secret"],
+            REALTYMEDIA_CONSUMER_KEY=oauth.consumer_key,
+            REALTYMEDIA_CONSUMER_SECRET=oauth.consumer_secret,
+            REALTYMEDIA_ACCESS_TOKEN=oauth.access_token,
+            REALTYMEDIA_ACCESS_TOKEN_SECRET=oauth.access_token_secret,
         )
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert slow.held.wait(60), "no assignment reached the service"

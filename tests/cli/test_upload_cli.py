@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from realtymedia.services import accounts, projects, realties
+from realtymedia.services.results import NewUser
 from realtymedia_client import IS24Client, RealtyImageClient, sha256_of
 from tests.client.conftest import write_images
 from tests.support import Stack
 
 
 @pytest.fixture
-def account(stack: Stack) -> dict[str, Any]:
+def account(stack: Stack) -> NewUser:
     return accounts.create_user(stack.core, f"cli{uuid.uuid4().hex[:10]}", "pw")
 
 
@@ -54,13 +55,13 @@ def settled(read: Callable[[], list[Any]], quiet: float = 2.0, deadline: float =
     raise AssertionError(f"still changing after {deadline} s: {len(last)}")
 
 
-def test_interrupted_upload_resumes_to_exactly_twenty(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
+def test_interrupted_upload_resumes_to_exactly_twenty(stack: Stack, account: NewUser, tmp_path: Path) -> None:
     photos = write_images(tmp_path / "photos", 20)
-    realty = realties.create(stack.core, int(account["id"]), "Twenty").id
+    realty = realties.create(stack.core, account.id, "Twenty").id
     home = tmp_path / "home"
     config = home / ".config" / "realtymedia" / "config.toml"
     config.parent.mkdir(parents=True)
-    config.write_text(f'url = "{stack.url}"\ntoken = "{account["bearer_token"]}"\nparallel = 1\n')
+    config.write_text(f'url = "{stack.url}"\ntoken = "{account.bearer_token}"\nparallel = 1\n')
     env = environment(home)
     command = [*UPLOAD, "--realty", str(realty), str(tmp_path / "photos")]
 
@@ -76,7 +77,7 @@ def test_interrupted_upload_resumes_to_exactly_twenty(stack: Stack, account: dic
     process.wait(30)
     assert process.returncode == -signal.SIGKILL
 
-    with RealtyImageClient(stack.url, str(account["bearer_token"])) as client:
+    with RealtyImageClient(stack.url, account.bearer_token) as client:
         # The killed run's last save may still be at work in the service: count once it is done.
         before = settled(lambda: client.images(str(realty)))
         assert 5 <= len(before) < 20
@@ -97,13 +98,13 @@ def test_interrupted_upload_resumes_to_exactly_twenty(stack: Stack, account: dic
     assert third.returncode == 0 and len(json.loads(third.stdout)["skipped"]) == 20
 
 
-def test_failures_are_reported_with_reasons(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
+def test_failures_are_reported_with_reasons(stack: Stack, account: NewUser, tmp_path: Path) -> None:
     good = write_images(tmp_path / "in", 2)
     fake = tmp_path / "in" / "zz-fake.jpg"
     fake.write_text("this is not a photo")
-    realty = realties.create(stack.core, int(account["id"])).id
+    realty = realties.create(stack.core, account.id).id
     # Settings from the environment this time; --from-names describes each image by its file name.
-    env = environment(tmp_path, REALTYMEDIA_URL=stack.url, REALTYMEDIA_TOKEN=str(account["bearer_token"]))
+    env = environment(tmp_path, REALTYMEDIA_URL=stack.url, REALTYMEDIA_TOKEN=account.bearer_token)
 
     result = upload("--realty", str(realty), "--from-names", *map(str, [*good, fake]), env=env)
 
@@ -115,7 +116,7 @@ def test_failures_are_reported_with_reasons(stack: Stack, account: dict[str, Any
     assert Path(failed["file"]) == fake and failed["reason"].startswith("zz-fake.jpg is not a picture")
     assert "[service: 400 " in failed["reason"]
     assert f"failed {fake}" in result.stderr
-    with RealtyImageClient(stack.url, str(account["bearer_token"])) as client:
+    with RealtyImageClient(stack.url, account.bearer_token) as client:
         assert [i.description for i in client.images(str(realty))] == [p.stem for p in good]
 
     # A flag beats the environment; and `realtymedia upload` is the same command.
@@ -126,15 +127,15 @@ def test_failures_are_reported_with_reasons(stack: Stack, account: dict[str, Any
 
 
 def test_project_upload_is_resumable_through_its_state_file(
-    stack: Stack, account: dict[str, Any], tmp_path: Path
+    stack: Stack, account: NewUser, tmp_path: Path
 ) -> None:
     photos = write_images(tmp_path / "project", 3)
-    project = str(projects.create(stack.core, str(account["username"]), "PROFESSIONAL", "Riverside").id)
-    oauth = account["oauth"]
+    project = str(projects.create(stack.core, account.username, "PROFESSIONAL", "Riverside").id)
+    oauth = account.oauth
     flags = [
         "--project", project, "--type", "IMAGE", "--from-names", "--url", stack.url, "--format", "xml",
-        "--consumer-key", oauth["consumer_key"], "--consumer-secret", oauth["consumer_secret"],
-        "--access-token", oauth["access_token"], "--access-token-secret", oauth["access_token_secret"],
+        "--consumer-key", oauth.consumer_key, "--consumer-secret", oauth.consumer_secret,
+        "--access-token", oauth.access_token, "--access-token-secret", oauth.access_token_secret,
         "--state-file", str(tmp_path / "state.json"),
     ]  # fmt: skip
     env = environment(tmp_path)

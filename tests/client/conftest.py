@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from realtymedia.services import accounts
+from realtymedia.services.results import NewUser
 from tests.support import Stack, image_bytes
 
 
 @pytest.fixture
-def account(stack: Stack) -> dict[str, Any]:
+def account(stack: Stack) -> NewUser:
     return accounts.create_user(stack.core, f"sdk{uuid.uuid4().hex[:10]}", "pw")
 
 

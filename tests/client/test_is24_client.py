@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from realtymedia.services import accounts, projects
+from realtymedia.services.results import NewUser
 from realtymedia_client import AuthenticationError, IS24Client, NotFound, PermissionDenied, ValidationError
 from tests.client.conftest import write_images
 from tests.support import Stack, pdf_bytes
@@ -17,8 +18,8 @@ from tests.support import Stack, pdf_bytes
 TOUR = "https://virtualtours.immobilienscout24.de/portal/tour/1234"
 
 
-def is24(stack: Stack, account: dict[str, Any], fmt: str, **overrides: str) -> IS24Client:
-    oauth = {**account["oauth"], **overrides}
+def is24(stack: Stack, account: NewUser, fmt: str, **overrides: str) -> IS24Client:
+    oauth = {**dataclasses.asdict(account.oauth), **overrides}
     return IS24Client(
         stack.url,
         oauth["consumer_key"],
@@ -29,12 +30,12 @@ def is24(stack: Stack, account: dict[str, Any], fmt: str, **overrides: str) -> I
     )
 
 
-def new_project(stack: Stack, account: dict[str, Any], product: str = "PROFESSIONAL") -> str:
-    return str(projects.create(stack.core, str(account["username"]), product, "Riverside").id)
+def new_project(stack: Stack, account: NewUser, product: str = "PROFESSIONAL") -> str:
+    return str(projects.create(stack.core, account.username, product, "Riverside").id)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_pictures_brochure_and_tour(stack: Stack, account: dict[str, Any], tmp_path: Path, fmt: str) -> None:
+def test_pictures_brochure_and_tour(stack: Stack, account: NewUser, tmp_path: Path, fmt: str) -> None:
     project_id = new_project(stack, account)
     photo, logo = write_images(tmp_path, 2)
     brochure = tmp_path / "brochure.pdf"
@@ -69,7 +70,7 @@ def test_pictures_brochure_and_tour(stack: Stack, account: dict[str, Any], tmp_p
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_contract_rules_come_back_as_the_service_says_them(
-    stack: Stack, account: dict[str, Any], tmp_path: Path, fmt: str
+    stack: Stack, account: NewUser, tmp_path: Path, fmt: str
 ) -> None:
     project_id = new_project(stack, account, "BASIC")
     brochure = tmp_path / "brochure.pdf"
@@ -89,7 +90,7 @@ def test_contract_rules_come_back_as_the_service_says_them(
         assert exceeded.value.details[0].message.endswith("attachment.linkType.numberOfItemsExceeded]")
 
 
-def test_credentials_and_ownership(stack: Stack, account: dict[str, Any]) -> None:
+def test_credentials_and_ownership(stack: Stack, account: NewUser) -> None:
     project_id = new_project(stack, account)
     with is24(stack, account, "json", consumer_secret="wrong") as forged, pytest.raises(AuthenticationError) as denied:
         forged.attachments(project_id)

@@ -9,12 +9,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from realtymedia.services import accounts, projects
+from realtymedia.services.results import NewUser
 from realtymedia_client import IS24Client, RateLimited, RealtyImageClient
 from realtymedia_client._http import RATE_LIMIT_WAIT
 from tests.client.conftest import write_images
@@ -50,14 +50,14 @@ def an_hour(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     yield from _stack(request, tmp_path_factory, "3/hour")
 
 
-def _user(stack: Stack) -> dict[str, Any]:
+def _user(stack: Stack) -> NewUser:
     return accounts.create_user(stack.core, f"sdk{uuid.uuid4().hex[:10]}", "pw")
 
 
 def test_realty_images_wait_for_the_limit_and_go_on(five_seconds: Stack, tmp_path: Path) -> None:
     user = _user(five_seconds)
     transport = Counting()
-    with RealtyImageClient(five_seconds.url, str(user["bearer_token"]), parallel=1, transport=transport) as client:
+    with RealtyImageClient(five_seconds.url, user.bearer_token, parallel=1, transport=transport) as client:
         realty = client.create_realty("Limited")
         saved = client.upload(realty.id, write_images(tmp_path, 3), ["a", "b", "c"])
         assert [i.description for i in client.images(realty.id)] == ["a", "b", "c"]
@@ -75,7 +75,7 @@ def test_parallel_uploads_take_turns_at_the_limit(two_per_second: Stack, tmp_pat
     times in a row, and waits its turn for as long as the bound allows, not a number of times."""
     user = _user(two_per_second)
     transport = Counting()
-    with RealtyImageClient(two_per_second.url, str(user["bearer_token"]), parallel=4, transport=transport) as client:
+    with RealtyImageClient(two_per_second.url, user.bearer_token, parallel=4, transport=transport) as client:
         realty = client.create_realty("Taking turns")
         saved = client.upload(realty.id, write_images(tmp_path, 8))
     assert len(saved) == 8
@@ -84,15 +84,15 @@ def test_parallel_uploads_take_turns_at_the_limit(two_per_second: Stack, tmp_pat
 
 def test_an_is24_assignment_refused_by_the_limit_is_sent_again(five_seconds: Stack, tmp_path: Path) -> None:
     user = _user(five_seconds)
-    project_id = str(projects.create(five_seconds.core, str(user["username"]), "PROFESSIONAL", "Limited").id)
-    keys = user["oauth"]
+    project_id = str(projects.create(five_seconds.core, user.username, "PROFESSIONAL", "Limited").id)
+    keys = user.oauth
     transport = Counting()
     with IS24Client(
         five_seconds.url,
-        keys["consumer_key"],
-        keys["consumer_secret"],
-        keys["access_token"],
-        keys["access_token_secret"],
+        keys.consumer_key,
+        keys.consumer_secret,
+        keys.access_token,
+        keys.access_token_secret,
         transport=transport,
     ) as client:
         for path in write_images(tmp_path, 3):  # a ticket and an assignment each: six requests
@@ -104,7 +104,7 @@ def test_an_is24_assignment_refused_by_the_limit_is_sent_again(five_seconds: Sta
 
 def test_a_wait_beyond_the_bound_is_not_begun(an_hour: Stack) -> None:
     user = _user(an_hour)
-    with RealtyImageClient(an_hour.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(an_hour.url, user.bearer_token) as client:
         for _ in range(3):
             client.realties()
         began = time.monotonic()

@@ -9,11 +9,11 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from realtymedia.services import accounts, realties
+from realtymedia.services.results import NewUser
 from realtymedia_client import RealtyImageClient, sha256_of
 from tests.client.conftest import write_images
 from tests.support import Stack
@@ -29,14 +29,14 @@ def test_the_readme_has_an_sdk_example_and_documentation_addresses() -> None:
 
 
 def test_the_sdk_example_runs_as_written(stack: Stack, tmp_path: Path) -> None:
-    account: dict[str, Any] = accounts.create_user(stack.core, f"readme{uuid.uuid4().hex[:8]}", "pw")
-    realty = str(realties.create(stack.core, int(account["id"]), "Lindenstraße 3").id)
+    account: NewUser = accounts.create_user(stack.core, f"readme{uuid.uuid4().hex[:8]}", "pw")
+    realty = str(realties.create(stack.core, account.id, "Lindenstraße 3").id)
     photos = write_images(tmp_path / "photos", 5)
     (tmp_path / "photos" / "notes.txt").write_text("not a photo, and not a .jpg: the example leaves it")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("REALTYMEDIA_")},
         "REALTYMEDIA_URL": stack.url,
-        "REALTYMEDIA_TOKEN": str(account["bearer_token"]),
+        "REALTYMEDIA_TOKEN": account.bearer_token,
         "REALTY_ID": realty,
     }
     for number, block in enumerate(BLOCKS):
@@ -49,7 +49,7 @@ def test_the_sdk_example_runs_as_written(stack: Stack, tmp_path: Path) -> None:
     assert "saved 5 of 5 photos" in result.stdout
     assert "refused, as it should be: STATUS_CONFLICT" in result.stdout, result.stdout
 
-    with RealtyImageClient(stack.url, str(account["bearer_token"])) as client:
+    with RealtyImageClient(stack.url, account.bearer_token) as client:
         images = client.images(realty)
         assert client.realty(realty).published
     expected = [photos[-1], *photos[:-1]]

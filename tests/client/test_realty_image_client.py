@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from realtymedia.services import accounts
+from realtymedia.services.results import NewUser
 from realtymedia_client import (
     AuthenticationError,
     Conflict,
@@ -29,8 +30,8 @@ from tests.support import Stack
 
 
 @pytest.fixture
-def client(stack: Stack, account: dict[str, Any]) -> RealtyImageClient:
-    with RealtyImageClient(stack.url, str(account["bearer_token"]), parallel=3) as made:
+def client(stack: Stack, account: NewUser) -> RealtyImageClient:
+    with RealtyImageClient(stack.url, account.bearer_token, parallel=3) as made:
         yield made
 
 
@@ -78,12 +79,12 @@ def test_reorder_update_and_delete(client: RealtyImageClient, tmp_path: Path) ->
 
 
 def test_one_image_changes_on_its_own_whatever_the_list_is_now(
-    stack: Stack, client: RealtyImageClient, account: dict[str, Any], tmp_path: Path
+    stack: Stack, client: RealtyImageClient, account: NewUser, tmp_path: Path
 ) -> None:
     realty = client.create_realty()
     a, b, c = client.upload(realty.id, write_images(tmp_path, 3), ["a", "b", "c"])
     # Another client adds a photo meanwhile: the changes below do not need to know of it.
-    with RealtyImageClient(stack.url, str(account["bearer_token"])) as other:
+    with RealtyImageClient(stack.url, account.bearer_token) as other:
         [d] = other.upload(realty.id, write_images(tmp_path / "other", 1, prefix="other"), ["d"])
 
     kitchen = client.update_image(realty.id, a.id, description="Kitchen")
@@ -126,8 +127,8 @@ class UploadAfterTheFirstRead(httpx.HTTPTransport):
         return response
 
 
-def test_update_does_not_need_the_list_to_be_current(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
-    token = str(account["bearer_token"])
+def test_update_does_not_need_the_list_to_be_current(stack: Stack, account: NewUser, tmp_path: Path) -> None:
+    token = account.bearer_token
     with RealtyImageClient(stack.url, token) as other:
         realty = other.create_realty()
         a, b = other.upload(realty.id, write_images(tmp_path, 2), ["a", "b"])
@@ -221,9 +222,9 @@ class LoseFirstAnswer(httpx.BaseTransport):
         return response
 
 
-def test_a_retried_save_is_done_once(stack: Stack, account: dict[str, Any], tmp_path: Path) -> None:
+def test_a_retried_save_is_done_once(stack: Stack, account: NewUser, tmp_path: Path) -> None:
     transport = LoseFirstAnswer()
-    with RealtyImageClient(stack.url, str(account["bearer_token"]), transport=transport) as client:
+    with RealtyImageClient(stack.url, account.bearer_token, transport=transport) as client:
         realty = client.create_realty()
         saved = client.upload(realty.id, write_images(tmp_path, 1))
         assert len(transport.request_ids) == 2 and transport.request_ids[0] == transport.request_ids[1]
@@ -239,7 +240,7 @@ def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 def test_a_refused_storage_post_is_a_storage_error(local_stack: Stack, tmp_path: Path) -> None:
     account = accounts.create_user(local_stack.core, f"sdk{uuid.uuid4().hex[:10]}", "pw")
     [photo] = write_images(tmp_path, 1)
-    with RealtyImageClient(local_stack.url, str(account["bearer_token"])) as client, httpx.Client() as http:
+    with RealtyImageClient(local_stack.url, account.bearer_token) as client, httpx.Client() as http:
         grant = client.upload_grant("image/jpeg")
         tampered = {**grant.fields, "key": grant.key + "-elsewhere"}
         with pytest.raises(StorageError) as refused:

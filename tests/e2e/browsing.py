@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
 from realtymedia.services import accounts
+from realtymedia.services.results import NewUser
 from tests.support import Stack
 
 PASSWORD = "pw"
 
 
-def new_user(stack: Stack, password: str = PASSWORD) -> dict[str, Any]:
+def new_user(stack: Stack, password: str = PASSWORD) -> NewUser:
     return accounts.create_user(stack.core, f"web{uuid.uuid4().hex[:8]}", password)
 
 
-def log_in(page: Page, stack: Stack, user: dict[str, Any], password: str = PASSWORD) -> None:
+def log_in(page: Page, stack: Stack, user: NewUser, password: str = PASSWORD) -> None:
     page.goto(stack.url + "/")
-    page.get_by_label("Username").fill(str(user["username"]))
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#who")).to_have_text(str(user["username"]))
+    expect(page.locator("#who")).to_have_text(user.username)
 
 
 def descriptions(page: Page) -> list[str]:

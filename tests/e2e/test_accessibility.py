@@ -33,8 +33,8 @@ def _focus_ring(page: Page) -> str:
 
 def test_photos_move_by_keyboard_and_focus_is_visible(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Keyboard only").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    realty = str(realties.create(web_stack.core, user.id, "Keyboard only").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(realty, _files(tmp_path, ["one.jpg", "two.jpg", "three.jpg"]), ["one", "two", "three"])
     log_in(page, web_stack, user)
     page.goto(f"{web_stack.url}/#/realty/{realty}")
@@ -55,7 +55,7 @@ def test_photos_move_by_keyboard_and_focus_is_visible(web_stack: Stack, page: Pa
     # Move to a position, by its labelled menu.
     page.locator("#gallery li").first.get_by_label("Position").select_option("3")
     expect(page.locator("#gallery li textarea").nth(2)).to_have_value("three")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == ["one", "two", "three"]
 
     # Tabbing shows where the focus is.
@@ -68,17 +68,17 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
     web_stack: Stack, browser: Browser, tmp_path: Path, axe_check: Axe
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Sunny two-room flat, Kallio").id)
-    realties.create(web_stack.core, int(user["id"]), "Harbour loft")
-    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Riverside")
+    realty = str(realties.create(web_stack.core, user.id, "Sunny two-room flat, Kallio").id)
+    realties.create(web_stack.core, user.id, "Harbour loft")
+    project = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Riverside")
     long_text = "Living room with a bay window facing the park, oak parquet, " * 4
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(
             realty, _files(tmp_path, ["living.jpg", "kitchen.jpg", "bath.jpg"]), [long_text.strip(), "Kitchen", "Bath"]
         )
-    keys = user["oauth"]
+    keys = user.oauth
     with IS24Client(
-        web_stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
+        web_stack.url, keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret
     ) as is24:
         for path in _files(tmp_path, ["river.jpg", "court.jpg"]):
             is24.upload_picture(project.id, path, "IMAGE", path.stem.title() + " view")
@@ -130,10 +130,10 @@ def test_the_pages_pass_axe_and_are_kept_as_screenshots(
 
 def test_project_pictures_move_by_keyboard(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    project = projects.create(web_stack.core, str(user["username"]), "BASIC", "Keys")
-    keys = user["oauth"]
+    project = projects.create(web_stack.core, user.username, "BASIC", "Keys")
+    keys = user.oauth
     with IS24Client(
-        web_stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
+        web_stack.url, keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret
     ) as is24:
         for path in _files(tmp_path, ["north.jpg", "south.jpg", "east.jpg"]):
             is24.upload_picture(project.id, path, "IMAGE", path.stem.title())

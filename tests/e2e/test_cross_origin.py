@@ -165,7 +165,7 @@ def test_uppy_on_another_origin_uploads_and_saves_three_photos(
     cors_stack = servers.stack(stack_name)
     origin = f"http://localhost:{servers.pages[release].port}"
     user = accounts.create_user(cors_stack.core, f"crm{uuid.uuid4().hex[:8]}", "pw")
-    realty = str(realties.create(cors_stack.core, int(user["id"]), "Harbour loft").id)
+    realty = str(realties.create(cors_stack.core, user.id, "Harbour loft").id)
     photos = [
         {"name": name, "data": base64.b64encode(image_bytes("JPEG", (120, 90), color)).decode()}
         for name, color in (("hall", (200, 40, 40)), ("kitchen", (40, 200, 40)), ("terrace", (40, 40, 200)))
@@ -181,7 +181,7 @@ def test_uppy_on_another_origin_uploads_and_saves_three_photos(
             "(args) => window.runUpload(args)",
             {
                 "api": cors_stack.url + "/realty-image/v2",
-                "token": user["bearer_token"],
+                "token": user.bearer_token,
                 "realtyId": realty,
                 "photos": photos,
                 "release": release,

@@ -69,7 +69,7 @@ def filled(template: str, response: dict[str, object]) -> str:
 
 def test_the_documents_form_uploads_as_written(form_stack: Stack, browser: Browser, tmp_path: Path) -> None:
     user = accounts.create_user(form_stack.core, f"f{uuid.uuid4().hex[:10]}", "pw")
-    token = str(user["bearer_token"])
+    token = user.bearer_token
     response = grant(form_stack, token)
     photo = tmp_path / "front.jpg"
     photo.write_bytes(image_bytes("JPEG", (160, 120)))
@@ -107,7 +107,7 @@ def s3_code(answer: object) -> str:
 
 def test_session_tokens_are_verified(form_stack: Stack) -> None:
     user = accounts.create_user(form_stack.core, f"t{uuid.uuid4().hex[:10]}", "pw")
-    fields = dict(grant(form_stack, str(user["bearer_token"]))["fields"])  # type: ignore[arg-type]
+    fields = dict(grant(form_stack, user.bearer_token)["fields"])
     url = f"{form_stack.url}/storage/{form_stack.settings.local_bucket}"
     photo = image_bytes()
     # Without its token a temporary key is unknown; with a changed token it is refused.

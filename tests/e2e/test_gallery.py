@@ -17,7 +17,7 @@ from tests.support import Stack, image_bytes
 
 def test_gallery_upload_reorder_reload_publish_and_refused_delete(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack, "correct horse")
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Lakeside villa").id)
+    realty = str(realties.create(web_stack.core, user.id, "Lakeside villa").id)
     photos = []
     for name, color in (("alpha", (200, 40, 40)), ("bravo", (40, 200, 40)), ("charlie", (40, 40, 200))):
         path = tmp_path / f"{name}.jpg"
@@ -42,7 +42,7 @@ def test_gallery_upload_reorder_reload_publish_and_refused_delete(web_stack: Sta
     page.reload()
     expect(page.locator("#gallery li")).to_have_count(3)
     assert descriptions(page) == ["charlie", "alpha", "bravo"]
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == ["charlie", "alpha", "bravo"]
 
     # Publishing asks first; cancelling changes nothing.
@@ -98,8 +98,8 @@ def test_the_session_cookie_is_httponly_and_changes_need_the_csrf_token(web_stac
 
 def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Old listing").id)
-    target = str(realties.create(web_stack.core, int(user["id"]), "New listing").id)
+    source = str(realties.create(web_stack.core, user.id, "Old listing").id)
+    target = str(realties.create(web_stack.core, user.id, "New listing").id)
     log_in(page, web_stack, user)
     page.get_by_role("link", name="Old listing").click()
 
@@ -122,7 +122,7 @@ def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, pa
     page.locator("#gallery li textarea").first.fill("Sunny terrace")
     page.locator("#gallery li textarea").first.press("Tab")
     expect(page.locator("#message .text")).to_have_text("Description saved.")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert [i.description for i in client.images(source)] == ["Sunny terrace", "drop1"]
 
     page.goto(f"{web_stack.url}/#/realty/{target}")
@@ -151,15 +151,15 @@ def test_a_realty_is_created_and_renamed_by_name(web_stack: Stack, page: Page) -
     expect(page.locator("#realty-name")).to_have_text("Harbour loft, 3rd floor")
     page.get_by_role("link", name="← All media").click()
     expect(page.locator("#realties")).to_contain_text("Harbour loft, 3rd floor")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         [realty] = client.realties()
     assert realty.name == "Harbour loft, 3rd floor"
 
 
 def test_a_realty_read_slowly_never_draws_over_the_one_opened_after_it(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
-    slow = str(realties.create(web_stack.core, int(user["id"]), "Slow cottage").id)
-    quick = str(realties.create(web_stack.core, int(user["id"]), "Quick flat").id)
+    slow = str(realties.create(web_stack.core, user.id, "Slow cottage").id)
+    quick = str(realties.create(web_stack.core, user.id, "Quick flat").id)
     log_in(page, web_stack, user)
     held: list[Route] = []
     page.route(f"**/realty/{slow}/images*", lambda route: held.append(route))

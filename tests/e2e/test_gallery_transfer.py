@@ -29,10 +29,10 @@ def phone_photo() -> bytes:
 
 def test_a_gallery_of_60_photos_transfers_less_than_5_mb(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Sixty photos").id)
+    realty = str(realties.create(web_stack.core, user.id, "Sixty photos").id)
     photo = phone_photo()
     assert len(photo) > 1_000_000
-    headers = {"Authorization": f"Bearer {user['bearer_token']}"}
+    headers = {"Authorization": f"Bearer {user.bearer_token}"}
     base = web_stack.url + "/realty-image/v2"
     keys = []
     with httpx.Client(timeout=60, headers=headers) as http:

@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from realtymedia.services import projects, realties
+from realtymedia.services.results import NewUser
 from realtymedia_client import IS24Client, RealtyImageClient
 from tests.e2e.browsing import description, descriptions, log_in, new_user
 from tests.e2e.conftest import DESKTOP
@@ -25,10 +26,10 @@ def _photos(tmp_path: Path, *names: str) -> list[Path]:
     return made
 
 
-def _titles(stack: Stack, user: dict[str, Any], project_id: int) -> list[str | None]:
-    keys = user["oauth"]
+def _titles(stack: Stack, user: NewUser, project_id: int) -> list[str | None]:
+    keys = user.oauth
     with IS24Client(
-        stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
+        stack.url, keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret
     ) as client:
         return [a.title for a in client.attachments(project_id)]
 
@@ -42,7 +43,7 @@ def test_a_project_upload_keeps_the_title_typed_when_upload_was_pressed(
 ) -> None:
     """A slow upload: the next title and the next file chosen meanwhile are not taken by it, nor lost."""
     user = new_user(web_stack)
-    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Slow uplink")
+    project = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Slow uplink")
     first, second = _photos(tmp_path, "first", "second")
     held: list[Route] = []
     released = False
@@ -78,9 +79,9 @@ def test_a_project_upload_keeps_the_title_typed_when_upload_was_pressed(
 
 def test_a_double_click_on_copy_copies_once(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Sixty photos").id)
-    target = str(realties.create(web_stack.core, int(user["id"]), "Copy target").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    source = str(realties.create(web_stack.core, user.id, "Sixty photos").id)
+    target = str(realties.create(web_stack.core, user.id, "Copy target").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(source, _photos(tmp_path, "a", "b", "c"))
 
     log_in(page, web_stack, user)
@@ -89,7 +90,7 @@ def test_a_double_click_on_copy_copies_once(web_stack: Stack, page: Page, tmp_pa
     page.get_by_role("button", name="Copy").dblclick()
     expect(page.locator("#gallery li")).not_to_have_count(0)
     page.wait_for_load_state("networkidle")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert len(client.images(target)) == 3
     expect(page.locator("#gallery li")).to_have_count(3)
     expect(page.locator("#message .text")).to_have_text("Copied the photos of Sixty photos (3 photos).")
@@ -99,9 +100,9 @@ def test_a_copy_whose_answer_is_lost_is_retried_with_the_same_request_id(
     web_stack: Stack, page: Page, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    source = str(realties.create(web_stack.core, int(user["id"]), "Source").id)
-    target = str(realties.create(web_stack.core, int(user["id"]), "Target").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    source = str(realties.create(web_stack.core, user.id, "Source").id)
+    target = str(realties.create(web_stack.core, user.id, "Target").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(source, _photos(tmp_path, "x", "y"))
     sent: list[str] = []
 
@@ -120,7 +121,7 @@ def test_a_copy_whose_answer_is_lost_is_retried_with_the_same_request_id(
     page.get_by_role("button", name="Copy").click()
     expect(page.locator("#message .text")).to_contain_text("Copied the photos of Source")
     assert len(sent) == 2 and sent[0] == sent[1]
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert len(client.images(target)) == 2
 
 
@@ -128,8 +129,8 @@ def test_an_edit_in_one_tab_after_an_upload_in_another_is_saved(
     web_stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Two tabs").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    realty = str(realties.create(web_stack.core, user.id, "Two tabs").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(realty, _photos(tmp_path, "kitchen", "garden"))
     context = browser.new_context(viewport=DESKTOP)
     try:
@@ -149,7 +150,7 @@ def test_an_edit_in_one_tab_after_an_upload_in_another_is_saved(
         # Tab A now shows the list as it is, B's upload included, and kept what was typed.
         expect(tab_a.locator("#gallery li")).to_have_count(3)
         assert descriptions(tab_a) == ["Kitchen with a view of the garden", "", "attic"]
-        with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+        with RealtyImageClient(web_stack.url, user.bearer_token) as client:
             assert [i.description for i in client.images(realty)] == descriptions(tab_a)
     finally:
         context.close()
@@ -159,8 +160,8 @@ def test_typed_text_stays_when_its_save_fails_and_is_saved_on_the_next_try(
     web_stack: Stack, page: Page, tmp_path: Path
 ) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Flaky network").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    realty = str(realties.create(web_stack.core, user.id, "Flaky network").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(realty, _photos(tmp_path, "hall"))
     log_in(page, web_stack, user)
     page.goto(f"{web_stack.url}/#/realty/{realty}")
@@ -183,5 +184,5 @@ def test_typed_text_stays_when_its_save_fails_and_is_saved_on_the_next_try(
     field.focus()
     field.press("Enter")
     expect(page.locator("#message .text")).to_have_text("Description saved.")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == ["Bright hall, oak floor"]

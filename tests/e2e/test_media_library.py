@@ -24,7 +24,7 @@ def _photos(tmp_path: Path, *names: str) -> list[str]:
 
 def test_an_upload_in_the_queue_can_be_cancelled(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Queue").id)
+    realty = str(realties.create(web_stack.core, user.id, "Queue").id)
     held: list[Route] = []
     page.route("**/storage/**", lambda route: held.append(route))
     log_in(page, web_stack, user)
@@ -37,14 +37,14 @@ def test_an_upload_in_the_queue_can_be_cancelled(web_stack: Stack, page: Page, t
     page.unroute("**/storage/**")  # lets the held uploads go on (the cancelled one is gone)
     expect(page.locator("#uploads li > span:last-child")).to_have_text(["saved", "cancelled"])
     expect(page.locator("#message .text")).to_have_text("1 photo uploaded. 1 cancelled.")
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == ["porch"]
 
 
 def test_filter_select_bulk_delete_and_details(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    realty = str(realties.create(web_stack.core, int(user["id"]), "Library").id)
-    with RealtyImageClient(web_stack.url, str(user["bearer_token"])) as client:
+    realty = str(realties.create(web_stack.core, user.id, "Library").id)
+    with RealtyImageClient(web_stack.url, user.bearer_token) as client:
         client.upload(
             realty, _photos(tmp_path, "kitchen", "kitchen-2", "garden"), ["Kitchen", "Kitchen, window", "Garden"]
         )

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
 from realtymedia.services import projects
+from realtymedia.services.results import NewUser
 from realtymedia_client import IS24Client
 from tests.e2e.browsing import confirm, log_in, new_user
 from tests.support import Stack, image_bytes, pdf_bytes
@@ -28,7 +28,7 @@ def _file(tmp_path: Path, name: str, data: bytes) -> str:
 
 def test_pictures_upload_together_get_titles_and_move(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Riverside")
+    project = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Riverside")
     log_in(page, web_stack, user)
     page.get_by_role("link", name="Riverside").click()
     expect(page.locator("#product")).to_have_text("PROFESSIONAL")
@@ -65,17 +65,17 @@ def test_pictures_upload_together_get_titles_and_move(web_stack: Stack, page: Pa
         assert [a.title for a in client.attachments(project.id)] == _titles(page)
 
 
-def _is24(stack: Stack, user: dict[str, Any]) -> IS24Client:
-    keys = user["oauth"]
+def _is24(stack: Stack, user: NewUser) -> IS24Client:
+    keys = user.oauth
     return IS24Client(
-        stack.url, keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"]
+        stack.url, keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret
     )
 
 
 def test_taken_and_denied_slots_are_shown_before_anything_is_sent(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    basic = projects.create(web_stack.core, str(user["username"]), "BASIC", "Harbour")
-    pro = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Hilltop")
+    basic = projects.create(web_stack.core, user.username, "BASIC", "Harbour")
+    pro = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Hilltop")
     logo = _file(tmp_path, "logo.png", image_bytes("PNG", (300, 60)))
     log_in(page, web_stack, user)
 
@@ -131,7 +131,7 @@ def test_taken_and_denied_slots_are_shown_before_anything_is_sent(web_stack: Sta
 
 def test_a_damaged_or_too_large_file_is_named_in_a_sentence(web_stack: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(web_stack)
-    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Checks")
+    project = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Checks")
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
     log_in(page, web_stack, user)
@@ -164,7 +164,7 @@ def test_a_queued_or_sending_picture_can_be_cancelled(web_stack: Stack, page: Pa
     waiting one takes it out of the queue; Cancel on a sending one aborts its storage POST, and
     only the third file is assigned."""
     user = new_user(web_stack)
-    project = projects.create(web_stack.core, str(user["username"]), "PROFESSIONAL", "Cancels")
+    project = projects.create(web_stack.core, user.username, "PROFESSIONAL", "Cancels")
     files = [_file(tmp_path, f"{name}.jpg", image_bytes("JPEG", (210, 150))) for name in ["porch", "stairs", "roof"]]
     held: list[Route] = []
     failed: list[str] = []

@@ -47,7 +47,7 @@ def _photos(tmp_path: Path, count: int) -> list[str]:
 
 def test_sixty_photos_are_all_saved_and_shown_under_a_rate_limit(per_second: Stack, page: Page, tmp_path: Path) -> None:
     user = new_user(per_second)
-    realty = str(realties.create(per_second.core, int(user["id"]), "Sixty").id)
+    realty = str(realties.create(per_second.core, user.id, "Sixty").id)
     refused: list[str] = []
 
     def seen(response: Response) -> None:
@@ -67,7 +67,7 @@ def test_sixty_photos_are_all_saved_and_shown_under_a_rate_limit(per_second: Sta
     # The limit was met, by reads and by storage POSTs, and every refusal was sent again.
     assert any(entry.startswith("GET ") for entry in refused), refused
     assert any(entry.startswith("POST ") and "/storage/" in entry for entry in refused), refused
-    with RealtyImageClient(per_second.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(per_second.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == [f"photo{i:02}" for i in range(60)]
 
 
@@ -75,7 +75,7 @@ def test_a_gallery_that_cannot_be_read_again_says_so(per_hour: Stack, page: Page
     """The save gets through; then another tab of the same session spends the hour's requests,
     and the page's reading of the gallery is refused for longer than the page waits."""
     user = new_user(per_hour)
-    realty = str(realties.create(per_hour.core, int(user["id"]), "Busy").id)
+    realty = str(realties.create(per_hour.core, user.id, "Busy").id)
 
     def spend_the_limit_after_the_save(route: Route) -> None:
         answer = route.fetch()
@@ -103,7 +103,7 @@ def test_a_gallery_that_cannot_be_read_again_says_so(per_hour: Stack, page: Page
     )
     expect(alert.locator("details")).to_contain_text("TOO_MANY_REQUESTS (HTTP 429)")
     expect(page.locator("#uploads li .state")).to_have_text(["saved"])
-    with RealtyImageClient(per_hour.url, str(user["bearer_token"])) as client:
+    with RealtyImageClient(per_hour.url, user.bearer_token) as client:
         assert [i.description for i in client.images(realty)] == ["photo00"]
 
 
@@ -118,8 +118,8 @@ def test_every_picture_of_a_gallery_shows_under_a_rate_limit(
     """The cards' renditions are the session's requests too: a dozen at once meet a limit of five a
     second, and each one refused is asked for again until it shows."""
     user = new_user(five_per_second)
-    realty = str(realties.create(five_per_second.core, int(user["id"]), "Many").id)
-    with RealtyImageClient(five_per_second.url, str(user["bearer_token"])) as client:  # its own count
+    realty = str(realties.create(five_per_second.core, user.id, "Many").id)
+    with RealtyImageClient(five_per_second.url, user.bearer_token) as client:  # its own count
         client.upload(realty, _photos(tmp_path, 24))
     refused: list[str] = []
     page.on("response", lambda r: refused.append(r.url) if r.status == 429 and "/pictures/" in r.url else None)

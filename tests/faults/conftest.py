@@ -19,14 +19,14 @@ from tests.support import Stack
 
 def make_user(stack: Stack) -> User:
     created = accounts.create_user(stack.core, f"f{uuid.uuid4().hex[:10]}", "pw")
-    oauth = created["oauth"]
+    oauth = created.oauth
     return User(
-        str(created["username"]),
-        oauth["consumer_key"],  # type: ignore[index]
-        oauth["consumer_secret"],  # type: ignore[index]
-        oauth["access_token"],  # type: ignore[index]
-        oauth["access_token_secret"],  # type: ignore[index]
-        str(created["bearer_token"]),
+        created.username,
+        oauth.consumer_key,
+        oauth.consumer_secret,
+        oauth.access_token,
+        oauth.access_token_secret,
+        created.bearer_token,
     )
 
 

@@ -153,9 +153,9 @@ def kill_round(
     core = Core.from_settings(settings)
     try:  # set up in this process, on the same database: quicker than the CLI's own start-up
         created = accounts.create_user(core, f"k{uuid.uuid4().hex[:8]}", "pw")
-        oauth: dict[str, str] = created["oauth"]  # type: ignore[assignment]
-        user = User(str(created["username"]), oauth["consumer_key"], oauth["consumer_secret"], oauth["access_token"],
-                    oauth["access_token_secret"], str(created["bearer_token"]))  # fmt: skip
+        oauth = created.oauth
+        user = User(created.username, oauth.consumer_key, oauth.consumer_secret, oauth.access_token,
+                    oauth.access_token_secret, created.bearer_token)  # fmt: skip
         project_id = projects.create(core, user.username, "PROFESSIONAL", "Kill").id
         realty_id = str(realties.create_for(core, user.username).id)
     finally:

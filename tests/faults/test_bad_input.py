@@ -499,7 +499,9 @@ def test_forged_and_replayed_signatures_and_tokens(seeded: Actor) -> None:
         headers = {**bearer.headers, "Authorization": f"Bearer {token}"}
         assert_4xx(Request("GET", bearer.path, headers).send(seeded.client), 400, 401, 403)
     # A web session: forged cookie, and a real one without its CSRF token on a change.
-    cookie, _csrf, _ = web_sessions.login(seeded.stack.core, user.username, "pw")  # type: ignore[misc]
+    made = web_sessions.login(seeded.stack.core, user.username, "pw")
+    assert made is not None
+    cookie = made.cookie
     tampered = cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB")
     for value, csrf in ((tampered, None), (cookie, None), (cookie, "wrong")):
         request = seeded.ri.save(seeded.realty_id, ["uploads/x"])

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -142,14 +141,14 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
     server = server_for(settings)
     try:
         created = accounts.create_user(core, f"crash{uuid.uuid4().hex[:8]}", "pw")
-        oauth: dict[str, Any] = created["oauth"]  # type: ignore[assignment]
+        oauth = created.oauth
         user = User(
-            str(created["username"]),
-            oauth["consumer_key"],
-            oauth["consumer_secret"],
-            oauth["access_token"],
-            oauth["access_token_secret"],
-            str(created["bearer_token"]),
+            created.username,
+            oauth.consumer_key,
+            oauth.consumer_secret,
+            oauth.access_token,
+            oauth.access_token_secret,
+            created.bearer_token,
         )
         scope = Scope(settings, user.username)
         source, saved_into, copied_into = (

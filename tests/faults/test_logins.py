@@ -16,6 +16,7 @@ import pytest
 from requests_oauthlib import OAuth1Session
 
 from realtymedia.services import accounts
+from realtymedia.services.results import NewUser
 from tests.conftest import STACKS, start_stack
 from tests.support import Stack
 
@@ -36,7 +37,7 @@ def narrow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     )
 
 
-def user(stack: Stack, name: str) -> dict[str, object]:
+def user(stack: Stack, name: str) -> NewUser:
     return accounts.create_user(stack.core, f"{name}-{uuid.uuid4().hex[:8]}", "right-pw")
 
 
@@ -70,7 +71,7 @@ def test_a_flood_of_wrong_logins_is_refused_early_and_reads_go_on(narrow: Stack)
     flooding.start()
     with httpx.Client(base_url=narrow.url, timeout=120) as client:
         read = client.get(
-            "/realty-image/v2/realty", headers={"Authorization": f"Bearer {owner['bearer_token']}"}, timeout=120
+            "/realty-image/v2/realty", headers={"Authorization": f"Bearer {owner.bearer_token}"}, timeout=120
         )
     flooding.join()
     assert read.status_code == 200
@@ -80,15 +81,15 @@ def test_a_flood_of_wrong_logins_is_refused_early_and_reads_go_on(narrow: Stack)
     assert refused, "every login was checked: the flood was awaited, not refused"
     assert all(a.headers["retry-after"] == "1" and a.json()["errorCode"] == "SERVICE_UNAVAILABLE" for a in refused)
     # Once the flood is over, the right password works at once.
-    ok = httpx.post(f"{narrow.url}{LOGIN}", json={"username": owner["username"], "password": "right-pw"}, timeout=60)
+    ok = httpx.post(f"{narrow.url}{LOGIN}", json={"username": owner.username, "password": "right-pw"}, timeout=60)
     assert ok.status_code == 200
 
 
-def confirm_access_form(stack: Stack, owner: dict[str, object]) -> tuple[httpx.Client, str, dict[str, str]]:
+def confirm_access_form(stack: Stack, owner: NewUser) -> tuple[httpx.Client, str, dict[str, str]]:
     """A browser on the confirm_access page of a fresh request token: its client (with the page's
     CSRF cookie), the form's action and fields."""
-    oauth: dict[str, str] = owner["oauth"]  # type: ignore[assignment]
-    consumer = OAuth1Session(oauth["consumer_key"], oauth["consumer_secret"], callback_uri="oob")
+    oauth = owner.oauth
+    consumer = OAuth1Session(oauth.consumer_key, oauth.consumer_secret, callback_uri="oob")
     token = consumer.fetch_request_token(f"{stack.url}/restapi/security/oauth/request_token")["oauth_token"]
     browser = httpx.Client(base_url=stack.url, timeout=120)
     page = browser.get("/restapi/security/oauth/confirm_access", params={"oauth_token": token})
@@ -112,7 +113,7 @@ def test_a_flood_on_the_confirm_access_page_is_refused_early(narrow: Stack) -> N
     assert 503 in statuses
     refused = next(a for a in answers if a.status_code == 503)
     assert refused.headers["retry-after"] == "1" and "try again" in refused.text
-    allowed = browser.post(action, data={**fields, "username": owner["username"], "password": "right-pw"})
+    allowed = browser.post(action, data={**fields, "username": owner.username, "password": "right-pw"})
     assert allowed.status_code == 200 and "oauth_verifier" in allowed.text
     browser.close()
 
@@ -145,7 +146,7 @@ def log_in(client: httpx.Client, username: object, password: str) -> httpx.Respo
 def test_guessing_a_users_password_is_throttled_but_not_for_the_users_own_browser(guarded: Stack) -> None:
     """30 wrong passwords in 10 s were all 401, then the right one worked."""
     victim = user(guarded, "victim")
-    name = victim["username"]
+    name = victim.username
     with from_address(guarded, "127.0.0.4") as usual, from_address(guarded, "127.0.0.2") as attacker:
         assert log_in(usual, name, "right-pw").status_code == 200  # where the user logs in
         assert [log_in(attacker, name, f"guess{i}").status_code for i in range(3)] == [401, 401, 401]
@@ -164,7 +165,7 @@ def test_guessing_a_users_password_is_throttled_but_not_for_the_users_own_browse
 
 
 def test_guessing_from_one_address_is_throttled_across_users(guarded: Stack) -> None:
-    names = [user(guarded, f"many{i}")["username"] for i in range(4)]
+    names = [user(guarded, f"many{i}").username for i in range(4)]
     with from_address(guarded, "127.0.0.5") as attacker:
         statuses = [log_in(attacker, name, f"guess{i}").status_code for name in names for i in range(2)]
         assert statuses[:6] == [401] * 6 and statuses[6:] == [429, 429]
@@ -177,7 +178,7 @@ def test_guessing_on_the_confirm_access_page_is_throttled(guarded: Stack) -> Non
     browser, action, fields = confirm_access_form(guarded, owner)
 
     def attempt(password: str) -> httpx.Response:
-        answer = browser.post(action, data={**fields, "username": owner["username"], "password": password})
+        answer = browser.post(action, data={**fields, "username": owner.username, "password": password})
         renewed = re.search(r'name="csrf_token" value="([^"]+)"', answer.text)  # each page has its own
         if renewed:
             fields["csrf_token"] = renewed.group(1)
@@ -207,7 +208,7 @@ def test_logout_ends_the_session_on_the_server(stack: Stack) -> None:
     """After logout the old cookie still worked for 8 hours."""
     owner = user(stack, "leaving")
     with httpx.Client(base_url=stack.url, timeout=60) as browser:
-        answer = log_in(browser, owner["username"], "right-pw")
+        answer = log_in(browser, owner.username, "right-pw")
         cookie = browser.cookies["rm_session"]
         assert session_works(stack, cookie) == [200, 200, 200]
         assert browser.post("/web/logout", headers={"X-CSRF-Token": answer.json()["csrfToken"]}).status_code == 204
@@ -219,11 +220,11 @@ def test_a_password_change_ends_every_session(stack: Stack) -> None:
     cookies = []
     for _ in range(2):  # two browsers
         with httpx.Client(base_url=stack.url, timeout=60) as browser:
-            assert log_in(browser, owner["username"], "right-pw").status_code == 200
+            assert log_in(browser, owner.username, "right-pw").status_code == 200
             cookies.append(browser.cookies["rm_session"])
     assert all(session_works(stack, cookie) == [200, 200, 200] for cookie in cookies)
-    accounts.change_password(stack.core, str(owner["username"]), "new-pw")
+    accounts.change_password(stack.core, owner.username, "new-pw")
     assert all(session_works(stack, cookie) == [401, 401, 401] for cookie in cookies)
     with httpx.Client(base_url=stack.url, timeout=60) as browser:
-        assert log_in(browser, owner["username"], "right-pw").status_code == 401
-        assert log_in(browser, owner["username"], "new-pw").status_code == 200
+        assert log_in(browser, owner.username, "right-pw").status_code == 401
+        assert log_in(browser, owner.username, "new-pw").status_code == 200

@@ -46,7 +46,7 @@ def saved_image(stack: Stack, http: httpx.Client, token: str) -> tuple[str, str]
 
 
 def user_token(stack: Stack) -> str:
-    return str(accounts.create_user(stack.core, f"c{uuid.uuid4().hex[:10]}", "pw")["bearer_token"])
+    return str(accounts.create_user(stack.core, f"c{uuid.uuid4().hex[:10]}", "pw").bearer_token)
 
 
 def test_preflights_of_both_dialects(cors_stack: Stack) -> None:

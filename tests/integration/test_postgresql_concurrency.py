@@ -68,7 +68,7 @@ def test_session_requests_never_wait_for_a_second_connection(core: Core) -> None
     accounts.create_user(core, username, "a password of some length")
     made = web_sessions.login(core, username, "a password of some length")
     assert made is not None
-    cookie = made[0]
+    cookie = made.cookie
 
     def step(uow: UnitOfWork, principal: Principal) -> str:
         return principal.username
@@ -89,7 +89,7 @@ def test_an_expired_request_id_runs_once_when_two_requests_see_it_expired(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     username = f"expired-{now().timestamp():.0f}"
-    user_id = int(accounts.create_user(core, username, None)["id"])  # type: ignore[call-overload]
+    user_id = int(accounts.create_user(core, username, None).id)
     key = RequestKey(user_id, "the-same-request-id", "fingerprint")
     long_ago = now().replace(year=now().year - 1)
     with core.unit_of_work() as uow:

@@ -97,12 +97,12 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
     """The file URL of a file uploaded with a ticket and confirmed, as clients get it."""
     core = stack.core
     user = accounts.create_user(core, f"s{uuid.uuid4().hex[:10]}", "pw")
-    project = projects.create(core, str(user["username"]), "BASIC", "P")
+    project = projects.create(core, user.username, "BASIC", "P")
     with core.unit_of_work() as uow:
         issued = tickets.issue(
             core,
             uow,
-            user_id=int(user["id"]),
+            user_id=user.id,
             owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
             owner_id=str(project.id),
             content_type=content_type,
@@ -113,7 +113,7 @@ def confirmed_file_url(stack: Stack, content_type: str, content: bytes) -> str:
     assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
     with core.unit_of_work(write=False) as uow:
         ticket = uow.tickets.get(issued.id)
-    info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    info: MediaInfo = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)
     with core.unit_of_work() as uow:
         added = media.append_file(
             uow, owner_kind=tickets.PROJECT, owner_id=str(project.id), ticket=ticket, info=info, kind="Picture"

@@ -19,8 +19,8 @@ IS24_TYPES = ("image/jpeg", "image/gif", "image/png", "application/pdf")
 
 def new_project(stack: Stack) -> tuple[int, int]:
     user = accounts.create_user(stack.core, f"u{uuid.uuid4().hex[:10]}", "pw")
-    project = projects.create(stack.core, str(user["username"]), "PROFESSIONAL", "P")
-    return int(user["id"]), int(project.id)  # type: ignore[call-overload]
+    project = projects.create(stack.core, user.username, "PROFESSIONAL", "P")
+    return user.id, int(project.id)
 
 
 def issue(stack: Stack, user_id: int, project_id: int, content_type: str) -> tickets.IssuedTicket:
@@ -68,7 +68,7 @@ def test_upload_and_confirm(any_stack: Stack, content_type: str, content: bytes)
     response = post_form(issued.form.url, issued.form.fields, content, "upload", content_type)
     assert response.status_code in (200, 201, 204), response.text
     ticket = usable(any_stack, issued, user_id, project_id)
-    info = tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    info = tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)
     assert info.content_type == content_type
     assert info.size == len(content)
     with any_stack.core.unit_of_work() as uow:
@@ -83,7 +83,7 @@ def test_not_uploaded_is_not_found(any_stack: Stack) -> None:
     issued = issue(any_stack, user_id, project_id, "image/jpeg")
     ticket = usable(any_stack, issued, user_id, project_id)
     with pytest.raises(NotFound, match=f"Resource \\[attachment\\] with id \\[{issued.id}\\] was not found."):
-        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)
 
 
 def test_other_users_ticket_is_not_found(any_stack: Stack) -> None:
@@ -111,7 +111,7 @@ def test_refused_at_confirmation(any_stack: Stack, declared: str, content: bytes
     assert post_form(issued.form.url, issued.form.fields, content).status_code in (200, 201, 204)
     ticket = usable(any_stack, issued, user_id, project_id)
     with pytest.raises(Invalid) as refused:
-        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+        tickets.confirm(any_stack.core, ticket, resource="attachment", ref=issued.id)
     message = str(refused.value)
     assert f"declared {declared}" in message
     assert found in message
@@ -135,7 +135,7 @@ def test_cleanup_deletes_only_long_expired_unused(any_stack: Stack) -> None:
     for issued in (stale, fresh):
         assert post_form(issued.form.url, issued.form.fields, image_bytes()).status_code in (200, 201, 204)
     with core.unit_of_work() as uow:
-        uow.tickets.get(stale.id).expires_at = now() - timedelta(  # type: ignore[union-attr]
+        uow.tickets.get(stale.id).expires_at = now() - timedelta(
             seconds=core.settings.cleanup_grace_seconds + 60
         )
         uow.commit()
@@ -166,7 +166,7 @@ def test_a_confirmed_file_cannot_be_replaced_through_its_form(any_stack: Stack) 
     original = image_bytes("JPEG")
     assert post_form(issued.form.url, issued.form.fields, original).status_code in (200, 201, 204)
     ticket = usable(any_stack, issued, user_id, project_id)
-    info = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+    info = tickets.confirm(core, ticket, resource="attachment", ref=issued.id)
     assert info.key and info.key != issued.key
     # Replaced between the check and the commit, and again after: neither reaches the kept copy.
     assert post_form(issued.form.url, issued.form.fields, b"<html>swapped</html>").status_code in (200, 201, 204)
@@ -201,7 +201,7 @@ def test_refused_confirmation_keeps_no_copy(any_stack: Stack) -> None:
     core.storage.copy = recording_copy  # type: ignore[method-assign]
     try:
         with pytest.raises(Invalid):
-            tickets.confirm(core, ticket, resource="attachment", ref=issued.id)  # type: ignore[arg-type]
+            tickets.confirm(core, ticket, resource="attachment", ref=issued.id)
     finally:
         del core.storage.copy
     assert len(copies) == 1

@@ -62,7 +62,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-u
 def test_fifty_mib_uploads_keep_memory_flat(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     url, process, core = server
     user = accounts.create_user(core, f"m{uuid.uuid4().hex[:10]}", "pw")
-    project = projects.create(core, str(user["username"]), "BASIC", "P")
+    project = projects.create(core, user.username, "BASIC", "P")
     big = tmp_path / "big.pdf"
     with big.open("wb") as f:
         f.write(b"%PDF-1.4\n")
@@ -75,7 +75,7 @@ def test_fifty_mib_uploads_keep_memory_flat(server, tmp_path: Path) -> None:  # 
             issued = tickets.issue(
                 core,
                 uow,
-                user_id=int(user["id"]),
+                user_id=user.id,
                 owner_kind=tickets.PROJECT,  # type: ignore[call-overload]
                 owner_id=str(project.id),
                 content_type="application/pdf",

@@ -82,12 +82,12 @@ def drive_both_dialects(carol: Actor) -> tuple[set[str], dict[str, str]]:
     # The web page's login, and OAuth 1.0a 3-legged: request token, the user's consent, access token.
     password = f"pw-{uuid.uuid4().hex}"
     made = accounts.create_user(stack.core, f"l{uuid.uuid4().hex[:10]}", password)
-    oauth: dict[str, str] = made["oauth"]  # type: ignore[assignment]
-    secrets |= {password, oauth["consumer_secret"], oauth["access_token_secret"], str(made["bearer_token"])}
-    login = client.post("/web/login", json={"username": made["username"], "password": password})
+    oauth = made.oauth
+    secrets |= {password, oauth.consumer_secret, oauth.access_token_secret, made.bearer_token}
+    login = client.post("/web/login", json={"username": made.username, "password": password})
     assert login.status_code == 200, login.text
     secrets |= {login.cookies["rm_session"], login.json()["csrfToken"]}
-    consumer = OAuth1Session(oauth["consumer_key"], oauth["consumer_secret"], callback_uri=CALLBACK)
+    consumer = OAuth1Session(oauth.consumer_key, oauth.consumer_secret, callback_uri=CALLBACK)
     request_token = consumer.fetch_request_token(f"{stack.url}/restapi/security/oauth/request_token")
     secrets |= {request_token["oauth_token"], request_token["oauth_token_secret"]}
     with httpx.Client(base_url=stack.url, timeout=30) as browser:
@@ -97,7 +97,7 @@ def drive_both_dialects(carol: Actor) -> tuple[set[str], dict[str, str]]:
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
         allowed = browser.post(
             "/restapi/security/oauth/confirm_access",
-            data={"oauth_token": request_token["oauth_token"], "csrf_token": csrf, "username": made["username"],
+            data={"oauth_token": request_token["oauth_token"], "csrf_token": csrf, "username": made.username,
                   "password": password, "decision": "allow"},
         )  # fmt: skip
     assert allowed.status_code == 303, allowed.text
@@ -170,9 +170,9 @@ def test_an_error_logs_its_trace_once_with_the_reference(
     core = Core.from_settings(settings)
     core.db.upgrade()
     made = accounts.create_user(core, f"e{uuid.uuid4().hex[:10]}", "pw")
-    oauth: dict[str, str] = made["oauth"]  # type: ignore[assignment]
-    user = User(str(made["username"]), oauth["consumer_key"], oauth["consumer_secret"], oauth["access_token"],
-                oauth["access_token_secret"], str(made["bearer_token"]))  # fmt: skip
+    oauth = made.oauth
+    user = User(made.username, oauth.consumer_key, oauth.consumer_secret, oauth.access_token,
+                oauth.access_token_secret, made.bearer_token)  # fmt: skip
     project_id = projects.create(core, user.username, "PROFESSIONAL", "Errors").id
     try:
         with ThreadedServer(create_app(core)) as server, httpx.Client(base_url=server.url, timeout=60) as client:

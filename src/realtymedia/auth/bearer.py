@@ -7,8 +7,9 @@ worker works at once).
 
 from __future__ import annotations
 
-from realtymedia.services.accounts import Principal, hash_token
+from realtymedia.services.accounts import hash_token
 from realtymedia.services.core import Core, on_event_loop
+from realtymedia.services.results import Principal
 
 
 @on_event_loop(writes=False)

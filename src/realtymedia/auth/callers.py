@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from realtymedia.auth import bearer, signatures, web_sessions
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+from realtymedia.services.results import Principal
 
 
 def is24(

@@ -23,8 +23,8 @@ from oauthlib.oauth1.rfc5849.utils import filter_oauth_params
 
 from realtymedia.auth.oauth1 import ACCESS, Validator
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+from realtymedia.services.results import Principal
 
 _HEADER_PARAM = re.compile(r'\s*([^\s=,]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))\s*(?:,|$)')
 

@@ -18,8 +18,8 @@ from datetime import timedelta
 from realtymedia.persistence.access import WebSessions
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.services import logins
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now, on_event_loop
+from realtymedia.services.results import NewSession, Principal, Session
 
 COOKIE = "rm_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -33,9 +33,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(core: Core, username: str, password: str, address: str = "") -> tuple[str, str, Principal] | None:
-    """Check the password (throttled: logins.Throttled); return (cookie value, CSRF token,
-    principal) of a new session, or None. Blocking (argon2): run it in core.passwords."""
+def login(core: Core, username: str, password: str, address: str = "") -> NewSession | None:
+    """Check the password (throttled: logins.Throttled); the new session, or None for a wrong
+    username or password. Blocking (argon2): run it in core.passwords."""
     principal = logins.check_password(core, username, password, address)
     if principal is None:
         return None
@@ -44,18 +44,18 @@ def login(core: Core, username: str, password: str, address: str = "") -> tuple[
         expires_at = moment + timedelta(seconds=LIFETIME_SECONDS)
         WebSessions(uow).add(_hash(token), principal.user_id, csrf, moment, expires_at)
         uow.commit()
-    return token, csrf, principal
+    return NewSession(principal, csrf, token)
 
 
-def read(core: Core, cookie: str | None) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a session that has not ended (one indexed read)."""
+def read(core: Core, cookie: str | None) -> Session | None:
+    """The cookie's session, if it has not ended (one indexed read)."""
     if not cookie or len(cookie) > _MAX_COOKIE:
         return None
     with core.unit_of_work(write=False) as uow:
         return read_in(uow, cookie)
 
 
-def read_in(uow: UnitOfWork, cookie: str | None) -> tuple[Principal, str] | None:
+def read_in(uow: UnitOfWork, cookie: str | None) -> Session | None:
     """`read` in the caller's unit of work: a use case that holds one must not wait for a second
     connection of the same pool (with every connection so held, none would come)."""
     if not cookie or len(cookie) > _MAX_COOKIE:
@@ -64,7 +64,7 @@ def read_in(uow: UnitOfWork, cookie: str | None) -> tuple[Principal, str] | None
     if found is None:
         return None
     user_id, username, csrf = found
-    return Principal(user_id, username), csrf
+    return Session(Principal(user_id, username), csrf)
 
 
 @on_event_loop(writes=False)
@@ -81,10 +81,10 @@ def authenticate_in(uow: UnitOfWork, method: str, cookie: str | None, csrf_heade
     found = read_in(uow, cookie)
     if found is None:
         return None
-    principal, csrf = found
+    csrf = found.csrf_token
     if method.upper() not in SAFE_METHODS and not (csrf_header and hmac.compare_digest(csrf, csrf_header)):
         return None
-    return principal
+    return found.principal
 
 
 def logout(core: Core, cookie: str | None, csrf_header: str | None) -> bool:

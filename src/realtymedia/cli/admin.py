@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _core() -> Any:
 def users_create(args: argparse.Namespace) -> dict[str, object]:
     from realtymedia.services import accounts
 
-    return accounts.create_user(_core(), args.name, args.password)
+    return dataclasses.asdict(accounts.create_user(_core(), args.name, args.password))
 
 
 def users_password(args: argparse.Namespace) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,25 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from realtymedia.domain import codes
 from realtymedia.domain.errors import Conflict, NotFound, invalid
 from realtymedia.services.core import Core, now
+from realtymedia.services.results import NewUser, OAuthCredentials, Principal
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed login the same whether the user exists or not.
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller, as every front door sees it."""
-
-    user_id: int
-    username: str
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(core: Core, username: str, password: str | None = None) -> dict[str, object]:
+def create_user(core: Core, username: str, password: str | None = None) -> NewUser:
     if not username or len(username) > 100 or any(c in username for c in "/\\?#") or username == "me":
         raise invalid(
             "username", username, codes.INVALID_VALUE, "username must be 1-100 characters, no / \\ ? #, not 'me'"
@@ -56,18 +48,8 @@ def create_user(core: Core, username: str, password: str | None = None) -> dict[
             uow.commit()
     except IntegrityError:
         raise Conflict(f"user {username} already exists", "user_exists") from None
-    return {
-        "id": user_id,
-        "username": username,
-        "password": password,
-        "oauth": {
-            "consumer_key": consumer_key,
-            "consumer_secret": consumer_secret,
-            "access_token": access_token,
-            "access_token_secret": access_secret,
-        },
-        "bearer_token": bearer,
-    }
+    oauth = OAuthCredentials(consumer_key, consumer_secret, access_token, access_secret)
+    return NewUser(user_id, username, password, oauth, bearer)
 
 
 def authenticate_password(core: Core, username: str, password: str) -> Principal | None:

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from realtymedia.domain.errors import Throttled
 from realtymedia.persistence.access import LoginAttempts
 from realtymedia.services import accounts
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, now
+from realtymedia.services.results import Principal
 from realtymedia.settings import Settings
 
 # Longer names are no user's (create_user refuses them): counted under their first 100 characters.

@@ -79,6 +79,52 @@ class RealtyImage:
 
 
 @dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as every front door sees it."""
+
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class OAuthCredentials:
+    """A new user's OAuth 1.0a consumer and access token (IS24), shown once."""
+
+    consumer_key: str
+    consumer_secret: str
+    access_token: str
+    access_token_secret: str
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user just made, with every credential in clear: the only time the secrets are shown
+    (the service keeps the password's argon2 hash and the bearer token's SHA-256)."""
+
+    id: int
+    username: str
+    password: str
+    oauth: OAuthCredentials
+    bearer_token: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """A web page session that has not ended: whose it is, and the CSRF token its changes must carry."""
+
+    principal: Principal
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class NewSession(Session):
+    """A session just opened: also the cookie's value, handed to the browser once (the service
+    keeps only its SHA-256)."""
+
+    cookie: str
+
+
+@dataclass(frozen=True)
 class Cleanup:
     """What one cleanup removed: objects of long-expired unused tickets, objects no row names
     (left by a crash between a copy and its commit), and partial uploads the storage kept."""
@@ -88,4 +134,15 @@ class Cleanup:
     removed_partial_uploads: int
 
 
-__all__ = ["Attachment", "Cleanup", "Project", "Realty", "RealtyImage"]
+__all__ = [
+    "Attachment",
+    "Cleanup",
+    "NewSession",
+    "NewUser",
+    "OAuthCredentials",
+    "Principal",
+    "Project",
+    "Realty",
+    "RealtyImage",
+    "Session",
+]

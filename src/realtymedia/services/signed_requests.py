@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from realtymedia.auth import callers, signatures
 from realtymedia.domain.errors import NotAuthenticated
 from realtymedia.persistence.unit_of_work import UnitOfWork
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core, on_event_loop
+from realtymedia.services.results import Principal
 
 T = TypeVar("T")
 # The work of a request, in its unit of work, for the authenticated caller.

@@ -16,7 +16,7 @@ from realtymedia.domain import realty_images
 from realtymedia.domain.attachments import FILE_CONTENT_TYPES, TITLE_MAX, TITLE_MIN
 from realtymedia.domain.errors import AccessDenied, NotFound
 from realtymedia.services import attachments
-from realtymedia.services.accounts import Principal
+from realtymedia.services.results import Principal
 from realtymedia.web.session import NO_STORE, refused
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 
 def _principal(request: Request) -> Principal | None:
     found = web_sessions.read(core_of(request), request.cookies.get(web_sessions.COOKIE))
-    return found[0] if found else None
+    return found.principal if found else None
 
 
 @router.get("/rules")

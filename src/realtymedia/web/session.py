@@ -62,11 +62,10 @@ async def login(request: Request) -> Response:
         return refused(429, "TOO_MANY_REQUESTS", str(throttled), throttled.retry_after)
     if made is None:
         return refused(401, "UNAUTHORIZED", "Wrong username or password.")
-    cookie, csrf, principal = made
-    response = JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
+    response = JSONResponse(_answer(request, made.principal.username, made.csrf_token), headers=NO_STORE)
     response.set_cookie(
         web_sessions.COOKIE,
-        cookie,
+        made.cookie,
         max_age=web_sessions.LIFETIME_SECONDS,
         path="/",
         httponly=True,
@@ -82,8 +81,7 @@ def session(request: Request) -> Response:
     found = web_sessions.read(core_of(request), request.cookies.get(web_sessions.COOKIE))
     if found is None:
         return refused(401, "UNAUTHORIZED", "Not logged in.")
-    principal, csrf = found
-    return JSONResponse(_answer(request, principal.username, csrf), headers=NO_STORE)
+    return JSONResponse(_answer(request, found.principal.username, found.csrf_token), headers=NO_STORE)
 
 
 @router.post("/logout")

@@ -3,6 +3,7 @@ requests-oauthlib, and structural comparison of XML and JSON bodies with the doc
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import uuid
@@ -109,7 +110,7 @@ def new_account(
     if fresh or username is not None or id(stack) not in _shared_users:
         name = username or f"u{uuid.uuid4().hex[:10]}"
         user = accounts.create_user(stack.core, name, "secret-pw")
-        known = (name, int(user["id"]), dict(user["oauth"]))  # type: ignore[call-overload, arg-type]
+        known = (name, user.id, dataclasses.asdict(user.oauth))
         if not fresh and username is None:
             _shared_users[id(stack)] = known
     else:

@@ -287,7 +287,9 @@ def test_projects_that_do_not_exist_are_404(stack: Stack, project: str) -> None:
 
 def test_the_web_pages_session_is_accepted(stack: Stack) -> None:
     account = new_account(stack)
-    cookie, csrf, _ = web_sessions.login(stack.core, account.username, account.password)  # type: ignore[misc]
+    made = web_sessions.login(stack.core, account.username, account.password)
+    assert made is not None
+    cookie, csrf = made.cookie, made.csrf_token
     with httpx.Client(cookies={web_sessions.COOKIE: cookie}, timeout=30) as browser:
         read = browser.get(account.base("me"), headers={"Accept": "application/json"})
         assert read.status_code == 200

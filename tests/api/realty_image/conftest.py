@@ -14,6 +14,7 @@ from tests.support import Stack, image_bytes, post_form
 from realtymedia.persistence.models import Media
 from realtymedia.services import accounts, realties, tickets
 from realtymedia.services.core import now
+from realtymedia.services.results import NewUser
 
 BASE = "/realty-image/v2"
 
@@ -21,16 +22,16 @@ BASE = "/realty-image/v2"
 @dataclass
 class Api:
     stack: Stack
-    user: dict[str, Any]
+    user: NewUser
     http: httpx.Client
 
     @property
     def token(self) -> str:
-        return str(self.user["bearer_token"])
+        return self.user.bearer_token
 
     @property
     def user_id(self) -> int:
-        return int(self.user["id"])
+        return self.user.id
 
     def call(
         self,

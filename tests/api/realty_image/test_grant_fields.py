@@ -49,7 +49,7 @@ def test_a_grant_signed_without_a_session_token(static_s3_stack: Stack) -> None:
     with static_s3_stack.client() as http:
         answer = http.get(
             "/realty-image/v2/uploadGrants?type=image/jpeg",
-            headers={"Authorization": f"Bearer {user['bearer_token']}", "Request-ID": str(uuid.uuid4())},
+            headers={"Authorization": f"Bearer {user.bearer_token}", "Request-ID": str(uuid.uuid4())},
         )
     assert answer.status_code == 200, answer.text
     fields = answer.json()["fields"]

@@ -99,9 +99,9 @@ def test_both_ways_answer_the_images_alike(api: Api) -> None:
     realty = api.realty()
     api.seed(realty, 2)
     plain = api.call("GET", f"/realty/{realty}/images")
-    made = web_sessions.login(api.stack.core, str(api.user["username"]), "pw")
+    made = web_sessions.login(api.stack.core, api.user.username, "pw")
     assert made is not None
-    cookie = made[0]
+    cookie = made.cookie
     documented = api.call("GET", f"/realty/{realty}/images", auth=False, cookies={web_sessions.COOKIE: cookie})
     assert plain.status_code == documented.status_code == 200
     assert plain.content == documented.content and plain.headers["ETag"] == documented.headers["ETag"]

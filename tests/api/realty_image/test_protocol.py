@@ -29,7 +29,9 @@ def test_without_valid_credentials_is_401(api: Api, headers: dict[str, str]) -> 
 
 
 def test_web_session_is_accepted_with_csrf_token_for_changes(api: Api) -> None:
-    cookie, csrf, _ = web_sessions.login(api.stack.core, api.user["username"], "pw")  # type: ignore[misc]
+    made = web_sessions.login(api.stack.core, api.user.username, "pw")
+    assert made is not None
+    cookie, csrf = made.cookie, made.csrf_token
     session = {web_sessions.COOKIE: cookie}
     with httpx.Client(base_url=api.stack.url + BASE, cookies=session, timeout=30) as page:
         assert page.get("/realty").status_code == 200

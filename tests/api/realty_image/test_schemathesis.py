@@ -29,8 +29,8 @@ CHECKS = [
 @pytest.fixture
 def caller(stack: Stack) -> Iterator[dict[str, Any]]:
     user = accounts.create_user(stack.core, f"st{uuid.uuid4().hex[:10]}", "pw")
-    realty = realties.create(stack.core, int(user["id"]))  # type: ignore[call-overload]
-    yield {"token": user["bearer_token"], "realty": realty.id}
+    realty = realties.create(stack.core, user.id)
+    yield {"token": user.bearer_token, "realty": realty.id}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

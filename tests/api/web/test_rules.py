@@ -11,17 +11,18 @@ import httpx
 from tests.support import Stack, image_bytes
 
 from realtymedia.services import accounts, projects
+from realtymedia.services.results import NewUser
 from realtymedia_client import IS24Client
 
 
-def _user(stack: Stack) -> dict[str, object]:
+def _user(stack: Stack) -> NewUser:
     return accounts.create_user(stack.core, f"rules{uuid.uuid4().hex[:8]}", "pw")
 
 
 @contextmanager
-def _logged_in(stack: Stack, user: dict[str, object]) -> Iterator[httpx.Client]:
+def _logged_in(stack: Stack, user: NewUser) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url) as http:
-        assert http.post("/web/login", json={"username": user["username"], "password": "pw"}).status_code == 200
+        assert http.post("/web/login", json={"username": user.username, "password": "pw"}).status_code == 200
         yield http
 
 
@@ -43,9 +44,9 @@ def test_the_limits_come_from_the_settings_and_the_rules(local_stack: Stack) -> 
 
 def test_a_projects_slots_follow_its_contract_and_its_attachments(local_stack: Stack, tmp_path: Path) -> None:
     user, other = _user(local_stack), _user(local_stack)
-    pro = projects.create(local_stack.core, str(user["username"]), "PROFESSIONAL", "Pro")
-    basic = projects.create(local_stack.core, str(user["username"]), "BASIC", "Basic")
-    theirs = projects.create(local_stack.core, str(other["username"]), "PROFESSIONAL", "Theirs")
+    pro = projects.create(local_stack.core, user.username, "PROFESSIONAL", "Pro")
+    basic = projects.create(local_stack.core, user.username, "BASIC", "Basic")
+    theirs = projects.create(local_stack.core, other.username, "PROFESSIONAL", "Theirs")
 
     def slots(http: httpx.Client, project_id: object) -> dict[str, tuple[bool, object]]:
         answer = http.get(f"/web/projects/{project_id}/rules")
@@ -57,9 +58,9 @@ def test_a_projects_slots_follow_its_contract_and_its_attachments(local_stack: S
         assert slots(http, basic.id)["IMAGE"] == (True, None)
         assert slots(http, pro.id)["COMPANY_LOGO"] == (True, None)
 
-        keys = user["oauth"]
+        keys = user.oauth
         assert isinstance(keys, dict)
-        signed = (keys["consumer_key"], keys["consumer_secret"], keys["access_token"], keys["access_token_secret"])
+        signed = (keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret)
         with IS24Client(local_stack.url, *signed) as is24:
             logo = tmp_path / "logo.png"
             logo.write_bytes(image_bytes("PNG", (40, 20)))

@@ -42,8 +42,8 @@ from realtymedia.operations.observe import note_reference, note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.server.headers import AddingHeaders
 from realtymedia.services import signed_requests
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
+from realtymedia.services.results import Principal
 from realtymedia.services.signed_requests import SignedRequest
 
 XML, JSON = "xml", "json"

@@ -33,9 +33,9 @@ from realtymedia.operations.observe import note_user
 from realtymedia.persistence.unit_of_work import UnitOfWork
 from realtymedia.server.bodies import BodyLimit
 from realtymedia.services import idempotency, realties, realty_images, results
-from realtymedia.services.accounts import Principal
 from realtymedia.services.core import Core
 from realtymedia.services.idempotency import Answer, RequestKey
+from realtymedia.services.results import Principal
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
