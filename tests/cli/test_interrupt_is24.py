@@ -62,6 +62,7 @@ def test_a_resumed_project_upload_assigns_what_was_sent(local_stack: Stack, tmp_
     # What the first run had sent is assigned by its ticket's attachment id, without being sent again.
     assert {Path(u["file"]) for u in resumed["uploaded"] if u.get("reused")} == sent_not_assigned
     assert posted_again == len(photos) - len(assigned_first) - len(sent_not_assigned)
-    with IS24Client(local_stack.url, *oauth.values()) as client:
+    keys = oauth.consumer_key, oauth.consumer_secret, oauth.access_token, oauth.access_token_secret
+    with IS24Client(local_stack.url, *keys) as client:
         titles = [a.title for a in client.attachments(project)]
     assert titles == [p.stem for p in photos]

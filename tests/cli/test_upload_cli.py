@@ -145,7 +145,9 @@ def test_project_upload_is_resumable_through_its_state_file(
     ids = [item["id"] for item in json.loads(first.stdout)["uploaded"]]
     assert len(ids) == 3
 
-    with IS24Client(stack.url, *oauth.values()) as client:
+    keys = oauth.consumer_key, oauth.consumer_secret, oauth.access_token, oauth.access_token_secret
+
+    with IS24Client(stack.url, *keys) as client:
         client.delete(project, ids[1])
         second = upload(*flags, str(tmp_path / "project"), env=env)
         assert second.returncode == 0, second.stderr

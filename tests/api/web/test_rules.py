@@ -59,7 +59,6 @@ def test_a_projects_slots_follow_its_contract_and_its_attachments(local_stack: S
         assert slots(http, pro.id)["COMPANY_LOGO"] == (True, None)
 
         keys = user.oauth
-        assert isinstance(keys, dict)
         signed = (keys.consumer_key, keys.consumer_secret, keys.access_token, keys.access_token_secret)
         with IS24Client(local_stack.url, *signed) as is24:
             logo = tmp_path / "logo.png"
