@@ -23,6 +23,8 @@ def log_in(page: Page, stack: Stack, user: NewUser, password: str = PASSWORD) ->
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#who")).to_have_text(user.username)
+    # The login form stays until the next view is drawn: a test typing now would type into it.
+    expect(page.get_by_role("form", name="Log in")).to_have_count(0)
 
 
 def descriptions(page: Page) -> list[str]:

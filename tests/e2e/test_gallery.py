@@ -141,11 +141,11 @@ def test_dropped_photos_upload_and_copy_from_another_realty(web_stack: Stack, pa
 def test_a_realty_is_created_and_renamed_by_name(web_stack: Stack, page: Page) -> None:
     user = new_user(web_stack)
     log_in(page, web_stack, user)
-    page.get_by_role("textbox", name="Name").fill("Harbour loft")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Harbour loft")
     page.get_by_role("button", name="New realty").click()
     expect(page.locator("#realty-name")).to_have_text("Harbour loft")
     page.get_by_role("button", name="Rename").click()
-    page.get_by_role("textbox", name="Name").fill("Harbour loft, 3rd floor")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Harbour loft, 3rd floor")
     page.get_by_role("button", name="Save name").click()
     expect(page.locator("#message .text")).to_have_text("Renamed.")
     expect(page.locator("#realty-name")).to_have_text("Harbour loft, 3rd floor")
