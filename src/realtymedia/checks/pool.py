@@ -18,6 +18,7 @@ import itertools
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -87,8 +88,11 @@ class ByteChecks:
         # process's threads, connections or memory.
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload([worker.__name__])
+        self._per_user = bounds.per_user
         self._lock = threading.Condition()
-        self._queue: list[_Job] = []
+        # Each user's checks wait in a queue of their own (oldest first): a take looks at the heads
+        # of the users who have checks waiting, never at every queued check.
+        self._queues: dict[Hashable, deque[_Job]] = {}
         self._running: dict[Hashable, int] = {}
         self._orders = itertools.count()
         self._dispatchers: list[threading.Thread] = []
@@ -111,18 +115,19 @@ class ByteChecks:
                 self._release(job)
                 raise RuntimeError("the byte checks are closed")
             job.order = next(self._orders)
-            self._queue.append(job)
+            self._queues.setdefault(owner, deque()).append(job)
             if len(self._dispatchers) < self.bounds.processes:
                 thread = threading.Thread(target=self._dispatch, name="realtymedia-check-dispatch", daemon=True)
                 self._dispatchers.append(thread)
                 thread.start()
-            self._lock.notify_all()
+            self._lock.notify()  # one more job: one idle dispatcher is enough to take it
         return job.future
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            queued, self._queue = self._queue, []
+            queued = [job for jobs in self._queues.values() for job in jobs]
+            self._queues.clear()
             self._lock.notify_all()
         for job in queued:
             self._release(job)
@@ -132,21 +137,24 @@ class ByteChecks:
 
     def _next(self) -> _Job | None:
         """The oldest job of the user with the fewest running checks, among users below their share."""
-        best: _Job | None = None
-        for job in self._queue:
-            running = self._running.get(job.owner, 0)
-            if running >= self.bounds.per_user:
-                continue
-            if best is None or (running, job.order) < (self._running.get(best.owner, 0), best.order):
-                best = job
-        return best
+        best: deque[_Job] | None = None
+        best_key = (self._per_user, 0)
+        for owner, jobs in self._queues.items():
+            key = (self._running.get(owner, 0), jobs[0].order)
+            if key[0] < self._per_user and (best is None or key < best_key):
+                best, best_key = jobs, key
+        if best is None:
+            return None
+        job = best.popleft()
+        if not best:
+            del self._queues[job.owner]
+        return job
 
     def _take(self) -> _Job | None:
         with self._lock:
             while not self._closed:
                 job = self._next()
                 if job is not None:
-                    self._queue.remove(job)
                     self._running[job.owner] = self._running.get(job.owner, 0) + 1
                     return job
                 self._lock.wait()
@@ -159,7 +167,10 @@ class ByteChecks:
                 self._running[job.owner] = left
             else:
                 del self._running[job.owner]
-            self._lock.notify_all()
+            # The dispatcher that ran the job takes the next itself; another idle one is woken only
+            # if the owner was held at their share with checks waiting (one of those may start now).
+            if left + 1 == self._per_user and job.owner in self._queues:
+                self._lock.notify()
 
     def _dispatch(self) -> None:
         checker: _Checker | None = None
