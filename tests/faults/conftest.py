@@ -18,16 +18,7 @@ from tests.support import Stack
 
 
 def make_user(stack: Stack) -> User:
-    created = accounts.create_user(stack.core, f"f{uuid.uuid4().hex[:10]}", "pw")
-    oauth = created.oauth
-    return User(
-        created.username,
-        oauth.consumer_key,
-        oauth.consumer_secret,
-        oauth.access_token,
-        oauth.access_token_secret,
-        created.bearer_token,
-    )
+    return User.from_new_user(accounts.create_user(stack.core, f"f{uuid.uuid4().hex[:10]}", "pw"))
 
 
 def jpeg(index: int = 0, size: tuple[int, int] = (96, 64)) -> bytes:

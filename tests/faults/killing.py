@@ -153,9 +153,7 @@ def kill_round(
     core = Core.from_settings(settings)
     try:  # set up in this process, on the same database: quicker than the CLI's own start-up
         created = accounts.create_user(core, f"k{uuid.uuid4().hex[:8]}", "pw")
-        oauth = created.oauth
-        user = User(created.username, oauth.consumer_key, oauth.consumer_secret, oauth.access_token,
-                    oauth.access_token_secret, created.bearer_token)  # fmt: skip
+        user = User.from_new_user(created)
         project_id = projects.create(core, user.username, "PROFESSIONAL", "Kill").id
         realty_id = str(realties.create_for(core, user.username).id)
     finally:

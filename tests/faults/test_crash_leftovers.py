@@ -140,16 +140,7 @@ def test_cleanup_removes_what_a_crash_in_a_save_or_a_copy_left(settings: Setting
     core.db.upgrade()
     server = server_for(settings)
     try:
-        created = accounts.create_user(core, f"crash{uuid.uuid4().hex[:8]}", "pw")
-        oauth = created.oauth
-        user = User(
-            created.username,
-            oauth.consumer_key,
-            oauth.consumer_secret,
-            oauth.access_token,
-            oauth.access_token_secret,
-            created.bearer_token,
-        )
+        user = User.from_new_user(accounts.create_user(core, f"crash{uuid.uuid4().hex[:8]}", "pw"))
         scope = Scope(settings, user.username)
         source, saved_into, copied_into = (
             scope.add_realty(str(realties.create_for(core, user.username).id)) for _ in range(3)

@@ -84,9 +84,7 @@ def test_a_retry_after_a_crash_mid_save_executes(tmp_path: Path, database_url: s
     core = Core.from_settings(Settings(data_dir=tmp_path, database_url=database_url))
     try:
         created = accounts.create_user(core, f"c{uuid.uuid4().hex[:8]}", "pw")
-        oauth = created.oauth
-        user = User(created.username, oauth.consumer_key, oauth.consumer_secret, oauth.access_token,
-                    oauth.access_token_secret, created.bearer_token)  # fmt: skip
+        user = User.from_new_user(created)
         user_id = created.id
         server.start()
         ri = RealtyImage(server.url, user)

@@ -170,9 +170,7 @@ def test_an_error_logs_its_trace_once_with_the_reference(
     core = Core.from_settings(settings)
     core.db.upgrade()
     made = accounts.create_user(core, f"e{uuid.uuid4().hex[:10]}", "pw")
-    oauth = made.oauth
-    user = User(made.username, oauth.consumer_key, oauth.consumer_secret, oauth.access_token,
-                oauth.access_token_secret, made.bearer_token)  # fmt: skip
+    user = User.from_new_user(made)
     project_id = projects.create(core, user.username, "PROFESSIONAL", "Errors").id
     try:
         with ThreadedServer(create_app(core)) as server, httpx.Client(base_url=server.url, timeout=60) as client:
