@@ -48,7 +48,7 @@ chromium: ## install Debian's chromium and npm (for axe-core) for the browser te
 	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
 
 lint: $(STAMP) ## ruff on everything, mypy --strict on src/ and the SDK
-	$(BIN)/ruff check src clients tests
+	$(BIN)/ruff check src clients tests bench
 	$(BIN)/mypy
 
 clean: ## remove the virtual environment and local data

@@ -73,7 +73,8 @@ def measure(run: Any, requests: list[Any], duration: int) -> None:
     chunks = [requests[i::rounds] for i in range(rounds)]
     services, bares = [], []
     for chunk in chunks:
-        services.append(harness.wrk(run.server.url, [r.raw(run.is24.host) for r in chunk], "once", per_round, run.workdir))
+        raw = [r.raw(run.is24.host) for r in chunk]
+        services.append(harness.wrk(run.server.url, raw, "once", per_round, run.workdir))
         bares.append(bare_rate(path, per_round))
     service = harness.combined(services)
     # Only answered saves count (wrk's errors are refusals, timeouts, or requests past the pool).
