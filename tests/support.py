@@ -34,13 +34,15 @@ def free_port() -> int:
 class ThreadedServer:
     """A real uvicorn server on a loopback port, in a thread of the test process."""
 
-    def __init__(self, app: Any, settings: Settings | None = None) -> None:
+    def __init__(self, app: Any, settings: Settings | None = None, *, lifespan: bool = False) -> None:
         """With `settings`, uvicorn is configured as `realtymedia serve` configures it (its protocol
-        and limits); without, uvicorn's defaults (a bare application)."""
+        and limits); without, uvicorn's defaults (a bare application). `lifespan`: the app's
+        lifespan runs, as when served (on PostgreSQL it starts the listener of media changes)."""
         self.port = free_port()
         options: dict[str, Any] = {"loop": "asyncio"} if settings is None else config.in_process(settings)
+        options["lifespan"] = "on" if lifespan else "off"
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", **options)
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", **options)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

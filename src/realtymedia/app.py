@@ -40,6 +40,8 @@ def create_app(core: Core | None = None) -> ASGIApp:
         # had paused the loop long enough to set the tail latency (docs/benchmarks.md).
         gc.collect()
         gc.freeze()
+        # On PostgreSQL: the listener of media changes, on this worker's loop (persistence.validity).
+        await core.db.start_loop()
         yield
         await core.db.close_loop_pool()
 

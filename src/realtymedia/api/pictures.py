@@ -7,7 +7,8 @@ error format. Answers are delivered as originals are (api.delivery).
 The URLs never change meaning, so behind a CDN an origin sees mostly revalidations and the same few
 renditions again (a CDN's many edges and a cache's evictions). Those are answered by
 StoredRenditions, a plain ASGI layer ahead of both dialects' apps: one read that says the picture
-still exists (a deleted picture's URLs answer 404 at once, whatever a worker still holds), then a
+still exists (a deleted picture's URLs answer 404 whatever a worker still holds: at once on SQLite,
+on PostgreSQL once the delete's notification reached the worker, persistence.validity), then a
 304, or bytes this worker served lately, with no thread hop. Everything else (a rendition to make
 or fetch, a refusal) goes on to the dialect's own route. A plain GET of bytes held is answered
 further out still, by Ahead, ahead of the outer layers (Date, metrics and logs, security headers,

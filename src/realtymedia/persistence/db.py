@@ -29,6 +29,7 @@ from sqlalchemy.util import greenlet_spawn
 from realtymedia.persistence.locks import AdvisoryLocks, FileLocks, Locks
 from realtymedia.persistence.statements import HeldAsyncConnections, HeldConnection, Reads
 from realtymedia.persistence.unit_of_work import UnitOfWork
+from realtymedia.persistence.validity import Notified, ReadEveryTime, Validity
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -54,6 +55,9 @@ class Database(Transactions):
     url: str
     # Locks that die with their process (who is still at work on something: persistence.locks).
     locks: Locks
+    # The read of a stored picture's row behind every rendition request (persistence.validity):
+    # read each time on SQLite; on PostgreSQL kept per worker while notifications say what changed.
+    validity: Validity
 
     @abstractmethod
     async def run(self, work: Work[T], *, writes: bool) -> T:
@@ -67,6 +71,11 @@ class Database(Transactions):
     @abstractmethod
     def pools(self) -> dict[str, Engine]:
         """The engines whose pools hold this database's connections (for metrics), by name."""
+
+    async def start_loop(self) -> None:
+        """Start what this database runs on the worker's event loop (the app's lifespan): on
+        PostgreSQL the listener that keeps `validity` right."""
+        await self.validity.start()
 
     async def close_loop_pool(self) -> None:
         """Close the event loop's connections, on the loop that made them."""
@@ -86,8 +95,9 @@ LOOP_READERS = 4
 
 def open_database(url: str, pool_size: int = 5, max_overflow: int = 5) -> Database:
     """At most pool_size + max_overflow connections per pool (PostgreSQL has two: worker threads and
-    the event loop, and LOOP_READERS more held by the loop): size the server's max_connections to
-    workers x that (or put a pooler in front)."""
+    the event loop, and LOOP_READERS more held by the loop, and one listening: persistence.validity):
+    size the server's max_connections to workers x that (or put a pooler in front; the listener
+    needs a session-mode connection: a transaction-mode pooler drops LISTEN)."""
     if url.startswith("sqlite"):
         return SQLiteDatabase(url, pool_size, max_overflow)
     return PostgreSQLDatabase(url, pool_size, max_overflow)
@@ -141,6 +151,7 @@ class PostgreSQLDatabase(Database):
         self._loop = _EngineTransactions(self._async.sync_engine, self._held)
         self._loop_reads = _EngineTransactions(self._async.sync_engine, self._held, read_only=True)
         self.locks = AdvisoryLocks(url)
+        self.validity = Notified(conninfo)
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return _open(self.engine)
@@ -152,6 +163,7 @@ class PostgreSQLDatabase(Database):
         return await greenlet_spawn(work, self._loop if writes else self._loop_reads)
 
     async def close_loop_pool(self) -> None:
+        await self.validity.close()
         await self._held.close()
         await self._async.dispose()
 
@@ -261,6 +273,7 @@ class SQLiteDatabase(Database):
         self._loop = _SQLiteLoop(self._loop_engine, self._held)
         # Record locks on a file beside the database: every process that opens it sees them.
         self.locks = FileLocks(f"{make_url(url).database or 'memory'}.locks")
+        self.validity = ReadEveryTime()
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         if not write:

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
-from realtymedia.persistence.db import Transactions
+from realtymedia.persistence.db import Database, Transactions
 from realtymedia.persistence.models import Media
 from realtymedia.persistence.statements import SelectOne
 
@@ -50,3 +50,9 @@ def file_by_id_alone(transactions: Transactions, media_id: str) -> StoredFile | 
     """file_by_id as a statement of its own, outside any unit of work (the read of every rendition
     request: what it costs is most of what such a request costs)."""
     return _stored(_ONE_BY_ID(transactions.reads(), {"media_id": media_id}))
+
+
+def stored_picture(db: Database, transactions: Transactions, media_id: str) -> StoredFile | None:
+    """file_by_id_alone through the database's Validity: on PostgreSQL from this worker's memory
+    while its listener hears every change (persistence.validity), else read."""
+    return db.validity.read(media_id, lambda: file_by_id_alone(transactions, media_id))

@@ -294,6 +294,7 @@ def delete(core: Core, user_id: int, project_id: int, attachment_id: str) -> Non
         key = uow.media.remove(item)
         _touch(uow, locked)
         uow.commit()
+    core.db.validity.forget([item.id])  # this worker's next rendition request reads: 404 at once
     after_commit(lambda: media.delete_objects(core, [key]), lambda: core.renditions.forget([item.id]))
 
 

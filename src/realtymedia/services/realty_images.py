@@ -382,6 +382,7 @@ def delete(core: Core, user_id: int, realty_id: str, image_id: str) -> None:
         key = uow.media.remove(item)
         touch(realty)
         uow.commit()
+    core.db.validity.forget([image_id])  # this worker's next rendition request reads: 404 at once
     after_commit(lambda: media.delete_objects(core, [key]), lambda: core.renditions.forget([image_id]))
 
 

@@ -94,9 +94,12 @@ def parse_names(names: Iterable[str], max_side: int) -> list[Spec]:
 def picture(core: Core, picture_id: str, version: str) -> StoredFile:
     """The stored picture a rendition URL names (NotFound: gone, another version, not a picture).
 
-    A small indexed read, run on every request: a deleted picture's URLs answer 404 at once. One
-    statement, so no unit of work: a transaction around it would cost more than the read."""
-    stored = queries.file_by_id_alone(core.transactions, picture_id)
+    A small indexed read (one statement, so no unit of work: a transaction around it would cost
+    more than the read), through the database's Validity: on SQLite run on every request, so a
+    deleted picture's URLs answer 404 at once; on PostgreSQL kept by each worker while its listener
+    hears every change, so a deleted picture's URLs answer 404 at once in the worker that deleted
+    it and once the notification arrives in the others (persistence.validity)."""
+    stored = queries.stored_picture(core.db, core.transactions, picture_id)
     if stored is None or stored.content_type not in PICTURE_TYPES or version_of(stored) != version:
         raise NotFound("picture", picture_id)
     return stored
@@ -122,7 +125,7 @@ class Renditions:
         self._waiting = {True: 0, False: 0}
         self._queue = {True: settings.rendition_queue, False: settings.rendition_unlisted_queue}
         # Renditions served lately, by storage key: keys never change meaning, so a kept one is
-        # never stale; the database says on every request whether the picture still exists.
+        # never stale; picture() says on every request whether the picture still exists.
         self._recent = Memo(32 * 1024 * 1024, sizeof=len)
         # How often this worker has made (rendered, not fetched) each rendition, by storage key.
         self.made: Counter[str] = Counter()

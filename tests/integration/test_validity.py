@@ -1,0 +1,233 @@
+"""The rendition read kept per worker on PostgreSQL (persistence.validity), for real: migration
+0007's trigger, and two servers (two Cores, as two worker processes) on one database, each with its
+listener started by the app's lifespan, over real HTTP."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from realtymedia.app import create_app
+from realtymedia.persistence.db import SQLiteDatabase
+from realtymedia.persistence.validity import CHANNEL, Notified, ReadEveryTime
+from realtymedia.services import media
+from realtymedia.services.core import Core
+from tests.api.realty_image.conftest import Api, new_api
+from tests.support import Stack, ThreadedServer, make_settings
+from tests.unit.test_images import phone_jpeg
+
+MOMENT = datetime(2026, 3, 4, 7, 6, 7, tzinfo=UTC)
+# A notification reaches the other worker within milliseconds; this is the most a test waits.
+NOTIFIED_WITHIN = 2.0
+
+
+def libpq(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> float:
+    """Poll until `condition()` holds; how long it took."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > seconds:
+            pytest.fail(f"not within {seconds} s: {what}")
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def validity(stack: Stack) -> Notified:
+    found = stack.core.db.validity
+    assert isinstance(found, Notified)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pair(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Stack]]:
+    """Servers A and B on one PostgreSQL database and one storage (local, in one data directory)."""
+    data_dir = tmp_path_factory.mktemp("validity")
+    settings = make_settings(data_dir, postgres_url, "local")
+    cores = [Core.from_settings(settings) for _ in range(2)]
+    cores[0].db.upgrade()
+    servers = [ThreadedServer(create_app(core), settings, lifespan=True) for core in cores]
+    with servers[0] as a, servers[1] as b:
+        stacks = (Stack("A", settings, cores[0], a.url), Stack("B", settings, cores[1], b.url))
+        for stack in stacks:
+            wait_for(lambda s=stack: validity(s).live, 10, f"the listener of {stack.name} is up")  # type: ignore[misc]
+        yield stacks
+    for core in cores:
+        core.close()
+
+
+@pytest.fixture
+def api(pair: tuple[Stack, Stack]) -> Iterator[Api]:
+    yield from new_api(pair[0])
+
+
+def saved_image(api: Api) -> tuple[str, dict[str, Any]]:
+    realty = api.realty()
+    response = api.save(realty, [api.upload(phone_jpeg(1))])
+    assert response.status_code == 200, response.text
+    return realty, response.json()["realtyImages"][0]
+
+
+def url_on(stack: Stack, image: dict[str, Any]) -> str:
+    """A stored rendition's URL (a listed size), on `stack`'s address."""
+    path = "/realty-image/v2/" + image["renditions"]["SCALE_AND_CROP"].split("/realty-image/v2/", 1)[1]
+    return stack.url + path.replace("%WIDTH%", "240").replace("%HEIGHT%", "180")
+
+
+def status(url: str) -> int:
+    return httpx.get(url, timeout=30).status_code
+
+
+def held_by(stack: Stack, image: dict[str, Any]) -> str:
+    """GET the rendition through `stack` until its worker holds the bytes and the row: the second
+    GET is the fast path (api.pictures.Ahead), its read answered from memory."""
+    url = url_on(stack, image)
+    assert status(url) == 200
+    assert status(url) == 200
+    assert validity(stack).holds(image["id"])
+    return url
+
+
+def delete(api: Api, realty: str, image: dict[str, Any]) -> None:
+    assert api.call("DELETE", f"/realty/{realty}/images/{image['id']}").status_code == 200
+
+
+def test_a_delete_through_a_is_404_through_b_once_notified(pair: tuple[Stack, Stack], api: Api) -> None:
+    a, b = pair
+    realty, image = saved_image(api)
+    url = held_by(b, image)
+    delete(api, realty, image)
+    took = wait_for(lambda: status(url) == 404, NOTIFIED_WITHIN, "B answers 404 after A's delete")
+    assert not validity(b).holds(image["id"])
+    assert took < NOTIFIED_WITHIN
+
+
+def test_a_delete_is_404_at_once_on_the_server_that_made_it(
+    pair: tuple[Stack, Stack], api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the notification (A's own listener is deaf here): the delete's local forget alone."""
+    a, _ = pair
+    realty, image = saved_image(api)
+    url = held_by(a, image)
+    heard: list[str] = []
+    monkeypatch.setattr(validity(a), "changed", heard.append)
+    delete(api, realty, image)
+    assert not validity(a).holds(image["id"])
+    assert status(url) == 404  # the very next request, no wait
+    wait_for(lambda: image["id"] in heard, NOTIFIED_WITHIN, "A's listener heard its own delete too")
+
+
+def test_a_lost_listener_empties_the_memory_and_reads_until_it_is_back(
+    pair: tuple[Stack, Stack], api: Api, postgres_url: str
+) -> None:
+    a, b = pair
+    memory = validity(b)
+    listener = memory.listener
+    assert listener is not None and listener.backend_pid is not None
+    realty, gone = saved_image(api)
+    _, kept = saved_image(api)
+    gone_url, kept_url = held_by(b, gone), url_on(b, kept)
+    came_up = listener.connections
+    reachable = listener.conninfo
+    listener.conninfo = "postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=1"  # it stays down
+    try:
+        with psycopg.connect(libpq(postgres_url), autocommit=True) as admin:
+            (ended,) = admin.execute("SELECT pg_terminate_backend(%s)", (listener.backend_pid,)).fetchone() or (False,)
+        assert ended
+        wait_for(lambda: not memory.live, NOTIFIED_WITHIN, "B sees its listener gone")
+        assert not memory.holds(gone["id"])
+        delete(api, realty, gone)  # B hears nothing of it
+        assert status(gone_url) == 404  # read, at once
+        assert status(kept_url) == 200 and status(kept_url) == 200
+        assert not memory.holds(kept["id"])  # nothing kept while nobody listens
+    finally:
+        listener.conninfo = reachable
+    wait_for(lambda: memory.live and listener.connections > came_up, 30, "B's listener is back")
+    assert status(kept_url) == 200 and status(kept_url) == 200
+    assert memory.holds(kept["id"])  # kept again
+
+
+def _add(conninfo: str, media_id: str) -> None:
+    row = media.row(
+        media_id=media_id, owner_kind="realty", owner_id="validity-owner", position=0, kind="Image",
+        moment=MOMENT, title="a title", key=f"v/{media_id}", content_type="image/jpeg", size=4024, width=320,
+        height=240, sha256="ab" * 32,
+    )  # fmt: skip
+    columns = ", ".join(row)
+    values = ", ".join(f"%({name})s" for name in row)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f"INSERT INTO media ({columns}) VALUES ({values})", row)  # noqa: S608 (our columns)
+
+
+def test_the_trigger_notifies_deletes_and_changes_of_what_a_rendition_reads(pair: tuple[Stack, Stack],
+                                                                             postgres_url: str) -> None:  # fmt: skip
+    conninfo = libpq(postgres_url)
+    ident = f"v-{uuid.uuid4().hex[:8]}"
+    _add(conninfo, ident)
+    with psycopg.connect(conninfo, autocommit=True) as listening, psycopg.connect(conninfo) as writer:
+        listening.execute(f"LISTEN {CHANNEL}")
+
+        def heard() -> list[str]:
+            return [n.payload for n in listening.notifies(timeout=0.3) if n.payload == ident]
+
+        def change(sql: str, *, commit: bool = True) -> list[str]:
+            writer.execute(sql.replace("ID", f"'{ident}'"))
+            if commit:
+                writer.commit()
+            else:
+                writer.rollback()
+            return heard()
+
+        assert heard() == []  # an insert: nothing (a miss is never kept)
+        for quiet in (
+            "UPDATE media SET title = 'another title' WHERE id = ID",
+            "UPDATE media SET position = 7 WHERE id = ID",
+            "UPDATE media SET published = true, updated_at = now() WHERE id = ID",
+            "UPDATE media SET placeholder = 'data:,' WHERE id = ID",
+            "UPDATE media SET sha256 = sha256, key = key WHERE id = ID",  # named, not changed
+        ):
+            assert change(quiet) == [], quiet
+        for loud in (
+            "UPDATE media SET sha256 = repeat('cd', 32) WHERE id = ID",
+            "UPDATE media SET key = 'v/elsewhere' WHERE id = ID",
+            "UPDATE media SET content_type = 'image/png' WHERE id = ID",
+            "UPDATE media SET key = NULL WHERE id = ID",
+        ):
+            assert change(loud) == [ident], loud
+        assert change("UPDATE media SET sha256 = repeat('ef', 32) WHERE id = ID", commit=False) == []
+        assert change("DELETE FROM media WHERE id = ID", commit=False) == []  # rolled back: nothing
+        assert change("DELETE FROM media WHERE id = ID") == [ident]
+
+
+def test_a_change_of_the_version_forgets_the_row_and_a_description_does_not(
+    pair: tuple[Stack, Stack], api: Api, postgres_url: str
+) -> None:
+    _, b = pair
+    _, image = saved_image(api)
+    url = held_by(b, image)
+    with psycopg.connect(libpq(postgres_url), autocommit=True) as connection:
+        connection.execute("UPDATE media SET title = 'described', position = 3 WHERE id = %s", (image["id"],))
+        time.sleep(0.3)
+        assert validity(b).holds(image["id"])  # nothing a rendition reads changed
+        connection.execute("UPDATE media SET sha256 = repeat('cd', 32) WHERE id = %s", (image["id"],))
+    wait_for(lambda: status(url) == 404, NOTIFIED_WITHIN, "B answers 404 for the old version")
+    kept = validity(b).read(image["id"], lambda: pytest.fail("the row as it is now is kept"))
+    assert kept is not None and kept.sha256 == "cd" * 32  # type: ignore[attr-defined]
+
+
+def test_sqlite_reads_on_every_request(tmp_path: Path) -> None:
+    db = SQLiteDatabase(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        assert isinstance(db.validity, ReadEveryTime)
+    finally:
+        db.dispose()
