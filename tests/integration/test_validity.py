@@ -14,14 +14,15 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from alembic import command
 
 from realtymedia.app import create_app
-from realtymedia.persistence.db import SQLiteDatabase
+from realtymedia.persistence.db import SQLiteDatabase, alembic_config, upgrade
 from realtymedia.persistence.validity import CHANNEL, Notified, ReadEveryTime
 from realtymedia.services import media
 from realtymedia.services.core import Core
 from tests.api.realty_image.conftest import Api, new_api
-from tests.support import Stack, ThreadedServer, make_settings
+from tests.support import Stack, ThreadedServer, make_settings, postgres_database
 from tests.unit.test_images import phone_jpeg
 
 MOMENT = datetime(2026, 3, 4, 7, 6, 7, tzinfo=UTC)
@@ -169,16 +170,26 @@ def _add(conninfo: str, media_id: str) -> None:
         connection.execute(f"INSERT INTO media ({columns}) VALUES ({values})", row)  # noqa: S608 (our columns)
 
 
-def test_the_trigger_notifies_deletes_and_changes_of_what_a_rendition_reads(pair: tuple[Stack, Stack],
-                                                                             postgres_url: str) -> None:  # fmt: skip
-    conninfo = libpq(postgres_url)
+@pytest.fixture
+def own_database(postgres_url: str) -> Iterator[str]:
+    """A database of this test's own (it truncates and downgrades), migrated; libpq's URL."""
+    made = postgres_database()
+    assert made is not None  # postgres_url was reachable
+    url, drop = made
+    upgrade("postgresql+psycopg://" + url.split("://", 1)[1])
+    yield url
+    drop()
+
+
+def test_the_trigger_notifies_deletes_and_changes_of_what_a_rendition_reads(own_database: str) -> None:
+    conninfo = own_database
     ident = f"v-{uuid.uuid4().hex[:8]}"
     _add(conninfo, ident)
     with psycopg.connect(conninfo, autocommit=True) as listening, psycopg.connect(conninfo) as writer:
         listening.execute(f"LISTEN {CHANNEL}")
 
         def heard() -> list[str]:
-            return [n.payload for n in listening.notifies(timeout=0.3) if n.payload == ident]
+            return [n.payload for n in listening.notifies(timeout=0.3)]
 
         def change(sql: str, *, commit: bool = True) -> list[str]:
             writer.execute(sql.replace("ID", f"'{ident}'"))
@@ -193,7 +204,7 @@ def test_the_trigger_notifies_deletes_and_changes_of_what_a_rendition_reads(pair
             "UPDATE media SET title = 'another title' WHERE id = ID",
             "UPDATE media SET position = 7 WHERE id = ID",
             "UPDATE media SET published = true, updated_at = now() WHERE id = ID",
-            "UPDATE media SET placeholder = 'data:,' WHERE id = ID",
+            "UPDATE media SET placeholder = 'data:,', subtype = 'x' WHERE id = ID",
             "UPDATE media SET sha256 = sha256, key = key WHERE id = ID",  # named, not changed
         ):
             assert change(quiet) == [], quiet
@@ -201,12 +212,18 @@ def test_the_trigger_notifies_deletes_and_changes_of_what_a_rendition_reads(pair
             "UPDATE media SET sha256 = repeat('cd', 32) WHERE id = ID",
             "UPDATE media SET key = 'v/elsewhere' WHERE id = ID",
             "UPDATE media SET content_type = 'image/png' WHERE id = ID",
+            "UPDATE media SET size = 1, width = 2, height = 3 WHERE id = ID",
             "UPDATE media SET key = NULL WHERE id = ID",
         ):
             assert change(loud) == [ident], loud
         assert change("UPDATE media SET sha256 = repeat('ef', 32) WHERE id = ID", commit=False) == []
         assert change("DELETE FROM media WHERE id = ID", commit=False) == []  # rolled back: nothing
         assert change("DELETE FROM media WHERE id = ID") == [ident]
+        _add(conninfo, ident)
+        assert change("TRUNCATE media") == [""]  # no row trigger fires: every row
+        _add(conninfo, ident)
+        command.downgrade(alembic_config("postgresql+psycopg://" + conninfo.split("://", 1)[1]), "0006")
+        assert change("DELETE FROM media WHERE id = ID") == []  # the downgrade dropped the triggers
 
 
 def test_a_change_of_the_version_forgets_the_row_and_a_description_does_not(

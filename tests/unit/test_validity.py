@@ -145,3 +145,12 @@ def test_the_memory_is_bounded() -> None:
         memory.read(f"k{i}", rows.fetch(f"k{i}"))
     assert sum(memory.holds(f"k{i}") for i in range(10)) == 4
     assert memory.holds("k9") and not memory.holds("k0")
+
+
+def test_an_empty_notification_forgets_every_row() -> None:
+    """What migration 0007 sends for a TRUNCATE."""
+    rows, memory = Rows(a="row a", b="row b"), live()
+    memory.read("a", rows.fetch("a"))
+    memory.read("b", rows.fetch("b"))
+    memory.changed("")
+    assert not memory.holds("a") and not memory.holds("b")

@@ -6,7 +6,7 @@ rendition request (services.renditions.picture), one seam with one implementatio
 - PostgreSQL (`Notified`): each worker process keeps the rows it read (picture id -> StoredFile,
   bounded, least recently used first) and forgets one when the database says it changed. Migration
   0007's trigger runs `pg_notify(CHANNEL, id)` for every DELETE of a media row and every UPDATE of
-  a column the kept value holds; PostgreSQL sends it when the change commits (nothing for a
+  a column the kept value holds (an empty payload for a TRUNCATE: every row); PostgreSQL sends it when the change commits (nothing for a
   rollback), to `MediaChanges`, a dedicated connection of the worker that LISTENs.
 
 What `Notified` guarantees:
@@ -138,11 +138,14 @@ class Notified(Validity):
                 self._kept.pop(key, None)
 
     def changed(self, key: Hashable) -> None:
-        """A notification (or a local change): `key` is forgotten, and no read under way keeps
-        what it read (it may have read the row as it was)."""
+        """A notification: `key` is forgotten (every row for an empty one: a TRUNCATE), and no read
+        under way keeps what it read (it may have read the row as it was)."""
         with self._lock:
             self._generation += 1
-            self._kept.pop(key, None)
+            if key == "":
+                self._kept.clear()
+            else:
+                self._kept.pop(key, None)
 
     def listening(self, live: bool) -> None:
         """The listener is up (LISTEN done) or down: either way what was kept is dropped (changes

@@ -4,7 +4,8 @@ On PostgreSQL, a trigger on `media` runs `pg_notify('realtymedia_media_changed',
 deleted row, and for every updated row whose columns of a StoredFile (persistence.pictures: what a
 rendition request reads, and what each worker keeps of it, persistence.validity) changed: id, key,
 content_type, size, sha256, width, height, created_at. Other columns (title, position, published,
-subtype, url, placeholder, owner, updated_at) notify nothing. PostgreSQL sends a notification when
+subtype, url, placeholder, owner, updated_at) notify nothing. A TRUNCATE (which fires no row
+trigger) notifies an empty payload: every row. PostgreSQL sends a notification when
 its transaction commits, none when it rolls back. The channel's name is persistence.validity.CHANNEL,
 written out here so that this migration stays as it ran. On SQLite: nothing (it has no notifications;
 every request reads the row there).
@@ -32,7 +33,11 @@ def upgrade() -> None:
         f"""
         CREATE FUNCTION realtymedia_media_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM pg_notify('{CHANNEL}', OLD.id);
+            IF TG_OP = 'TRUNCATE' THEN
+                PERFORM pg_notify('{CHANNEL}', '');
+            ELSE
+                PERFORM pg_notify('{CHANNEL}', OLD.id);
+            END IF;
             RETURN NULL;
         END
         $$
@@ -41,6 +46,10 @@ def upgrade() -> None:
     op.execute(
         "CREATE TRIGGER media_deleted_notifies AFTER DELETE ON media"
         " FOR EACH ROW EXECUTE FUNCTION realtymedia_media_changed()"
+    )
+    op.execute(
+        "CREATE TRIGGER media_truncated_notifies AFTER TRUNCATE ON media"
+        " FOR EACH STATEMENT EXECUTE FUNCTION realtymedia_media_changed()"
     )
     old = ", ".join(f"OLD.{column}" for column in WATCHED)
     new = ", ".join(f"NEW.{column}" for column in WATCHED)
@@ -55,5 +64,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER IF EXISTS media_changed_notifies ON media")
+    op.execute("DROP TRIGGER IF EXISTS media_truncated_notifies ON media")
     op.execute("DROP TRIGGER IF EXISTS media_deleted_notifies ON media")
     op.execute("DROP FUNCTION IF EXISTS realtymedia_media_changed()")
