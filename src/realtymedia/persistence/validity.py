@@ -6,8 +6,9 @@ rendition request (services.renditions.picture), one seam with one implementatio
 - PostgreSQL (`Notified`): each worker process keeps the rows it read (picture id -> StoredFile,
   bounded, least recently used first) and forgets one when the database says it changed. Migration
   0007's trigger runs `pg_notify(CHANNEL, id)` for every DELETE of a media row and every UPDATE of
-  a column the kept value holds (an empty payload for a TRUNCATE: every row); PostgreSQL sends it when the change commits (nothing for a
-  rollback), to `MediaChanges`, a dedicated connection of the worker that LISTENs.
+  a column the kept value holds (an empty payload for a TRUNCATE: every row); PostgreSQL sends it
+  when the change commits (nothing for a rollback), to `MediaChanges`, a dedicated connection of
+  the worker that LISTENs.
 
 What `Notified` guarantees:
 - a kept row is served only while the listener is connected and LISTENing; when it is down, and
