@@ -4,12 +4,15 @@ listener started by the app's lifespan, over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -17,6 +20,7 @@ import pytest
 from alembic import command
 
 from realtymedia.app import create_app
+from realtymedia.persistence import validity as validity_module
 from realtymedia.persistence.db import SQLiteDatabase, alembic_config, upgrade
 from realtymedia.persistence.validity import CHANNEL, Notified, ReadEveryTime
 from realtymedia.services import media
@@ -248,3 +252,96 @@ def test_sqlite_reads_on_every_request(tmp_path: Path) -> None:
         assert isinstance(db.validity, ReadEveryTime)
     finally:
         db.dispose()
+
+
+class Freezable:
+    """A TCP relay to PostgreSQL that can go silent (`frozen`: no byte passes either way, and a
+    new connection hangs), as a connection lost without an error does."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.frozen = False
+        self.port = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _thawed(self) -> None:
+        while self.frozen:
+            await asyncio.sleep(0.02)
+
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await source.read(65536):
+                await self._thawed()
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+    async def _relay(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        try:
+            await self._thawed()
+            server, to_server = await asyncio.open_connection(*self.target)
+        except asyncio.CancelledError:  # the relay closed while frozen
+            to_client.close()
+            return
+        for pipe in (self._pipe(client, to_server), self._pipe(server, to_client)):
+            task = asyncio.ensure_future(pipe)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def start(self) -> asyncio.Server:
+        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        return server
+
+    async def close(self, server: asyncio.Server) -> None:
+        server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def test_a_silent_listener_stops_serving_kept_rows_when_the_heartbeat_is_late(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept rows are served no longer than HEARTBEAT_SECONDS + HEARTBEAT_TIMEOUT_SECONDS after
+    the listener's connection went silent (docs/renditions.md), not for psycopg's cancellation of
+    the late query as well (a cancel request, then a wait: 10 s more)."""
+    monkeypatch.setattr(validity_module, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(validity_module, "HEARTBEAT_TIMEOUT_SECONDS", 0.3)
+    where = urlsplit(libpq(postgres_url))
+
+    async def scenario() -> tuple[float, bool, float, list[str]]:
+        relay = Freezable(where.hostname or "127.0.0.1", where.port or 5432)
+        server = await relay.start()
+        memory = Notified(where._replace(netloc=f"{where.username}@127.0.0.1:{relay.port}").geturl())
+        await memory.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not memory.live and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert memory.live
+            memory.read("kept", lambda: "row")
+            assert memory.holds("kept")
+            await asyncio.sleep(0.1)
+            relay.frozen = True
+            silent = time.monotonic()
+            while memory.live and time.monotonic() - silent < 15:
+                await asyncio.sleep(0.01)
+            took, held = time.monotonic() - silent, memory.holds("kept")
+            await asyncio.sleep(0.05)  # psycopg is cancelling the late heartbeat: closing ends that too
+            closing = time.monotonic()
+            await memory.close()
+            closed = time.monotonic() - closing
+            await asyncio.sleep(0)
+            left = [repr(t.get_coro()) for t in asyncio.all_tasks() if "AsyncConnection" in repr(t.get_coro())]
+            return took, held, closed, left
+        finally:
+            relay.frozen = False
+            await memory.close()
+            await relay.close(server)
+
+    took, held, closed, left = asyncio.run(scenario())
+    assert not held
+    assert closed < 1.0, f"closing the listener took {closed:.1f} s"
+    assert left == []
+    assert took < 0.3 + 0.3 + 0.5, f"kept rows were served {took:.1f} s after the connection went silent"

@@ -24,7 +24,8 @@ What `Notified` guarantees:
   few milliseconds after the commit on a healthy connection). Within that window another worker
   may still answer a deleted picture's URL from what it holds (docs/renditions.md).
 A listener whose server went silent (no error, no answer) is found out by a heartbeat: a
-`SELECT 1` every HEARTBEAT_SECONDS that must answer within HEARTBEAT_TIMEOUT_SECONDS.
+`SELECT 1` every HEARTBEAT_SECONDS that must answer within HEARTBEAT_TIMEOUT_SECONDS (kept rows
+stop being served the moment it is late).
 """
 
 from __future__ import annotations
@@ -222,8 +223,32 @@ class MediaChanges:
             while True:
                 async for notification in connection.notifies(timeout=HEARTBEAT_SECONDS):
                     memory.changed(notification.payload)
-                await asyncio.wait_for(connection.execute("SELECT 1"), HEARTBEAT_TIMEOUT_SECONDS)
+                await self._heartbeat(connection)
         finally:
             self.backend_pid = None
             self._memory.listening(False)
             await connection.close()
+
+    async def _heartbeat(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """`SELECT 1`, answered within HEARTBEAT_TIMEOUT_SECONDS; else the memory stops serving at
+        that moment and TimeoutError. (Not asyncio.wait_for around the query: psycopg answers its
+        cancellation by a cancel request, then a wait, 10 s at most, and only then would the
+        timeout be raised, doubling the time a silent connection leaves rows served.)"""
+        ping = asyncio.ensure_future(connection.execute("SELECT 1"))
+        try:
+            done, _ = await asyncio.wait({ping}, timeout=HEARTBEAT_TIMEOUT_SECONDS)
+            if not done:
+                self._memory.listening(False)
+                raise TimeoutError(f"no answer to the heartbeat within {HEARTBEAT_TIMEOUT_SECONDS} s")
+            ping.result()
+        finally:
+            if not ping.done():  # psycopg ends it (a cancel request, then a wait); live is off already
+                ping.cancel()
+                try:
+                    await asyncio.wait({ping})
+                except asyncio.CancelledError:  # closing: interrupted again, psycopg drops the connection
+                    ping.cancel()
+                    await asyncio.wait({ping})
+                    raise
+            if not ping.cancelled():
+                ping.exception()  # retrieved: the TimeoutError says what happened
