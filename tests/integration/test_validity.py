@@ -25,6 +25,7 @@ from realtymedia.persistence.db import SQLiteDatabase, alembic_config, upgrade
 from realtymedia.persistence.validity import CHANNEL, Notified, ReadEveryTime
 from realtymedia.services import media
 from realtymedia.services.core import Core
+from tests.api.is24.helpers import new_account, picture_xml
 from tests.api.realty_image.conftest import Api, new_api
 from tests.support import Stack, ThreadedServer, make_settings, postgres_database
 from tests.unit.test_images import phone_jpeg
@@ -130,6 +131,26 @@ def test_a_delete_is_404_at_once_on_the_server_that_made_it(
     assert not validity(a).holds(image["id"])
     assert status(url) == 404  # the very next request, no wait
     wait_for(lambda: image["id"] in heard, NOTIFIED_WITHIN, "A's listener heard its own delete too")
+
+
+def test_an_is24_attachment_delete_is_404_at_once_on_the_server_that_made_it(
+    pair: tuple[Stack, Stack], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other path that deletes pictures (services.attachments.delete) forgets too."""
+    a, _ = pair
+    account = new_account(a)
+    picture = account.upload("image/jpeg", phone_jpeg(2))
+    assert account.assign(picture_xml(picture, "IMAGE", "Garten")).status_code == 201
+    one = account.request("GET", account.project_url(None, "attachment", picture), "json").json()
+    scales = {u["@scale"]: u["@href"] for u in one["realestateproject.attachment"]["urls"][0]["url"]}
+    url = scales["SCALE_AND_CROP"].replace("%WIDTH%", "240").replace("%HEIGHT%", "180")
+    assert status(url) == 200
+    assert status(url) == 200
+    assert validity(a).holds(picture)
+    monkeypatch.setattr(validity(a), "changed", lambda media_id: None)  # A's listener is deaf here
+    assert account.request("DELETE", account.project_url(None, "attachment", picture), "json").status_code == 200
+    assert not validity(a).holds(picture)
+    assert status(url) == 404  # the very next request, no wait
 
 
 def test_a_lost_listener_empties_the_memory_and_reads_until_it_is_back(
