@@ -156,3 +156,25 @@ def test_postgresql_a_connection_the_server_dropped_is_replaced(postgres_url: st
     finally:
         _delete(db, "sr-%")
         db.dispose()
+
+
+def test_a_read_in_a_unit_of_work_sees_its_own_writes_as_sqlalchemy_reads_them(database: Database) -> None:
+    """UnitOfWork.select_one (the lists' version reads): in the transaction, so an uncommitted
+    write of the same unit of work is seen and a rolled-back one is not; values as Core gives them."""
+    from realtymedia.persistence.pictures import _BY_ID, _COLUMNS
+    from realtymedia.persistence.statements import SelectOne
+
+    one = SelectOne(_BY_ID, _COLUMNS)  # type: ignore[arg-type]
+    row = media.row(
+        media_id="sr-uow", owner_kind="realty", owner_id="sr-owner", position=0, kind="Image", moment=MOMENT,
+        title=None, key="sr/sr-uow", content_type="image/jpeg", size=4024, width=320, height=240,
+        sha256="cd" * 32,
+    )  # fmt: skip
+    with database.unit_of_work() as uow:
+        uow.media.add([row])
+        found = uow.select_one(one, {"media_id": "sr-uow"})
+        assert found == tuple(uow.execute(_BY_ID, {"media_id": "sr-uow"}).one())
+        assert found is not None and found[-1] == MOMENT and found[-1].tzinfo is not None
+        # not committed: rolled back at the block's end
+    with database.unit_of_work(write=False) as uow:
+        assert uow.select_one(one, {"media_id": "sr-uow"}) is None

@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, bindparam, select, update
 
 from realtymedia.persistence.models import Project
+from realtymedia.persistence.statements import SelectOne
 
 if TYPE_CHECKING:
     from realtymedia.persistence.unit_of_work import UnitOfWork
 
 # Built once (SQLAlchemy then reuses their compiled form): asked on every read and change.
 _projects = cast(Table, Project.__table__)
-_VERSION = select(
-    _projects.c.id, _projects.c.user_id, _projects.c.version, _projects.c.updated_at, _projects.c.created_at
-).where(_projects.c.id == bindparam("project_id"))
+_VERSION_COLUMNS = (_projects.c.id, _projects.c.user_id, _projects.c.version, _projects.c.updated_at,
+                    _projects.c.created_at)  # fmt: skip
+# Every IS24 read asks it first (for its ETag and Last-Modified): a read at the driver.
+_VERSION = SelectOne(select(*_VERSION_COLUMNS).where(_projects.c.id == bindparam("project_id")), _VERSION_COLUMNS)
 _OWNER = select(_projects.c.user_id, _projects.c.product).where(_projects.c.id == bindparam("project_id"))
 # The project locked for a change (FOR UPDATE on PostgreSQL; SQLite's writer holds the database),
 # then its version moved: plain rows, so that a change loads and flushes no Project object.
@@ -51,8 +53,7 @@ class Projects:
 
     def version(self, project_id: int) -> tuple[Any, ...] | None:
         """(id, user_id, version, updated_at, created_at) of a project, without loading it."""
-        row = self._uow.execute(_VERSION, {"project_id": project_id}).first()
-        return tuple(row) if row else None
+        return self._uow.select_one(_VERSION, {"project_id": project_id})
 
     def owner(self, project_id: int) -> tuple[int, str] | None:
         """(user_id, product) of a project, without loading it."""

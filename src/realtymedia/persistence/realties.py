@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select
 
 from realtymedia.persistence.models import Realty
+from realtymedia.persistence.statements import SelectOne
 
 if TYPE_CHECKING:
     from realtymedia.persistence.unit_of_work import UnitOfWork
 
-# Built once: GET images runs it on every request, and building a statement costs more than running it.
-_OWNER_AND_VERSION = select(Realty.user_id, Realty.version).where(Realty.id == bindparam("realty_id"))
+# Built once: GET images runs it on every request (for its ETag), at the driver (statements.SelectOne).
+_OWNER_AND_VERSION_COLUMNS = (Realty.user_id, Realty.version)
+_OWNER_AND_VERSION = SelectOne(
+    select(*_OWNER_AND_VERSION_COLUMNS).where(Realty.id == bindparam("realty_id")),  # type: ignore[arg-type]
+    _OWNER_AND_VERSION_COLUMNS,  # type: ignore[arg-type]
+)
 
 
 class Realties:
@@ -39,7 +44,7 @@ class Realties:
         session.flush()
 
     def owner_and_version(self, realty_id: str) -> tuple[int, int] | None:
-        row = self._uow.execute(_OWNER_AND_VERSION, {"realty_id": realty_id}).first()
+        row = self._uow.select_one(_OWNER_AND_VERSION, {"realty_id": realty_id})
         return (row[0], row[1]) if row else None
 
     def page(self, user_id: int, start: int, size: int) -> tuple[Sequence[Realty], int]:

@@ -245,6 +245,25 @@ class SelectOne:
 
         return self._on_sqlite(fetch, params)
 
+    def in_transaction(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The same read inside a unit of work's transaction (`connection` is its Core connection,
+        with nothing of an ORM session pending): on SQLite through that connection's driver cursor,
+        so in the same transaction; on PostgreSQL as Core."""
+        if connection.dialect.name != "sqlite":
+            found = connection.execute(self._statement, params).first()
+            return None if found is None else tuple(found)
+        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+
+        def fetch(sql: str, values: tuple[Any, ...]) -> list[Any]:
+            cursor = driver.cursor()
+            try:
+                cursor.execute(sql, values)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+
+        return self._on_sqlite(fetch, params)
+
     def _on_sqlite(
         self, fetch: Callable[[str, tuple[Any, ...]], list[Any]], params: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:

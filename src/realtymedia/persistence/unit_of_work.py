@@ -25,6 +25,7 @@ from realtymedia.persistence.idempotency import RequestRecords
 from realtymedia.persistence.media import MediaItems
 from realtymedia.persistence.projects import Projects
 from realtymedia.persistence.realties import Realties
+from realtymedia.persistence.statements import SelectOne
 from realtymedia.persistence.tickets import Tickets
 
 # What a statement gives back: rows of any shape.
@@ -77,6 +78,13 @@ class UnitOfWork:
                 bind=self.connection, expire_on_commit=False, join_transaction_mode="conditional_savepoint"
             )
         return self._session
+
+    def select_one(self, statement: SelectOne, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """A read of at most one row on a hot path (statements.SelectOne) in the transaction, after
+        the session's pending changes, if there is a session, are flushed."""
+        if self._session is not None:
+            self._session.flush()
+        return statement.in_transaction(self.connection, parameters)
 
     def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Rows:
         """Run a statement in the transaction (through the session when there is one, so that its
