@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from realtymedia.persistence.db import LOOP_READERS, Database, Transactions, open_database, upgrade
-from realtymedia.persistence.pictures import StoredFile, file_by_id_alone
+from realtymedia.persistence.pictures import _BY_ID, _COLUMNS, StoredFile, file_by_id_alone
+from realtymedia.persistence.statements import SelectOne
 from realtymedia.services import media
 from tests.support import migrated_database
 
@@ -161,9 +162,6 @@ def test_postgresql_a_connection_the_server_dropped_is_replaced(postgres_url: st
 def test_a_read_in_a_unit_of_work_sees_its_own_writes_as_sqlalchemy_reads_them(database: Database) -> None:
     """UnitOfWork.select_one (the lists' version reads): in the transaction, so an uncommitted
     write of the same unit of work is seen and a rolled-back one is not; values as Core gives them."""
-    from realtymedia.persistence.pictures import _BY_ID, _COLUMNS
-    from realtymedia.persistence.statements import SelectOne
-
     one = SelectOne(_BY_ID, _COLUMNS)  # type: ignore[arg-type]
     row = media.row(
         media_id="sr-uow", owner_kind="realty", owner_id="sr-owner", position=0, kind="Image", moment=MOMENT,

@@ -228,18 +228,12 @@ class SelectOne:
             return self._one(rows, self._postgresql_processed)
         if reads.dialect.name != "sqlite":
             with reads.connect() as connection:
-                found = connection.execute(self._statement, params).first()
-            return None if found is None else tuple(found)
+                return self._as_core(connection, params)
 
         def fetch(sql: str, values: tuple[Any, ...]) -> list[Any]:
             raw = reads.raw_connection()
             try:
-                cursor = raw.cursor()
-                try:
-                    cursor.execute(sql, values)
-                    return list(cursor.fetchall())
-                finally:
-                    cursor.close()
+                return _all_rows(raw.cursor(), sql, values)
             finally:
                 raw.close()
 
@@ -250,19 +244,13 @@ class SelectOne:
         with nothing of an ORM session pending): on SQLite through that connection's driver cursor,
         so in the same transaction; on PostgreSQL as Core."""
         if connection.dialect.name != "sqlite":
-            found = connection.execute(self._statement, params).first()
-            return None if found is None else tuple(found)
+            return self._as_core(connection, params)
         driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        return self._on_sqlite(lambda sql, values: _all_rows(driver.cursor(), sql, values), params)
 
-        def fetch(sql: str, values: tuple[Any, ...]) -> list[Any]:
-            cursor = driver.cursor()
-            try:
-                cursor.execute(sql, values)
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-
-        return self._on_sqlite(fetch, params)
+    def _as_core(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        found = connection.execute(self._statement, params).first()
+        return None if found is None else tuple(found)
 
     def _on_sqlite(
         self, fetch: Callable[[str, tuple[Any, ...]], list[Any]], params: Mapping[str, Any]
@@ -280,6 +268,15 @@ class SelectOne:
         if len(rows) > 1:
             raise ValueError(f"more than one row for {self._sql!r}")
         return processed(tuple(rows[0]))
+
+
+def _all_rows(cursor: Any, sql: str, values: tuple[Any, ...]) -> list[Any]:
+    """Every row of `sql` on a driver's cursor, which is closed after."""
+    try:
+        cursor.execute(sql, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _processing(dialect: Dialect, columns: Sequence[Column[Any]]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
